@@ -1,0 +1,220 @@
+"""Semantic checks of an experiment spec. Every error names the field path and the bad value."""
+
+from __future__ import annotations
+
+import math
+import os
+
+from workbench.errors import SpecError
+from workbench.spec import vocabulary as V
+from workbench.spec.model import BlockSpec, ExperimentSpec, ReadoutSpec, TaskSpec
+from workbench.spec.params import parse_param
+
+MAX_QUBITS = 26
+
+
+def _one_of(path: str, value, allowed) -> None:
+    if value not in allowed:
+        raise SpecError(path, f"unknown value {value!r} (valid: {', '.join(map(str, allowed))})")
+
+
+def _positive(path: str, value, allow_zero=False) -> None:
+    if value < 0 or (value == 0 and not allow_zero):
+        raise SpecError(path, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+
+
+def total_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 16 * 2**30
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"
+
+
+def statevector_bytes(qubits: int, batch: int, dtype: str = "complex64") -> int:
+    return (2**qubits) * (8 if dtype == "complex64" else 16) * batch
+
+
+def check_fits_in_memory(qubits: int, batch: int, dtype: str, path: str = "quantum.qubits") -> None:
+    # Backprop keeps several states per gate; a batch of plain states must fit with room to spare.
+    need = statevector_bytes(qubits, batch, dtype) * 4
+    have = total_memory_bytes()
+    if qubits > MAX_QUBITS or need > have:
+        raise SpecError(path, f"{qubits} qubits need about {_human_bytes(need)} for one batch of {batch} "
+                              f"{dtype} statevectors (with room for gradients); this machine has "
+                              f"{_human_bytes(have)}")
+
+
+def default_readout(classes: int, qubits: int) -> ReadoutSpec:
+    """The readout a task gets when its spec names none: ``<Z>`` per class where the qubits allow it."""
+    if classes == 2:
+        return ReadoutSpec(kind="expval", wires=[0], scale=4.0)
+    if classes <= qubits:
+        return ReadoutSpec(kind="expval", wires=list(range(classes)), scale=4.0)
+    k = math.ceil(math.log2(classes))
+    return ReadoutSpec(kind="probs", wires=list(range(k)))
+
+
+def effective_readout(spec: ExperimentSpec, task: TaskSpec) -> ReadoutSpec:
+    return task.readout if task.readout is not None else default_readout(task.classes, spec.quantum.qubits)
+
+
+def readout_problem(readout: ReadoutSpec, classes: int, qubits: int) -> tuple[str, str] | None:
+    """Return (field, reason) when the readout cannot serve ``classes`` on ``qubits`` wires, else None."""
+    if readout.kind not in V.READOUTS:
+        return "kind", f"unknown value {readout.kind!r} (valid: {', '.join(V.READOUTS)})"
+    if not readout.wires:
+        return "wires", "needs at least one wire"
+    bad = [w for w in readout.wires if not 0 <= w < qubits]
+    if bad:
+        return "wires", f"wire {bad[0]} does not exist (the circuit has wires 0..{qubits - 1})"
+    if len(set(readout.wires)) != len(readout.wires):
+        return "wires", f"repeats a wire: {readout.wires}"
+    if readout.kind == "expval":
+        if not (len(readout.wires) == classes or (classes == 2 and len(readout.wires) == 1)):
+            return "wires", (f"<Z> readout needs one wire per class ({classes}), or one wire for 2 "
+                             f"classes; got {len(readout.wires)} wires")
+    elif 2 ** len(readout.wires) < classes:
+        need = math.ceil(math.log2(classes))
+        return "wires", (f"{len(readout.wires)} wires give {2 ** len(readout.wires)} basis states, fewer "
+                         f"than {classes} classes; use at least {need} wires")
+    return None
+
+
+def validate_block(block: BlockSpec, path: str, qubits: int, encoder: bool) -> None:
+    allowed = V.ENCODERS if encoder else V.ANSATZE
+    _one_of(f"{path}.template", block.template, allowed)
+    _positive(f"{path}.layers", block.layers, allow_zero=encoder)
+    _one_of(f"{path}.rotation", block.rotation, V.ROTATION_AXES)
+    for i, r in enumerate(block.rotations):
+        _one_of(f"{path}.rotations[{i}]", r, V.ROTATION_GATES)
+    if block.template == "HardwareEfficient" and not block.rotations:
+        raise SpecError(f"{path}.rotations", "needs at least one rotation gate")
+    _one_of(f"{path}.entangler", block.entangler, V.ENTANGLERS)
+    _one_of(f"{path}.entanglement", block.entanglement, V.ENTANGLEMENTS)
+    _positive(f"{path}.trainable_layers", block.trainable_layers, allow_zero=True)
+    if not math.isfinite(block.input_scale):
+        raise SpecError(f"{path}.input_scale", f"must be finite, got {block.input_scale!r}")
+    if block.ranges is not None:
+        if len(block.ranges) != block.layers:
+            raise SpecError(f"{path}.ranges", f"needs one range per layer ({block.layers}), got {block.ranges}")
+        for i, r in enumerate(block.ranges):
+            if not 1 <= r < max(qubits, 2):
+                raise SpecError(f"{path}.ranges[{i}]", f"must be in 1..{max(qubits - 1, 1)}, got {r}")
+    if block.template == "Custom":
+        for i, g in enumerate(block.gates):
+            gpath = f"{path}.gates[{i}]"
+            _one_of(f"{gpath}.gate", g.gate, tuple(V.GATES))
+            nwires, nparams = V.GATES[g.gate]
+            if (nwires is not None and len(g.wires) != nwires) or not g.wires:
+                raise SpecError(f"{gpath}.wires", f"{g.gate} acts on {nwires or 'one or more'} wire(s), "
+                                                  f"got {g.wires}")
+            for w in g.wires:
+                if not 0 <= w < qubits:
+                    raise SpecError(f"{gpath}.wires", f"wire {w} does not exist "
+                                                      f"(the circuit has wires 0..{qubits - 1})")
+            if len(set(g.wires)) != len(g.wires):
+                raise SpecError(f"{gpath}.wires", f"repeats a wire: {g.wires}")
+            if len(g.params) != nparams:
+                raise SpecError(f"{gpath}.params", f"{g.gate} takes {nparams} angle(s), got {len(g.params)}")
+            for j, p in enumerate(g.params):
+                try:
+                    tok = parse_param(p)
+                except ValueError as exc:
+                    raise SpecError(f"{gpath}.params[{j}]", str(exc)) from None
+                if tok.kind == "input" and not encoder:
+                    raise SpecError(f"{gpath}.params[{j}]", f"{p!r}: input features belong in the "
+                                                            f"shared encoder, not in a task block")
+
+
+def validate(spec: ExperimentSpec) -> None:
+    if not spec.name.strip():
+        raise SpecError("name", "must not be empty")
+    # dataset
+    d = spec.dataset
+    for key in ("val_fraction", "test_fraction"):
+        v = getattr(d, key)
+        if not 0 <= v < 1:
+            raise SpecError(f"dataset.{key}", f"must be in [0, 1), got {v!r}")
+    if d.val_fraction + d.test_fraction >= 1:
+        raise SpecError("dataset.test_fraction", "val_fraction + test_fraction must be below 1")
+    if d.pca is not None:
+        _positive("dataset.pca", d.pca)
+    # tasks
+    if not spec.tasks:
+        raise SpecError("tasks", "needs at least one task")
+    seen = set()
+    for i, t in enumerate(spec.tasks):
+        if not t.name.strip():
+            raise SpecError(f"tasks[{i}].name", "must not be empty")
+        if t.name in seen:
+            raise SpecError(f"tasks[{i}].name", f"duplicate task name {t.name!r}")
+        seen.add(t.name)
+        if t.classes < 2:
+            raise SpecError(f"tasks[{i}].classes", f"needs at least 2 classes, got {t.classes}")
+        if not (t.weight >= 0 and math.isfinite(t.weight)):
+            raise SpecError(f"tasks[{i}].weight", f"must be >= 0, got {t.weight!r}")
+    # backbone
+    b = spec.backbone
+    _one_of("backbone.kind", b.kind, V.BACKBONES)
+    _positive("backbone.width", b.width)
+    for i, h in enumerate(b.hidden):
+        _positive(f"backbone.hidden[{i}]", h)
+    _one_of("backbone.activation", b.activation, V.ACTIVATIONS)
+    # quantum head
+    q = spec.quantum
+    if q.qubits < 1:
+        raise SpecError("quantum.qubits", f"needs at least 1 qubit, got {q.qubits}")
+    _one_of("quantum.engine", q.engine, V.ENGINES)
+    _one_of("quantum.dtype", q.dtype, V.DTYPES)
+    check_fits_in_memory(q.qubits, spec.training.batch_size, q.dtype)
+    validate_block(q.encoder, "quantum.encoder", q.qubits, encoder=True)
+    validate_block(q.default_block, "quantum.default_block", q.qubits, encoder=False)
+    d_width = b.width
+    enc = q.encoder.template
+    if enc in ("AngleEmbedding", "IQPEmbedding") and d_width > q.qubits:
+        raise SpecError("quantum.encoder.template",
+                        f"{enc} loads one feature per qubit, but backbone.width is {d_width} > "
+                        f"{q.qubits} qubits; use ReUploading or AmplitudeEmbedding, or more qubits")
+    if enc == "AmplitudeEmbedding" and d_width > 2**q.qubits:
+        raise SpecError("quantum.encoder.template",
+                        f"AmplitudeEmbedding holds at most 2^{q.qubits} = {2**q.qubits} features, "
+                        f"backbone.width is {d_width}")
+    if enc == "Custom":
+        for i, g in enumerate(q.encoder.gates):
+            for j, p in enumerate(g.params):
+                tok = parse_param(p)
+                if tok.kind == "input" and tok.index >= d_width:
+                    raise SpecError(f"quantum.encoder.gates[{i}].params[{j}]",
+                                    f"{p!r} reads feature {tok.index}, but backbone.width is {d_width}")
+    for i, t in enumerate(spec.tasks):
+        if t.block is not None:
+            validate_block(t.block, f"tasks[{i}].block", q.qubits, encoder=False)
+        problem = readout_problem(effective_readout(spec, t), t.classes, q.qubits)
+        if problem:
+            field, reason = problem
+            where = f"tasks[{i}].readout.{field}" if t.readout is not None else "quantum.qubits"
+            if t.readout is None:
+                reason = f"task {t.name!r} with {t.classes} classes needs an explicit readout: {reason}"
+            raise SpecError(where, reason)
+    # baselines and training
+    for i, name in enumerate(spec.baselines):
+        _one_of(f"baselines[{i}]", name, V.BASELINES)
+    tr = spec.training
+    _one_of("training.optimizer", tr.optimizer, V.OPTIMIZERS)
+    _one_of("training.schedule", tr.schedule, V.SCHEDULES)
+    _one_of("training.loss_weighting", tr.loss_weighting, V.LOSS_WEIGHTINGS)
+    _one_of("training.device", tr.device, V.DEVICES)
+    if not (tr.lr > 0 and math.isfinite(tr.lr)):
+        raise SpecError("training.lr", f"must be > 0, got {tr.lr!r}")
+    _positive("training.epochs", tr.epochs)
+    _positive("training.batch_size", tr.batch_size)
+    _positive("training.patience", tr.patience, allow_zero=True)
+    _positive("training.weight_decay", tr.weight_decay, allow_zero=True)
