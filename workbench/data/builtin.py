@@ -1,0 +1,45 @@
+"""Datasets that ship with installed packages, so they load offline: scikit-learn digits and Palmer penguins."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.data.dataset import MultiTaskDataset, TaskInfo
+from workbench.data.importers import dataset_from_frame
+from workbench.data.options import Options
+
+PENGUIN_FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+PENGUIN_TASKS = ["species", "sex", "island"]
+
+
+def load_digits_3task(options: dict | None = None) -> MultiTaskDataset:
+    """8x8 digits with three views of the same label: which digit, its parity, and whether it is >= 5."""
+    Options(options, "digits-3task", [])
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    digit = bunch.target.astype(np.int64)
+    Y = np.column_stack([digit, digit % 2, (digit >= 5).astype(np.int64)])
+    tasks = [
+        TaskInfo("digit", 10, [str(d) for d in range(10)]),
+        TaskInfo("parity", 2, ["even", "odd"]),
+        TaskInfo("ge5", 2, ["lt5", "ge5"]),
+    ]
+    return MultiTaskDataset(name="digits-3task", X=bunch.data, Y=Y, tasks=tasks,
+                            feature_names=list(bunch.feature_names))
+
+
+def load_penguins(features=None, labels=None, options: dict | None = None) -> MultiTaskDataset:
+    """Palmer penguins: body measurements -> species, sex, island. Rows missing a used value are dropped.
+
+    ``year`` is left out by default: it says when a bird was measured, not what it is; option year = true
+    adds it. Dropping only over the used columns keeps the 9 birds of unknown sex when sex is not a task.
+    """
+    opts = Options(options, "penguins", ["year"])
+    import palmerpenguins
+
+    df = palmerpenguins.load_penguins()
+    if features is None:
+        features = PENGUIN_FEATURES + (["year"] if opts.get_bool("year", False) else [])
+    return dataset_from_frame(df, name="penguins", where="penguins", features=features,
+                              labels=labels or PENGUIN_TASKS, dropna=True, missing_note="missing values")

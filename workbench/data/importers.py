@@ -1,0 +1,225 @@
+"""User files: CSV, Parquet and NPZ. Problems are reported, never silently repaired (except on request)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench.data.dataset import DataError, MultiTaskDataset, TaskInfo, encode_labels, is_missing
+from workbench.data.options import Options
+
+DROPNA_HINT = "fix the file or set option dropna = true to drop those rows"
+
+
+def resolve_path(source: str, path: str | Path | None, base_dir: Path | None) -> Path:
+    if path is None or str(path).strip() == "":
+        raise DataError(f"source '{source}' needs a path to the data file")
+    p = Path(path).expanduser()
+    if not p.is_absolute() and base_dir is not None:
+        p = Path(base_dir) / p
+    if not p.exists():
+        raise DataError(f"{source}: file not found: {p}")
+    if not p.is_file():
+        raise DataError(f"{source}: not a file: {p}")
+    return p
+
+
+def _as_list(value: list[str] | str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+
+def dataset_from_frame(df: pd.DataFrame, *, name: str, where: str, features: list[str] | str | None,
+                       labels: list[str] | None, dropna: bool,
+                       missing_note: str = "missing or non-finite values") -> MultiTaskDataset:
+    """Columns -> features, label columns -> tasks. ``where`` prefixes every message (usually the file name)."""
+    columns = [str(c) for c in df.columns]
+    df = df.set_axis(columns, axis=1)
+    if len(set(columns)) != len(columns):
+        dupes = sorted({c for c in columns if columns.count(c) > 1})
+        raise DataError(f"{where}: duplicate column names: {', '.join(dupes)}")
+    labels = _as_list(labels)
+    if not labels:
+        raise DataError(f"{where}: no label columns given (set labels to one or more of: {', '.join(columns)})")
+    features = _as_list(features)
+    if features is None:
+        features = [c for c in columns if c not in labels]
+    for col in [*labels, *features]:
+        if col not in columns:
+            raise DataError(f"{where}: unknown column '{col}' (available: {', '.join(columns)})")
+    if not features:
+        raise DataError(f"{where}: no feature columns left after taking the labels {labels}")
+    both = [c for c in features if c in labels]
+    if both:
+        raise DataError(f"{where}: column '{both[0]}' is both a feature and a label")
+    if len(set(labels)) != len(labels):
+        raise DataError(f"{where}: a label column is listed twice in {labels}")
+    if len(df) == 0:
+        raise DataError(f"{where}: the file has no data rows")
+
+    X = np.column_stack([_numeric_column(df[c], where, c) for c in features])
+    bad_feat = ~np.isfinite(X)
+    bad_label = np.column_stack([is_missing(df[c].to_numpy(dtype=object)) for c in labels])
+    drop = bad_feat.any(axis=1) | bad_label.any(axis=1)
+    notes = []
+    if drop.any():
+        if not dropna:
+            raise _missing_error(where, features, bad_feat, labels, bad_label)
+        keep = ~drop
+        X = X[keep]
+        df = df.loc[keep]
+        notes.append(f"{where}: dropped {int(drop.sum())} rows with {missing_note}")
+        if len(df) < 2:
+            raise DataError(f"{where}: only {len(df)} rows left after dropping rows with {missing_note}")
+
+    tasks, codes = [], []
+    for col in labels:
+        y, class_names = encode_labels(df[col].to_numpy(), f"{where}: label column '{col}'")
+        tasks.append(TaskInfo(col, len(class_names), class_names))
+        codes.append(y)
+    return MultiTaskDataset(name=name, X=X, Y=np.column_stack(codes), tasks=tasks,
+                            feature_names=list(features), notes=notes)
+
+
+def _numeric_column(series: pd.Series, where: str, col: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float).to_numpy()
+    if pd.api.types.is_numeric_dtype(series):
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = converted.isna() & series.notna()
+    if bad.any():
+        value = series[bad].iloc[0]
+        raise DataError(f"{where}: feature column '{col}' is not numeric (value {value!r}); "
+                        f"use it as a label or drop it from features")
+    return converted.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _missing_error(where, features, bad_feat, labels, bad_label) -> DataError:
+    rows = int((bad_feat.any(axis=1) | bad_label.any(axis=1)).sum())
+    per_feat = bad_feat.sum(axis=0)
+    if per_feat.any():
+        j = int(np.argmax(per_feat > 0))
+        detail = f"feature column '{features[j]}' has {int(per_feat[j])} rows with NaN or inf"
+    else:
+        per_label = bad_label.sum(axis=0)
+        j = int(np.argmax(per_label > 0))
+        detail = f"label column '{labels[j]}' has {int(per_label[j])} missing values"
+    return DataError(f"{where}: {detail} ({rows} rows affected in all); {DROPNA_HINT}")
+
+
+def load_table(source: str, path: str | Path | None, features, labels, options: dict | None,
+               base_dir: Path | None) -> MultiTaskDataset:
+    allowed = ["dropna", "sep"] if source == "csv" else ["dropna"]
+    opts = Options(options, source, allowed)
+    dropna = opts.get_bool("dropna", False)
+    file = resolve_path(source, path, base_dir)
+    sep = opts.get_str("sep", ",")
+    try:
+        df = pd.read_csv(file, sep=sep) if source == "csv" else pd.read_parquet(file)
+    except Exception as exc:  # pandas/pyarrow raise many types; the user needs the file and the reason
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{file.name}: cannot read as {source}: {first_line}") from exc
+    return dataset_from_frame(df, name=file.stem, where=file.name, features=features, labels=labels,
+                              dropna=dropna)
+
+
+# ------------------------------------------------------------------------------------------------- npz
+
+
+def open_npz(file: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        # allow_pickle=False also lands here for object arrays: arbitrary pickles are not loaded on purpose.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{file.name}: cannot read as npz: {reason}") from exc
+
+
+def npz_key(arrays: dict[str, np.ndarray], key: str, file: Path) -> np.ndarray:
+    if key not in arrays:
+        raise DataError(f"{file.name}: unknown key '{key}' (keys: {', '.join(sorted(arrays)) or 'none'})")
+    return arrays[key]
+
+
+def load_npz(path: str | Path | None, features, labels, options: dict | None,
+             base_dir: Path | None) -> MultiTaskDataset:
+    opts = Options(options, "npz", ["dropna"])
+    dropna = opts.get_bool("dropna", False)
+    file = resolve_path("npz", path, base_dir)
+    arrays = open_npz(file)
+    where = file.name
+
+    feat_keys = _as_list(features) or ["X"]
+    blocks, names = [], []
+    for key in feat_keys:
+        a = npz_key(arrays, key, file)
+        if a.dtype.kind not in "biuf":
+            raise DataError(f"{where}: feature array '{key}' is not numeric (dtype {a.dtype})")
+        if a.ndim == 0:
+            raise DataError(f"{where}: feature array '{key}' is a scalar, expected N x F")
+        # Images and other tensors become one row of features per sample.
+        if a.ndim == 1:
+            names.append(key)
+            a = a[:, None]
+        else:
+            a = a.reshape(a.shape[0], -1)
+            names += [f"{key}_{i}" for i in range(a.shape[1])]
+        blocks.append(a.astype(np.float64))
+    n = blocks[0].shape[0]
+    for key, a in zip(feat_keys, blocks):
+        if a.shape[0] != n:
+            raise DataError(f"{where}: feature array '{key}' has {a.shape[0]} rows but '{feat_keys[0]}' has {n}")
+    X = np.hstack(blocks)
+
+    label_keys = _as_list(labels)
+    if not label_keys:
+        default = [k for k in ("Y", "y") if k in arrays]
+        if not default:
+            raise DataError(f"{where}: no label keys given (set labels to one or more of: "
+                            f"{', '.join(sorted(arrays))})")
+        label_keys = default[:1]
+    columns: list[tuple[str, np.ndarray]] = []
+    for key in label_keys:
+        if key in feat_keys:
+            raise DataError(f"{where}: key '{key}' is both the features and a label")
+        a = npz_key(arrays, key, file)
+        if a.ndim == 0 or a.ndim > 2:
+            raise DataError(f"{where}: label array '{key}' must be 1-D (N) or 2-D (N, T), got shape {a.shape}")
+        if a.shape[0] != n:
+            raise DataError(f"{where}: label array '{key}' has {a.shape[0]} rows but features "
+                            f"'{feat_keys[0]}' have {n}")
+        if a.ndim == 1 or a.shape[1] == 1:
+            columns.append((key, a.reshape(-1)))
+        else:
+            columns += [(f"{key}_{i}", a[:, i]) for i in range(a.shape[1])]
+
+    bad_feat = ~np.isfinite(X)
+    bad_label = np.column_stack([is_missing(col) for _, col in columns])
+    drop = bad_feat.any(axis=1) | bad_label.any(axis=1)
+    notes = []
+    if drop.any():
+        if not dropna:
+            raise _missing_error(where, names, bad_feat, [c for c, _ in columns], bad_label)
+        keep = ~drop
+        X = X[keep]
+        columns = [(c, col[keep]) for c, col in columns]
+        notes.append(f"{where}: dropped {int(drop.sum())} rows with missing or non-finite values")
+        if len(X) < 2:
+            raise DataError(f"{where}: only {len(X)} rows left after dropping rows with missing values")
+
+    tasks, codes = [], []
+    for col_name, col in columns:
+        y, class_names = encode_labels(col, f"{where}: label '{col_name}'")
+        tasks.append(TaskInfo(col_name, len(class_names), class_names))
+        codes.append(y)
+    return MultiTaskDataset(name=file.stem, X=X, Y=np.column_stack(codes), tasks=tasks,
+                            feature_names=names, notes=notes)
