@@ -1,0 +1,69 @@
+"""The fast torch engine against PennyLane default.qubit on random specs: outputs and gradients."""
+
+import pytest
+import torch
+
+from tests.core.random_specs import random_spec
+from workbench.circuits import build_program
+from workbench.engines.pennylane_engine import PennyLaneEngine
+from workbench.engines.torch_engine import TorchEngine
+from workbench.spec import validate
+
+N_SPECS = 200
+BATCH = 3
+
+
+def _inputs(program, seed, dtype):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(BATCH, program.n_features, generator=g, dtype=torch.float64)
+    weights = {b.name: torch.randn(b.n_weights, generator=g, dtype=torch.float64) for b in program.blocks()}
+    coeffs = {t.name: torch.randn(BATCH, t.readout.width, generator=g, dtype=torch.float64) for t in program.tasks}
+    x = x.to(dtype).requires_grad_(True)
+    weights = {k: v.to(dtype).requires_grad_(True) for k, v in weights.items()}
+    return x, weights, coeffs
+
+
+def _outputs_and_grads(engine, program, seed, dtype):
+    x, weights, coeffs = _inputs(program, seed, dtype)
+    out = engine(x, weights)
+    loss = sum((out[t.name].double() * coeffs[t.name]).sum() for t in program.tasks)
+    params = [x] + [weights[k] for k in sorted(weights)]
+    grads = torch.autograd.grad(loss, params, allow_unused=True)
+    grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
+    return {k: v.detach().double() for k, v in out.items()}, [g.double() for g in grads]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", range(10))
+def test_random_specs_match_default_qubit(chunk):
+    per_chunk = N_SPECS // 10
+    for seed in range(chunk * per_chunk, (chunk + 1) * per_chunk):
+        spec = random_spec(seed)
+        validate(spec)
+        program = build_program(spec)
+        ref_out, ref_grads = _outputs_and_grads(PennyLaneEngine(program, "default.qubit"), program, seed,
+                                                torch.float64)
+        for dtype, rdtype, tol in (("complex128", torch.float64, 1e-10), ("complex64", torch.float32, 1e-5)):
+            for fuse in ("never", "always"):
+                engine = TorchEngine(program, dtype=dtype, fuse=fuse)
+                out, grads = _outputs_and_grads(engine, program, seed, rdtype)
+                where = f"seed {seed} ({spec.quantum.encoder.template}, n={program.n_qubits}, {dtype}, fuse={fuse})"
+                for name in ref_out:
+                    torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
+                for g, r in zip(grads, ref_grads):
+                    torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
+
+
+def test_random_specs_cover_every_template_and_readout():
+    seen = set()
+    for seed in range(N_SPECS):
+        spec = random_spec(seed)
+        seen.add(("enc", spec.quantum.encoder.template))
+        seen.add(("n", spec.quantum.qubits))
+        for t in spec.tasks:
+            seen.add(("block", spec.block_for(t).template))
+            seen.add(("readout", t.readout.kind))
+    from workbench.spec.vocabulary import ANSATZE, ENCODERS
+    expected = {("enc", e) for e in ENCODERS} | {("block", a) for a in ANSATZE} | \
+        {("readout", "expval"), ("readout", "probs")} | {("n", n) for n in range(1, 11)}
+    assert expected <= seen
