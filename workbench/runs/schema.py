@@ -1,0 +1,122 @@
+"""Database layout and connection settings of ``runs.sqlite``.
+
+Several processes use one file at once: a training process writes while the GUI and the CLI read. WAL lets
+readers proceed during a write; ``busy_timeout`` makes a second writer wait instead of failing; writes take
+the lock up front (``BEGIN IMMEDIATE``) because a read transaction that later upgrades to a write cannot wait
+on ``busy_timeout`` and fails at once with "database is locked".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from workbench.runs.errors import RunStoreError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0
+
+DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    created      TEXT NOT NULL,
+    updated      TEXT NOT NULL,
+    spec_text    TEXT NOT NULL DEFAULT '',
+    spec_format  TEXT NOT NULL DEFAULT 'toml',
+    note         TEXT NOT NULL DEFAULT '',
+    summary      TEXT NOT NULL DEFAULT '{}',
+    provenance   TEXT NOT NULL DEFAULT '{}',
+    parent       TEXT,
+    error        TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created);
+
+CREATE TABLE IF NOT EXISTS params (
+    run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS tags (
+    run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    tag     TEXT NOT NULL,
+    PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
+
+-- The rowid keeps the order rows were logged in; value is NULL for NaN (SQLite stores NaN as NULL).
+CREATE TABLE IF NOT EXISTS metrics (
+    id      INTEGER PRIMARY KEY,
+    run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step    INTEGER NOT NULL,
+    epoch   INTEGER NOT NULL,
+    split   TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    value   REAL,
+    time    REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_run ON metrics (run_id, key, split, step);
+
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id   TEXT PRIMARY KEY,
+    run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    backend  TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    meta     TEXT NOT NULL DEFAULT '{}',
+    created  TEXT NOT NULL,
+    updated  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_run ON jobs (run_id);
+
+CREATE TABLE IF NOT EXISTS artifacts (
+    run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    relpath  TEXT NOT NULL,
+    created  TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+"""
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """A fresh connection for the calling thread; sqlite3 connections must not cross threads."""
+    # isolation_level=None: the store issues BEGIN/COMMIT itself, so transactions are exactly as short as
+    # the code that opens them.
+    conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    # In WAL mode NORMAL loses nothing when a process is killed, only on power loss, and saves an fsync
+    # per transaction, which matters when a trainer logs every step.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def initialise(db_path: Path) -> None:
+    """Create or check the database; safe to run from several processes at once."""
+    conn = connect(db_path)
+    try:
+        # The journal mode is stored in the file, so this is needed once; it cannot run inside a transaction.
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RunStoreError(
+                f"{db_path} was written by a newer workbench (schema {version}, this one reads {SCHEMA_VERSION})"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        try:
+            # IF NOT EXISTS makes a race between two first-time openers harmless.
+            conn.executescript(f"BEGIN IMMEDIATE;{DDL}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise RunStoreError(f"{db_path} is not a readable run database: {exc}") from exc
+    finally:
+        conn.close()
