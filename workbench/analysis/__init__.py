@@ -1,1 +1,1 @@
-
+"""Studies over specs and runs: parameter/resource scaling, noise comparisons."""

@@ -124,6 +124,22 @@ class _Dense:
             else:
                 params = [p for i in pos for p in gates[i].params]
                 self.by_type[name] = (pos, _Angles(params, rdtype, device))
+        # The common case, a rotation layer: one parametric gate type on every wire once. Its matrices come
+        # out stacked in wire order, so the Kronecker factors need no per-gate slicing.
+        wires = sorted(g.wires[0] for g in gates)
+        self.full_layer = (not self.const and len(self.by_type) == 1 and wires == list(range(n)))
+        if self.full_layer:
+            (name, (pos, _)), = self.by_type.items()
+            order = sorted(range(len(pos)), key=lambda j: gates[pos[j]].wires[0])
+            self.layer_order = None if order == list(range(len(pos))) else \
+                torch.tensor(order, dtype=torch.long, device=device)
+
+    def stacked(self, x, w) -> torch.Tensor:
+        """Full-layer case: (Ga, Ba, n, 2, 2), one matrix per wire in wire order."""
+        (name, (pos, angles)), = self.by_type.items()
+        a = angles(x, w).unflatten(-1, (len(pos), _NPARAMS[name]))
+        m = _matrices(name, a, self.complex_mode, self.cdtype)
+        return m if self.layer_order is None else m.index_select(2, self.layer_order)
 
     def matrices(self, x, w) -> list[torch.Tensor]:
         mats: list[torch.Tensor | None] = [None] * len(self.gates)
@@ -138,14 +154,109 @@ class _Dense:
         return mats
 
     def __call__(self, s, x, w):
-        n = self.n
-        for g, U in zip(self.gates, self.matrices(x, w)):
-            q = g.wires[0]
-            G, B, D = s.shape
-            v = s.reshape(G, B, 2**q, 2, 2 ** (n - q - 1))
-            s = torch.matmul(U[:, :, None], v)
-            s = s.reshape(s.shape[0], s.shape[1], D)
+        if self.n <= LAYER_KRON_MAX_QUBITS and self.full_layer:
+            m = self.stacked(x, w)
+            h = self.n // 2
+            return _apply_factors(s, _kron_tree(m[:, :, :h]) if h else None, _kron_tree(m[:, :, h:]), self.n)
+        mats = self.matrices(x, w)
+        if self.n <= LAYER_KRON_MAX_QUBITS:
+            return _apply_layer(s, self._per_wire(mats), self.n)
+        for g, U in zip(self.gates, mats):
+            s = _apply_one(s, U, g.wires[0], self.n)
         return s
+
+    def _per_wire(self, mats) -> list:
+        """One 2x2 per wire: the product of the segment's gates on that wire, in circuit order."""
+        per_wire: list = [None] * self.n
+        for g, U in zip(self.gates, mats):
+            q = g.wires[0]
+            per_wire[q] = U if per_wire[q] is None else torch.matmul(U, per_wire[q])
+        return per_wire
+
+
+# Up to this many qubits a layer of one-qubit gates is applied as two Kronecker factors (rows: the upper half
+# of the wires, columns: the lower half), two small matrix products instead of one product per gate.
+LAYER_KRON_MAX_QUBITS = 11
+
+
+def _kron(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    m, k = a.shape[-1], b.shape[-1]
+    out = a[..., :, None, :, None] * b[..., None, :, None, :]
+    return out.reshape(*out.shape[:-4], m * k, m * k)
+
+
+def _kron_all(mats: list, dtype, device) -> torch.Tensor | None:
+    if all(m is None for m in mats):
+        return None
+    eye = torch.eye(2, dtype=dtype, device=device)
+    out = None
+    for m in mats:
+        m = eye if m is None else m
+        out = m if out is None else _kron(out, m)
+    return out
+
+
+def _kron_tree(m: torch.Tensor) -> torch.Tensor:
+    """(..., k, a, a) -> (..., a^k, a^k): the Kronecker product of the k matrices, in order."""
+    k = m.shape[-3]
+    if k == 1:
+        return m[..., 0, :, :]
+    left, right = m[..., : k // 2, :, :], m[..., k // 2:, :, :]
+    return _kron(_kron_tree(left), _kron_tree(right))
+
+
+def _apply_layer(s: torch.Tensor, per_wire: list, n: int) -> torch.Tensor:
+    h = n // 2
+    dtype = next(m for m in per_wire if m is not None).dtype
+    dtype = torch.promote_types(dtype, s.dtype)
+    return _apply_factors(s, _kron_all(per_wire[:h], dtype, s.device), _kron_all(per_wire[h:], dtype, s.device), n)
+
+
+def _apply_factors(s: torch.Tensor, k_rows, k_cols, n: int) -> torch.Tensor:
+    """Apply (k_rows (x) k_cols) to states viewed as (rows = upper wires) x (cols = lower wires) matrices.
+    Factors of shape (G or 1, 1, r, r) act on the whole batch as one large product; (.., B, r, r) per sample."""
+    G, B, D = s.shape
+    h = n // 2
+    R, C = 2**h, 2 ** (n - h)
+    dtype = s.dtype
+    for k in (k_rows, k_cols):
+        if k is not None:
+            dtype = torch.promote_types(dtype, k.dtype)
+    m = s.to(dtype).reshape(G, B, R, C)
+    if k_cols is not None:
+        k_cols = k_cols.to(dtype)
+        if k_cols.shape[1] == 1:  # same for every sample: (G, B*R, C) @ (G, C, C)
+            kc = k_cols[:, 0].transpose(-1, -2)
+            Gm = max(G, kc.shape[0])
+            m = torch.matmul(m.reshape(G, B * R, C), kc).reshape(Gm, B, R, C)
+        else:
+            m = torch.matmul(m, k_cols.transpose(-1, -2))
+    if k_rows is not None:
+        k_rows = k_rows.to(dtype)
+        if k_rows.shape[1] == 1:
+            m = torch.einsum("gij,gbjc->gbic", k_rows[:, 0].expand(m.shape[0], R, R) if k_rows.shape[0] == 1
+                             else k_rows[:, 0], m.expand(k_rows.shape[0], B, R, C) if m.shape[0] == 1 else m)
+        else:
+            m = torch.matmul(k_rows, m)
+    return m.reshape(m.shape[0], m.shape[1], D)
+
+
+def _apply_one(s: torch.Tensor, U: torch.Tensor, q: int, n: int) -> torch.Tensor:
+    """One gate (Ga, Ba, 2, 2) on wire q: contract with einsum so the work is one large product per gate."""
+    G, B, D = s.shape
+    Ga, Ba = U.shape[:2]
+    v = s.reshape(G, B, 2**q, 2, 2 ** (n - q - 1))
+    if U.dtype != v.dtype:
+        dt = torch.promote_types(U.dtype, v.dtype)
+        U, v = U.to(dt), v.to(dt)
+    if Ba == 1 and Ga == 1:
+        out = torch.einsum("ij,gbajc->gbaic", U[0, 0], v)
+    elif Ba == 1:
+        out = torch.einsum("gij,gbajc->gbaic", U[:, 0], v.expand(Ga, B, *v.shape[2:]))
+    else:
+        Gm = max(G, Ga)
+        out = torch.einsum("gbij,gbajc->gbaic", U.expand(Gm, B, 2, 2), v.expand(Gm, B, *v.shape[2:]))
+    return out.reshape(out.shape[0], B, D)
 
 
 class _Perm:
@@ -168,7 +279,7 @@ class _Perm:
         self.perm = perm
 
     def __call__(self, s, x, w):
-        return s.index_select(-1, self.perm)
+        return s[..., self.perm]
 
 
 class _Diag:
@@ -228,6 +339,45 @@ class _Amplitude:
         return v[None].to(s.dtype)
 
 
+class _Prologue:
+    """Kronecker factors of every weight-only rotation layer of a block, built in one vectorised pass.
+
+    Repeated layers (StronglyEntanglingLayers, BasicEntanglerLayers, ...) share one angle gather, one matrix
+    construction and one Kronecker tree across all layers: far fewer small tensor ops, forward and backward."""
+
+    def __init__(self, steps: list, n: int, rdtype, device):
+        self.n = n
+        by_name: dict[str, list[int]] = {}
+        for i, st in enumerate(steps):
+            if isinstance(st, _Dense) and st.full_layer and st.layer_order is None and n <= LAYER_KRON_MAX_QUBITS:
+                ((name, (_, angles)),) = st.by_type.items()
+                if angles.mode == "weight":
+                    by_name.setdefault(name, []).append(i)
+        self.batches = []
+        for name, idxs in by_name.items():
+            params = [p for i in idxs for p in steps[i].by_type[name][1].params]
+            self.batches.append((name, idxs, _Angles(params, rdtype, device), steps[idxs[0]]))
+
+    def __call__(self, x, w) -> dict:
+        out = {}
+        n, h = self.n, self.n // 2
+        for name, idxs, angles, step in self.batches:
+            a = angles(x, w).unflatten(-1, (len(idxs), n, _NPARAMS[name]))
+            m = _matrices(name, a, step.complex_mode, step.cdtype)  # (Ga, Ba, L, n, 2, 2)
+            rows = _kron_tree(m[..., :h, :, :]).unbind(2) if h else [None] * len(idxs)
+            cols = _kron_tree(m[..., h:, :, :]).unbind(2)
+            for j, i in enumerate(idxs):
+                out[i] = (rows[j], cols[j])
+        return out
+
+
+def _run_steps(steps: list, prologue: _Prologue, s, x, w, n: int):
+    pre = prologue(x, w)
+    for i, step in enumerate(steps):
+        s = _apply_factors(s, *pre[i], n) if i in pre else step(s, x, w)
+    return s
+
+
 def _segments(prims: list[Prim], n, complex_mode, cdtype, rdtype, device) -> list:
     steps, i = [], 0
     while i < len(prims):
@@ -257,9 +407,6 @@ class _ProductPrefix:
     def __init__(self, gates: list[Gate], n, complex_mode, cdtype, rdtype, device):
         self.n = n
         self.wire_gates = [[i for i, g in enumerate(gates) if g.wires[0] == q] for q in range(n)]
-        # the 2x2 of every gate, through the same code as the dense steps (diagonals written densely)
-        dense = [g if g.name not in ("RZ", "PhaseShift", "Z", "S", "T", "X") else g for g in gates]
-        self.gates = dense
         self.complex_mode = complex_mode
         self.cdtype, self.rdtype, self.device = cdtype, rdtype, device
         self.dense = _Dense([g for g in gates if g.name in ("RX", "RY", "Rot", "H", "Y")], n, complex_mode,
@@ -293,6 +440,11 @@ class _ProductPrefix:
         return torch.stack((a, z, z, b), -1).unflatten(-1, (2, 2))
 
     def __call__(self, x, w) -> torch.Tensor:
+        if self.dense.full_layer and not self.other:  # AngleEmbedding and the like: one gate per wire
+            vec = self.dense.stacked(x, w)[..., 0]  # each gate on |0>: its first column, (Ga, Ba, n, 2)
+            if self.complex_mode and not vec.is_complex():
+                vec = vec.to(self.cdtype)
+            return _outer_tree(vec)
         mats: list = [None] * (len(self.dense_pos) + len(self.other_pos))
         for i, m in zip(self.dense_pos, self.dense.matrices(x, w)):
             mats[i] = m
@@ -321,6 +473,15 @@ class _ProductPrefix:
         return state  # (Ga, Ba, 2^n)
 
 
+def _outer_tree(v: torch.Tensor) -> torch.Tensor:
+    """(..., k, 2) one-qubit states -> (..., 2^k) their product state, wire order kept."""
+    k = v.shape[-2]
+    if k == 1:
+        return v[..., 0, :]
+    left, right = _outer_tree(v[..., : k // 2, :]), _outer_tree(v[..., k // 2:, :])
+    return (left[..., :, None] * right[..., None, :]).flatten(-2)
+
+
 def _product_prefix_len(gates: list[Gate]) -> int:
     ok = {"RX", "RY", "Rot", "H", "Y", "RZ", "PhaseShift", "Z", "S", "T", "X"}
     i = 0
@@ -340,6 +501,7 @@ class _Group:
     readouts: list[Readout]
     steps: list
     n_weights: int
+    prologue: _Prologue
 
 
 class TorchEngine:
@@ -364,12 +526,14 @@ class TorchEngine:
         k = 0 if any(g.name == "AmplitudeEmbedding" for g in enc) else _product_prefix_len(enc)
         self.prefix = _ProductPrefix(enc[:k], *args) if k else None
         self.encoder_steps = _segments(lower(enc[k:]), *args)
+        self.encoder_prologue = _Prologue(self.encoder_steps, n, self.rdtype, self.device)
 
         groups: dict[tuple, _Group] = {}
         for t in program.tasks:
             sig = _signature(t.block)
             if sig not in groups:
-                groups[sig] = _Group([], [], _segments(lower(t.block.gates), *args), t.block.n_weights)
+                steps = _segments(lower(t.block.gates), *args)
+                groups[sig] = _Group([], [], steps, t.block.n_weights, _Prologue(steps, n, self.rdtype, self.device))
             groups[sig].names.append(t.name)
             groups[sig].readouts.append(t.readout)
         self.groups = list(groups.values())
@@ -410,8 +574,7 @@ class TorchEngine:
             dt = self.cdtype if self.complex_mode else self.rdtype
             s = torch.zeros(1, B, self.D, dtype=dt, device=self.device)
             s[..., 0] = 1
-        for step in self.encoder_steps:
-            s = step(s, x, w)
+        s = _run_steps(self.encoder_steps, self.encoder_prologue, s, x, w, self.n)
         if s.shape[1] != B:
             s = s.expand(s.shape[0], B, self.D)
         return s
@@ -425,15 +588,11 @@ class TorchEngine:
         if self._fused(enc.shape[1]):
             dt = enc.dtype
             eye = torch.eye(self.D, dtype=dt, device=self.device)[None]
-            u_t = eye
-            for step in group.steps:
-                u_t = step(u_t, None, W)  # row b of u_t is U e_b, i.e. u_t = U^T
+            u_t = _run_steps(group.steps, group.prologue, eye, None, W, self.n)  # row b is U e_b: u_t = U^T
             if u_t.shape[0] != W.shape[0]:
                 u_t = u_t.expand(W.shape[0], self.D, self.D)
             return torch.matmul(enc, u_t)
-        s = enc
-        for step in group.steps:
-            s = step(s, None, W)
+        s = _run_steps(group.steps, group.prologue, enc, None, W, self.n)
         if s.shape[0] != W.shape[0]:
             s = s.expand(W.shape[0], *s.shape[1:])
         return s
@@ -459,9 +618,13 @@ class TorchEngine:
             else:
                 W = torch.zeros(len(group.names), 0, dtype=self.rdtype, device=self.device)
             s = self._run_group(group, enc, W)
-            probs = s.real.square() + s.imag.square() if s.is_complex() else s.square()
+            probs = torch.view_as_real(s).square().sum(-1) if s.is_complex() else s.square()
+            zall = probs @ self._z if any(r.kind == "expval" for r in group.readouts) else None  # (G, B, n)
             for g, (name, r) in enumerate(zip(group.names, group.readouts)):
-                out[name] = self.readout(probs[g], r)
+                if r.kind == "expval":
+                    out[name] = zall[g][:, list(r.wires)]
+                else:
+                    out[name] = probs[g] @ self._marginals[r.wires]
         return out
 
     __call__ = forward

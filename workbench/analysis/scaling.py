@@ -1,0 +1,160 @@
+"""Parameter and resource scaling with the number of tasks under the capacity-matched rule d = alpha * T.
+
+Counts come from the instantiated torch modules; depth and two-qubit gates from the expanded circuits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.circuits.program import build_program
+from workbench.circuits.resources import program_resources
+from workbench.errors import UserError
+from workbench.spec.model import ExperimentSpec, TaskSpec
+
+
+@dataclass(frozen=True)
+class ScalingRow:
+    T: int
+    d: int
+    classical_params: int  # HPS heads
+    quantum_params: int  # QMTL head
+    depth: int  # deepest task circuit (shared encoder + block)
+    two_qubit: int  # two-qubit gates over all task circuits, as executed on hardware
+    encoder_layers: int
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def tasks_for(spec: ExperimentSpec, T: int) -> list[TaskSpec]:
+    """T tasks cycling through the spec's own tasks (their classes, blocks and readouts)."""
+    base = spec.tasks
+    out = []
+    for k in range(T):
+        t = base[k % len(base)]
+        name = t.name if k < len(base) else f"{t.name}_{k // len(base) + 1}"
+        out.append(dataclasses.replace(t, name=name))
+    return out
+
+
+def spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None = None
+             ) -> tuple[ExperimentSpec, list[str]]:
+    """The spec with T tasks and d = alpha * T; an encoder that cannot hold d features becomes ReUploading.
+    ``classes`` gives every task that many classes (C_t = C, the closed form's case)."""
+    d = max(1, round(alpha * T))
+    notes = []
+    tasks = tasks_for(spec, T)
+    if classes is not None:
+        from workbench.spec.validate import readout_problem
+
+        tasks = [dataclasses.replace(t, classes=classes) for t in tasks]
+        for t in tasks:
+            if t.readout is not None and readout_problem(t.readout, classes, spec.quantum.qubits):
+                t.readout = None  # its own readout cannot express C classes: use the automatic one
+    q = spec.quantum
+    encoder = q.encoder
+    n = q.qubits
+    if (encoder.template in ("AngleEmbedding", "IQPEmbedding") and d > n) or \
+            (encoder.template == "AmplitudeEmbedding" and d > 2**n):
+        encoder = dataclasses.replace(encoder, template="ReUploading")
+        notes.append(f"T={T}: {q.encoder.template} cannot load d={d} features into {n} qubits; "
+                     f"ReUploading over {math.ceil(d / n)} layers used")
+    if encoder.template == "Custom":
+        raise UserError("quantum.encoder.template: a Custom encoder has a fixed feature count, so the scaling study "
+                        "cannot vary d; pick a template encoder")
+    new = dataclasses.replace(spec, tasks=tasks,
+                              backbone=dataclasses.replace(spec.backbone, width=d),
+                              quantum=dataclasses.replace(q, encoder=encoder))
+    return new, notes
+
+
+def default_alpha(spec: ExperimentSpec) -> float:
+    return spec.backbone.width / len(spec.tasks)
+
+
+def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None = None,
+                  notes: list[str] | None = None, classes: int | None = None) -> list[ScalingRow]:
+    from workbench.models.heads import HPSHeads, QMTLHead  # torch only when the table is asked for
+
+    alpha = default_alpha(spec) if alpha is None else alpha
+    if not alpha > 0:
+        raise UserError(f"alpha: must be > 0, got {alpha}")
+    rows = []
+    for T in tasks:
+        if T < 1:
+            raise UserError(f"tasks: T must be >= 1, got {T}")
+        spec_t, why = spec_for(spec, T, alpha, classes)
+        if notes is not None:
+            notes.extend(why)
+        d = spec_t.backbone.width
+        program = build_program(spec_t, d)
+        quantum = QMTLHead(program, "torch", spec_t.quantum.dtype)
+        classical = HPSHeads(d, [(t.name, t.classes) for t in spec_t.tasks])
+        res = program_resources(program)
+        rows.append(ScalingRow(
+            T=T, d=d,
+            classical_params=sum(p.numel() for p in classical.parameters()),
+            quantum_params=sum(p.numel() for p in quantum.parameters()),
+            depth=res.max_depth, two_qubit=res.total_two_qubit,
+            encoder_layers=_encoder_layers(spec_t, d),
+        ))
+    return rows
+
+
+def _encoder_layers(spec: ExperimentSpec, d: int) -> int:
+    enc = spec.quantum.encoder
+    if enc.template == "ReUploading":
+        return max(enc.layers, math.ceil(d / spec.quantum.qubits))
+    return max(enc.layers, 1)
+
+
+def growth_exponent(ts, values) -> float:
+    """Slope of log(value) against log(T): 2 for quadratic growth, 1 for linear."""
+    ts, values = np.asarray(ts, float), np.asarray(values, float)
+    keep = values > 0
+    if keep.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(ts[keep]), np.log(values[keep]), 1)[0])
+
+
+COLUMNS = ("classical_params", "quantum_params", "depth", "two_qubit")
+
+
+def exponents(rows: list[ScalingRow]) -> dict[str, float]:
+    ts = [r.T for r in rows]
+    return {c: growth_exponent(ts, [getattr(r, c) for r in rows]) for c in COLUMNS}
+
+
+def upper_half(rows: list[ScalingRow]) -> list[ScalingRow]:
+    """The rows with T at or above the middle of the range: where constant offsets stop hiding the growth."""
+    if len(rows) < 4:
+        return rows
+    mid = rows[len(rows) // 2 - 1].T
+    return [r for r in rows if r.T >= mid]
+
+
+def parse_task_range(text: str) -> list[int]:
+    """``"1-12"``, ``"1,2,4"`` or ``"3"`` -> list of task counts."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                a, b = (int(v) for v in part.split("-", 1))
+                if b < a:
+                    raise ValueError
+                out.extend(range(a, b + 1))
+            else:
+                out.append(int(part))
+    except ValueError:
+        raise UserError(f"--tasks: expected a range such as 1-12 or a list such as 1,2,4; got {text!r}") from None
+    if not out or min(out) < 1:
+        raise UserError(f"--tasks: task counts must be >= 1, got {text!r}")
+    if max(out) > 64:
+        raise UserError(f"--tasks: at most 64 tasks, got {max(out)}")
+    return sorted(set(out))

@@ -1,0 +1,71 @@
+"""``qmtl params``: parameter and resource scaling of the classical and quantum heads with T."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from workbench.analysis.scaling import COLUMNS, exponents, parse_task_range, scaling_table, upper_half
+from workbench.errors import UserError
+from workbench.spec import load
+
+_HEADERS = {"T": "T", "d": "d", "classical_params": "classical head", "quantum_params": "quantum head",
+            "depth": "depth", "two_qubit": "2q gates", "encoder_layers": "enc layers"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("params", help="parameter and resource scaling of classical vs quantum heads with T",
+                       description="Instantiate the heads for each number of tasks T under d = alpha*T and count "
+                                   "parameters (from the torch modules), circuit depth and two-qubit gates.")
+    p.add_argument("spec", help="experiment file (TOML or JSON)")
+    p.add_argument("--tasks", default="1-12", help="task counts, e.g. 1-12 or 1,2,4 (default 1-12)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="capacity-matching factor, d = alpha*T (default: the spec's width / its task count)")
+    p.add_argument("--classes", type=int, default=None,
+                   help="give every task C classes (default: cycle through the spec's tasks)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if math.isnan(v) else f"{v:.2f}"
+
+
+def run(args) -> int:
+    spec = load(args.spec)
+    ts = parse_task_range(args.tasks)
+    if args.classes is not None and args.classes < 2:
+        raise UserError(f"--classes: needs at least 2 classes, got {args.classes}")
+    alpha = args.alpha if args.alpha is not None else spec.backbone.width / len(spec.tasks)
+    notes: list[str] = []
+    rows = scaling_table(spec, ts, alpha, notes, classes=args.classes)
+    fit_all, fit_upper = exponents(rows), exponents(upper_half(rows))
+    upper_ts = [r.T for r in upper_half(rows)]
+    if args.json:
+        print(json.dumps({
+            "spec": str(args.spec), "alpha": alpha, "qubits": spec.quantum.qubits,
+            "encoder": spec.quantum.encoder.template, "block": spec.quantum.default_block.template,
+            "rows": [r.as_dict() for r in rows],
+            "exponents": fit_all,
+            "exponents_upper_half": {"T": [min(upper_ts), max(upper_ts)], **fit_upper},
+            "notes": notes,
+        }, indent=2))
+        return 0
+    print(f"{spec.name}: d = {alpha:g} * T, {spec.quantum.qubits} qubits, encoder {spec.quantum.encoder.template}, "
+          f"task blocks {spec.quantum.default_block.template}")
+    keys = list(_HEADERS)
+    widths = [max(len(_HEADERS[k]), 6) for k in keys]
+    print("  ".join(_HEADERS[k].rjust(w) for k, w in zip(keys, widths)))
+    for r in rows:
+        d = r.as_dict()
+        print("  ".join(str(d[k]).rjust(w) for k, w in zip(keys, widths)))
+    label_w = sum(widths[:2]) + 2
+    for label, fit in ((f"exponent, T={ts[0]}..{ts[-1]}", fit_all),
+                       (f"exponent, T={upper_ts[0]}..{upper_ts[-1]}", fit_upper)):
+        cells = [_fmt(fit[c]).rjust(w) for c, w in zip(COLUMNS, widths[2:])]
+        print(label.rjust(label_w) + "  " + "  ".join(cells))
+    print("classical heads grow as sum_t (d+1) C_t, quadratic in T; the quantum head as the blocks, linear in T.")
+    print("2q gates count every task circuit as executed on hardware (each re-runs the shared encoder).")
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
+    return 0

@@ -1,0 +1,29 @@
+"""Engines by name: the fast torch engine and the PennyLane devices, one interface."""
+
+from __future__ import annotations
+
+from workbench.circuits.ir import QMTLProgram
+from workbench.errors import UserError
+from workbench.spec.vocabulary import ENGINES
+
+
+def engine_names() -> list[str]:
+    return list(ENGINES)
+
+
+def make_engine(name: str, program: QMTLProgram, *, dtype: str = "complex64", device: str = "cpu"):
+    """An engine whose ``forward(x, weights)`` returns each task's raw readout values (B, width)."""
+    if name == "torch":
+        from workbench.engines.torch_engine import TorchEngine
+
+        if device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise UserError("training.device: 'cuda' was asked for, but torch sees no CUDA device")
+        return TorchEngine(program, dtype=dtype, device=device)
+    if name in ("default.qubit", "lightning.qubit", "default.mixed"):
+        from workbench.engines.pennylane_engine import PennyLaneEngine
+
+        return PennyLaneEngine(program, name, dtype=dtype)
+    raise UserError(f"unknown engine {name!r} (valid: {', '.join(engine_names())})")
