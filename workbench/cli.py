@@ -12,6 +12,7 @@ from workbench.errors import UserError
 COMMAND_MODULES = [
     "workbench.commands.params",
     "workbench.commands.bench",
+    "workbench.commands.train",
     "workbench.runs.commands",
 ]
 

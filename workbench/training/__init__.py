@@ -1,1 +1,17 @@
+"""Training: the multi-task trainer, its event stream, cooperative control and metrics."""
 
+from workbench.training.control import TrainControl
+from workbench.training.events import EventBus, TrainEvent
+from workbench.training.trainer import (
+    TrainedRun,
+    Trainer,
+    TrainResult,
+    evaluate,
+    load_data,
+    load_trained,
+    resume,
+    train,
+)
+
+__all__ = ["EventBus", "TrainControl", "TrainEvent", "TrainResult", "TrainedRun", "Trainer", "evaluate",
+           "load_data", "load_trained", "resume", "train"]
