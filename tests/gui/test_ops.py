@@ -1,0 +1,108 @@
+"""The composer's pure spec edits (no Qt): placement keeps the circuit's meaning, templates expand and
+regroup without changing gates or weights."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from workbench.circuits import build_program
+from workbench.gui import ops
+from workbench.gui.mainwindow import DEMO_SPEC
+from workbench.spec import BlockSpec, GateSpec, load
+
+G = GateSpec
+
+
+def _wire_order(gates):
+    """Per wire, the sequence of gates touching it: what the circuit means, whatever the list order."""
+    out = {}
+    for g in gates:
+        for w in g.wires:
+            out.setdefault(w, []).append((g.gate, tuple(g.wires), tuple(g.params)))
+    return out
+
+
+def test_columns_use_the_span_of_two_qubit_gates():
+    gates = [G("H", [0]), G("CNOT", [0, 2]), G("X", [1]), G("RZ", [3], ["w"])]
+    assert ops.gate_columns(gates) == [0, 1, 2, 0]
+
+
+def test_place_inserts_at_the_column_and_keeps_the_other_gates_order():
+    gates = [G("H", [0]), G("X", [0]), G("Z", [1])]
+    cols = ops.gate_columns(gates)
+    new = ops.place(gates, cols, [(G("RY", [0], ["w"]), 1)])
+    assert [g.gate for g in new] == ["H", "RY", "X", "Z"]
+    new = ops.place(gates, cols, [(G("CNOT", [0, 1]), 0)])
+    assert new[0].gate == "CNOT"  # before everything on wires 0 and 1
+
+
+def test_place_falls_back_to_a_column_sort_that_keeps_each_wire_in_order():
+    # wire 1: G0 (col 0), G1 (col 1); wire 0: G2 (col 0). Listed so that no single insertion index works.
+    gates = [G("H", [1]), G("X", [1]), G("Z", [0])]
+    cols = ops.gate_columns(gates)
+    new_gate = G("CZ", [0, 1])
+    placed = ops.place(gates, cols, [(new_gate, 1)])
+    order = _wire_order(placed)
+    assert [g[0] for g in order[1]] == ["H", "CZ", "X"]
+    assert [g[0] for g in order[0]] == ["Z", "CZ"]
+
+
+@pytest.mark.parametrize("key", [ops.ENCODER, 0, 1])
+def test_expand_keeps_gates_and_weights_and_regroup_restores_the_template(key):
+    spec = load(DEMO_SPEC)
+    before = build_program(spec)
+    custom = ops.expand_block(spec, key)
+    assert custom.template == "Custom"
+    expanded = copy.deepcopy(spec)
+    if key == ops.ENCODER:
+        expanded.quantum.encoder = custom
+    else:
+        expanded.tasks[key].block = custom
+    after = build_program(expanded)
+    for b0, b1 in zip(before.blocks(), after.blocks()):
+        assert b0.gates == b1.gates and b0.n_weights == b1.n_weights
+    regrouped = ops.regroup_block(expanded, key)
+    assert regrouped.template == ops.effective_block(spec, key).template
+    again = copy.deepcopy(expanded)
+    if key == ops.ENCODER:
+        again.quantum.encoder = regrouped
+    else:
+        again.tasks[key].block = regrouped
+    assert [b.gates for b in build_program(again).blocks()] == [b.gates for b in before.blocks()]
+
+
+@pytest.mark.parametrize("block", [
+    BlockSpec(template="BasicEntanglerLayers", layers=3, rotation="X"),
+    BlockSpec(template="HardwareEfficient", layers=2, rotations=["RZ", "RY"], entangler="CZ", entanglement="ring"),
+])
+def test_regroup_finds_other_families(block):
+    spec = load(DEMO_SPEC)
+    spec.tasks[0].block = block
+    spec.tasks[0].block = ops.expand_block(spec, 0)
+    found = ops.regroup_block(spec, 0)
+    for field in ("template", "layers", "rotation" if block.template == "BasicEntanglerLayers" else "rotations"):
+        assert getattr(found, field) == getattr(block, field)
+
+
+def test_templates_without_a_gate_form_refuse_to_expand():
+    spec = load(DEMO_SPEC)
+    spec.quantum.encoder = BlockSpec(template="IQPEmbedding", layers=1)
+    spec.backbone.width = 4
+    with pytest.raises(ValueError, match="product of features"):
+        ops.expand_block(spec, ops.ENCODER)
+    spec.quantum.encoder = BlockSpec(template="AmplitudeEmbedding")
+    with pytest.raises(ValueError, match="not a composer gate"):
+        ops.expand_block(spec, ops.ENCODER)
+
+
+def test_problems_name_the_gate_and_the_readout():
+    spec = load(DEMO_SPEC)
+    spec.tasks[1].block = ops.expand_block(spec, 1)
+    spec.quantum.qubits = 4
+    problems = ops.find_problems(spec)
+    wheres = {p.where[0] for p in problems}
+    assert {"gate", "readout"} <= wheres
+    assert any(p.where == ("readout", 1) and "wire 4 does not exist" in p.message for p in problems)
+    assert ops.find_problems(load(DEMO_SPEC)) == []
