@@ -1,0 +1,99 @@
+"""``qmtl-workbench [SPEC]``: the desktop workbench. ``--screenshot FILE`` renders the window and exits."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+SCREENSHOT_SIZE = (1600, 1000)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qmtl-workbench", description="QMTL Workbench: the circuit composer and "
+                                                                   "experiment editor")
+    p.add_argument("spec", nargs="?", help="experiment file to open (TOML or JSON); default: the digits demo")
+    p.add_argument("--screenshot", metavar="FILE", help="render the window offscreen to a PNG and exit")
+    p.add_argument("--theme", choices=["light", "dark"], help="colour theme (default: the last one used)")
+    p.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
+                   help="window size for --screenshot, WIDTHxHEIGHT (default %(default)s)")
+    return p
+
+
+def make_app(argv: list[str]):
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.gui.session import APP, ORG
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv)
+    QCoreApplication.setOrganizationName(ORG)
+    QCoreApplication.setApplicationName(APP)
+    QGuiApplication.setApplicationDisplayName("QMTL Workbench")
+    return app
+
+
+def screenshot(window, path: str | Path, size: tuple[int, int] = SCREENSHOT_SIZE) -> Path:
+    """Lay the window out at ``size``, fit the circuit and save the picture."""
+    from PySide6.QtWidgets import QApplication
+
+    path = Path(path)
+    window.resize(*size)
+    window.show()
+    deadline = time.monotonic() + 20
+    while not window.budget.scaling_ready() and time.monotonic() < deadline:  # the plot is computed off-thread
+        QApplication.processEvents()
+        time.sleep(0.01)
+    for _ in range(3):
+        QApplication.processEvents()
+    window.fit_readable()
+    QApplication.processEvents()
+    image = window.grab()
+    if not image.save(str(path), "PNG"):
+        raise OSError(f"cannot write {path}")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
+            and sys.platform.startswith("linux"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = make_app([sys.argv[0]])
+
+    from workbench.gui.mainwindow import MainWindow
+
+    if args.screenshot:
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            print(f"qmtl-workbench: error: --size wants WIDTHxHEIGHT, got {args.size!r}", file=sys.stderr)
+            return 2
+        window = MainWindow(args.spec, theme=args.theme or "light", autosave=False, restore_layout=False,
+                            persist=False)
+        if args.spec and window.doc.path is None:
+            print(f"qmtl-workbench: error: cannot open {args.spec}", file=sys.stderr)
+            return 2
+        try:
+            out = screenshot(window, args.screenshot, (w, h))
+        except OSError as exc:
+            print(f"qmtl-workbench: error: {exc}", file=sys.stderr)
+            return 2
+        window.doc.undo_stack.setClean()
+        window.close()
+        print(out)
+        return 0
+    window = MainWindow(args.spec, theme=args.theme)
+    window.show()
+    window.offer_recovery()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
