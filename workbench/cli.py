@@ -13,6 +13,9 @@ COMMAND_MODULES = [
     "workbench.commands.params",
     "workbench.commands.bench",
     "workbench.commands.train",
+    "workbench.commands.export",
+    "workbench.commands.backends",
+    "workbench.commands.noise",
     "workbench.runs.commands",
 ]
 
