@@ -80,7 +80,8 @@ class _Angles:
 def _matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
     """Gate matrices (..., 2, 2) for angles ``a`` of shape (..., n_params)."""
     if name == "RY":
-        c, s = torch.cos(a[..., 0] / 2), torch.sin(a[..., 0] / 2)
+        half = a[..., 0] / 2
+        c, s = torch.cos(half), torch.sin(half)
         m = torch.stack((c, -s, s, c), dim=-1).unflatten(-1, (2, 2))
         return m.to(cdtype) if complex_mode else m
     if name == "RX":
@@ -88,7 +89,7 @@ def _matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.T
         z = torch.zeros_like(c)
         return torch.complex(torch.stack((c, z, z, c), -1), torch.stack((z, -s, -s, z), -1)).unflatten(-1, (2, 2))
     if name == "Rot":
-        phi, theta, omega = a[..., 0], a[..., 1], a[..., 2]
+        phi, theta, omega = a.unbind(-1)  # one backward op, where three selects would need three
         c, s = torch.cos(theta / 2), torch.sin(theta / 2)
         p, q = (phi + omega) / 2, (phi - omega) / 2
         cp, sp, cq, sq = torch.cos(p), torch.sin(p), torch.cos(q), torch.sin(q)
@@ -197,12 +198,16 @@ def _kron_all(mats: list, dtype, device) -> torch.Tensor | None:
 
 
 def _kron_tree(m: torch.Tensor) -> torch.Tensor:
-    """(..., k, a, a) -> (..., a^k, a^k): the Kronecker product of the k matrices, in order."""
+    """(..., k, a, a) -> (..., a^k, a^k): the Kronecker product of the k matrices, in order.
+    Neighbours are paired in one vectorised product per level (log2 k levels for k a power of two)."""
     k = m.shape[-3]
     if k == 1:
-        return m[..., 0, :, :]
-    left, right = m[..., : k // 2, :, :], m[..., k // 2:, :, :]
-    return _kron(_kron_tree(left), _kron_tree(right))
+        return m.squeeze(-3)
+    if k % 2 == 0:
+        left, right = m.unflatten(-3, (k // 2, 2)).unbind(-3)
+        return _kron_tree(_kron(left, right))
+    head, last = m.split([k - 1, 1], dim=-3)
+    return _kron(_kron_tree(head), last.squeeze(-3))
 
 
 def _apply_layer(s: torch.Tensor, per_wire: list, n: int) -> torch.Tensor:
@@ -364,8 +369,12 @@ class _Prologue:
         for name, idxs, angles, step in self.batches:
             a = angles(x, w).unflatten(-1, (len(idxs), n, _NPARAMS[name]))
             m = _matrices(name, a, step.complex_mode, step.cdtype)  # (Ga, Ba, L, n, 2, 2)
-            rows = _kron_tree(m[..., :h, :, :]).unbind(2) if h else [None] * len(idxs)
-            cols = _kron_tree(m[..., h:, :, :]).unbind(2)
+            if h:
+                top, bottom = m.split([h, n - h], dim=-3)
+                rows = _kron_tree(top).unbind(2)
+            else:
+                bottom, rows = m, [None] * len(idxs)
+            cols = _kron_tree(bottom).unbind(2)
             for j, i in enumerate(idxs):
                 out[i] = (rows[j], cols[j])
         return out
@@ -477,8 +486,9 @@ def _outer_tree(v: torch.Tensor) -> torch.Tensor:
     """(..., k, 2) one-qubit states -> (..., 2^k) their product state, wire order kept."""
     k = v.shape[-2]
     if k == 1:
-        return v[..., 0, :]
-    left, right = _outer_tree(v[..., : k // 2, :]), _outer_tree(v[..., k // 2:, :])
+        return v.squeeze(-2)
+    left, right = v.split([k // 2, k - k // 2], dim=-2)
+    left, right = _outer_tree(left), _outer_tree(right)
     return (left[..., :, None] * right[..., None, :]).flatten(-2)
 
 
@@ -502,6 +512,8 @@ class _Group:
     steps: list
     n_weights: int
     prologue: _Prologue
+    readout_matrix: torch.Tensor | None = None
+    widths: list | None = None
 
 
 class TorchEngine:
@@ -548,8 +560,16 @@ class TorchEngine:
                 for w in r.wires:
                     idx = idx * 2 + bits[:, w]
                 self._marginals[r.wires] = torch.nn.functional.one_hot(idx, 2 ** len(r.wires)).to(self.rdtype)
+        # every readout of a group as columns of one matrix: one product gives all the group's raw readouts
+        for group in self.groups:
+            mats = [self._readout_matrix(r) for r in group.readouts]
+            group.readout_matrix = torch.cat(mats, dim=1)
+            group.widths = [m.shape[1] for m in mats]
 
     # -- helpers
+    def _readout_matrix(self, r: Readout) -> torch.Tensor:
+        return self._z[:, list(r.wires)] if r.kind == "expval" else self._marginals[r.wires]
+
     @property
     def real_arithmetic(self) -> bool:
         return not self.complex_mode
@@ -619,17 +639,16 @@ class TorchEngine:
                 W = torch.zeros(len(group.names), 0, dtype=self.rdtype, device=self.device)
             s = self._run_group(group, enc, W)
             probs = torch.view_as_real(s).square().sum(-1) if s.is_complex() else s.square()
-            zall = probs @ self._z if any(r.kind == "expval" for r in group.readouts) else None  # (G, B, n)
-            for g, (name, r) in enumerate(zip(group.names, group.readouts)):
-                if r.kind == "expval":
-                    out[name] = zall[g][:, list(r.wires)]
-                else:
-                    out[name] = probs[g] @ self._marginals[r.wires]
+            raw = torch.matmul(probs, group.readout_matrix)  # (G, B, sum of widths)
+            for name, per_task in zip(group.names, raw.unbind(0)):
+                out[name] = per_task
+            if len(group.names) > 1:  # each task keeps only its own columns
+                offsets = [sum(group.widths[:g]) for g in range(len(group.widths))]
+                for g, name in enumerate(group.names):
+                    out[name] = out[name].narrow(-1, offsets[g], group.widths[g])
         return out
 
     __call__ = forward
 
     def readout(self, probs: torch.Tensor, r: Readout) -> torch.Tensor:
-        if r.kind == "expval":
-            return probs @ self._z[:, list(r.wires)]
-        return probs @ self._marginals[r.wires]
+        return probs @ self._readout_matrix(r)
