@@ -139,3 +139,30 @@ def test_cli_json_and_bad_input(tmp_path, small_spec_file, capsys):
     assert main(["train", "--resume", "nope", "--runs-dir", str(tmp_path / "r")]) == 2
     assert main(["train", str(spec_path), "--engine", "warp", "--runs-dir", str(tmp_path / "r")]) == 2
     assert "warp" in capsys.readouterr().err
+
+
+def test_training_session_runs_in_a_thread_and_buffers_events(tmp_path, small_spec_file):
+    from workbench.training import TrainingSession
+
+    store = RunStore(tmp_path / "runs")
+    session = TrainingSession({"epochs": 2}, store, spec=load(small_spec_file(epochs=2)))
+    session.start()
+    session.join(120)
+    events = session.drain()
+    assert not session.running and session.error is None
+    assert events[0].kind == "start" and events[-1].kind == "finished"
+    assert session.drain() == []  # drained once
+    assert session.result.status == "finished" and store.get(session.run_id).status == "finished"
+
+    again = TrainingSession({"epochs": 3}, store, resume_run=session.run_id)
+    again.start()
+    again.join(120)
+    assert again.result.status == "finished" and again.run_id == session.run_id
+    assert sorted({m.epoch for m in store.metrics(session.run_id, split="val")}) == [1, 2, 3]
+
+    broken = load(small_spec_file(epochs=2))
+    broken.dataset.source = "no-such-source"
+    failing = TrainingSession({}, store, spec=broken)
+    failing.start()
+    failing.join(60)
+    assert failing.error is not None and failing.drain()[-1].kind == "failed"

@@ -2,6 +2,7 @@
 
 from workbench.training.control import TrainControl
 from workbench.training.events import EventBus, TrainEvent
+from workbench.training.session import TrainingSession
 from workbench.training.trainer import (
     TrainedRun,
     Trainer,
@@ -13,5 +14,5 @@ from workbench.training.trainer import (
     train,
 )
 
-__all__ = ["EventBus", "TrainControl", "TrainEvent", "TrainResult", "TrainedRun", "Trainer", "evaluate",
-           "load_data", "load_trained", "resume", "train"]
+__all__ = ["EventBus", "TrainControl", "TrainEvent", "TrainResult", "TrainedRun", "Trainer", "TrainingSession",
+           "evaluate", "load_data", "load_trained", "resume", "train"]
