@@ -175,6 +175,8 @@ class AccountStore:
         self._prepare_dir()
         tmp = self.meta_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        if os.name == "posix":
+            os.chmod(tmp, 0o600)  # no secret in it, but nobody else needs to read which account this is
         os.replace(tmp, self.meta_path)
 
     def _save_file(self, token: str, channel: str, instance: str | None, region: str | None) -> None:
