@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "workbench.commands.export",
     "workbench.commands.backends",
     "workbench.commands.noise",
+    "workbench.commands.hardware",
     "workbench.runs.commands",
 ]
 
