@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "workbench.commands.params",
     "workbench.commands.bench",
     "workbench.commands.train",
+    "workbench.commands.reproduce",
     "workbench.commands.export",
     "workbench.commands.backends",
     "workbench.commands.noise",

@@ -1,0 +1,447 @@
+"""``qmtl reproduce``: the paper's claims checked on the data we have.
+
+(a) head parameters, circuit depth and two-qubit gates against the number of tasks T under d = alpha * T;
+(b) QMTL against the classical HPS heads, the prior hybrid quantum MTL head and one VQC per task, on the
+digits and penguins demos and on synthetic data with T = 2..6, over several seeds;
+(c) a markdown report with the tables (also as CSV) and PNG plots.
+
+Every training run goes into a run store, tagged ``reproduce``. Qt-free; plots use matplotlib's Agg canvas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import workbench
+from workbench.analysis.scaling import exponents, scaling_table, spec_for, upper_half
+from workbench.errors import UserError
+from workbench.spec import dumps, load, spec_from_dict
+from workbench.spec.model import ExperimentSpec
+
+RESOURCES = Path(workbench.__file__).resolve().parent.parent / "resources" / "experiments"
+HEADS = ("qmtl", "hps", "hybrid", "single")
+HEAD_LABELS = {
+    "qmtl": "QMTL (one VQC, shared encoder + block per task)",
+    "hps": "HPS (classical linear head per task)",
+    "hybrid": "hybrid (shared VQC + dense layer per task)",
+    "single": "single (one full VQC per task)",
+}
+ALPHA = 8
+TAG = "reproduce"
+
+
+# ------------------------------------------------------------------------------------------------ settings
+@dataclass(frozen=True)
+class Settings:
+    quick: bool
+    seeds: int
+    digits_epochs: int | None = None  # None: the spec's training.epochs
+    digits_max_samples: int | None = None
+    penguins_epochs: int | None = None
+    synthetic_T: tuple[int, ...] = (2, 3, 4, 5, 6)
+    synthetic_samples: int = 600
+    synthetic_epochs: int = 30
+    synthetic_qubits: int = 8
+    scaling_T: tuple[int, ...] = tuple(range(1, 13))
+    heads: tuple[str, ...] = HEADS
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def make_settings(quick: bool = False, seeds: int | None = None) -> Settings:
+    if seeds is not None and not 1 <= seeds <= 20:
+        raise UserError(f"--seeds: must be between 1 and 20, got {seeds}")
+    if quick:
+        # A smoke-size run: every table and plot is produced, the numbers are not results.
+        return Settings(quick=True, seeds=seeds or 2, digits_epochs=4, digits_max_samples=400, penguins_epochs=8,
+                        synthetic_T=(2, 4), synthetic_samples=300, synthetic_epochs=4)
+    return Settings(quick=False, seeds=seeds or 3)
+
+
+# --------------------------------------------------------------------------------------------------- specs
+def synthetic_spec(T: int, samples: int = 600, qubits: int = 8, epochs: int = 30) -> ExperimentSpec:
+    """T related tasks with 2 or 3 classes (alternating), d = 8 * T, default readouts (<Z> per class)."""
+    classes = [2 if t % 2 == 0 else 3 for t in range(T)]
+    return spec_from_dict({
+        "version": 1, "name": f"synthetic-T{T}",
+        "description": f"synthetic data, {T} related tasks with classes {classes}, d = {ALPHA} * T",
+        "baselines": ["hps", "hybrid", "single"],
+        "dataset": {"source": "synthetic", "val_fraction": 0.15, "test_fraction": 0.25, "seed": 0,
+                    "options": {"tasks": T, "classes": classes, "samples": samples, "features": 24, "latent": 3,
+                                "relatedness": 0.5, "noise": 0.1, "seed": 0}},
+        "tasks": [{"name": f"task_{t}", "classes": c} for t, c in enumerate(classes)],
+        "backbone": {"kind": "mlp", "hidden": [32], "width": ALPHA * T, "activation": "tanh"},
+        "quantum": {"qubits": qubits, "engine": "torch", "dtype": "complex64",
+                    "encoder": {"template": "ReUploading", "layers": 1, "rotations": ["RY", "RZ"],
+                                "entangler": "CNOT", "entanglement": "linear"},
+                    "default_block": {"template": "StronglyEntanglingLayers", "layers": 2}},
+        "training": {"optimizer": "adam", "lr": 0.03, "epochs": epochs, "batch_size": 32, "seed": 0},
+    })
+
+
+def _resource_spec(name: str) -> ExperimentSpec:
+    path = RESOURCES / name
+    if not path.exists():
+        raise UserError(f"reproduce: the demo spec {path} is missing (run from a source checkout of the workbench)")
+    return load(path)
+
+
+@dataclass
+class Study:
+    """One dataset of the accuracy comparison."""
+
+    label: str  # "digits-3task", "penguins", "synthetic-T3"
+    group: str  # "digits-3task", "penguins", "synthetic"
+    spec: ExperimentSpec
+    epochs: int
+    max_samples: int | None = None
+    sizes: dict = field(default_factory=dict)  # train/val/test/features, filled by measure_sizes
+
+    @property
+    def T(self) -> int:
+        return len(self.spec.tasks)
+
+    def spec_for_seed(self, seed: int) -> ExperimentSpec:
+        """Seed s draws the split (and the subsample), the initial weights and the batch order."""
+        return dataclasses.replace(
+            self.spec,
+            dataset=dataclasses.replace(self.spec.dataset, seed=seed, max_samples=self.max_samples),
+            training=dataclasses.replace(self.spec.training, seed=seed, epochs=self.epochs))
+
+
+def make_studies(settings: Settings) -> list[Study]:
+    digits = _resource_spec("digits-3task.toml")
+    penguins = _resource_spec("penguins.toml")
+    studies = [
+        Study("digits-3task", "digits-3task", digits, settings.digits_epochs or digits.training.epochs,
+              settings.digits_max_samples),
+        Study("penguins", "penguins", penguins, settings.penguins_epochs or penguins.training.epochs),
+    ]
+    for T in settings.synthetic_T:
+        spec = synthetic_spec(T, settings.synthetic_samples, settings.synthetic_qubits, settings.synthetic_epochs)
+        studies.append(Study(spec.name, "synthetic", spec, settings.synthetic_epochs))
+    return studies
+
+
+def measure_sizes(study: Study) -> dict:
+    from workbench.training import load_data
+
+    data = load_data(study.spec_for_seed(0), RESOURCES)
+    study.sizes = {"train": len(data.X_train), "val": len(data.X_val), "test": len(data.X_test),
+                   "features": data.n_features}
+    return study.sizes
+
+
+# ---------------------------------------------------------------------------------------------- the runs
+@dataclass
+class PlannedRun:
+    study: Study
+    head: str
+    seed: int
+    estimate_s: float  # a rough cost model; the ETA rescales it by what the finished runs took
+
+
+@dataclass
+class Outcome:
+    dataset: str
+    group: str
+    T: int
+    head: str
+    seed: int
+    run_id: str
+    test: dict
+    params: dict
+    wall_time_s: float
+    epochs: int
+    best_epoch: int
+
+    @property
+    def mean_accuracy(self) -> float:
+        return float(np.mean([m["accuracy"] for m in self.test.values()]))
+
+
+def _encoder_layers(spec: ExperimentSpec) -> int:
+    return max(spec.quantum.encoder.layers, math.ceil(spec.backbone.width / spec.quantum.qubits))
+
+
+def estimate_seconds(study: Study, head: str) -> float:
+    """Seconds on one core, from timings of the demo: ~5.5e-5 s per sample and gate layer, plus overheads."""
+    spec = study.spec
+    E, L, T = _encoder_layers(spec), spec.quantum.default_block.layers, study.T
+    layers = {"qmtl": E + T * L, "single": T * (E + L), "hybrid": E + L, "hps": 0}[head]
+    n = study.sizes.get("train", 500)
+    return 1.0 + study.epochs * (0.08 + 5.5e-5 * n * layers * (2 ** spec.quantum.qubits / 256) ** 0.3)
+
+
+def plan_runs(studies: list[Study], settings: Settings) -> list[PlannedRun]:
+    return [PlannedRun(s, head, seed, estimate_seconds(s, head))
+            for s in studies for seed in range(settings.seeds) for head in settings.heads]
+
+
+ProgressFn = Callable[[int, int, PlannedRun, "Outcome", float, float], None]
+
+
+def execute(plan: list[PlannedRun], store, settings: Settings, progress: ProgressFn | None = None,
+            control=None) -> tuple[list[Outcome], bool]:
+    """Train every planned run into ``store``. Returns (outcomes, completed); stops early on a cancel."""
+    from workbench.training import Trainer
+
+    outcomes: list[Outcome] = []
+    t0 = time.time()
+    done_est = 0.0
+    total_est = sum(p.estimate_s for p in plan)
+    tags = [TAG] + (["reproduce-quick"] if settings.quick else [])
+    for i, p in enumerate(plan, 1):
+        spec = p.study.spec_for_seed(p.seed)
+        trainer = Trainer(spec, store, head=p.head, epochs=p.study.epochs, seed=p.seed, base_dir=RESOURCES,
+                          name=f"reproduce {p.study.label} [{p.head}] seed {p.seed}",
+                          tags=tags + [p.study.label], control=control)
+        r = trainer.run()
+        if r.status != "finished":
+            return outcomes, False
+        o = Outcome(p.study.label, p.study.group, p.study.T, p.head, p.seed, r.run_id, r.test, r.params,
+                    r.wall_time_s, r.epochs_run, r.best_epoch)
+        outcomes.append(o)
+        done_est += p.estimate_s
+        elapsed = time.time() - t0
+        eta = (total_est - done_est) * elapsed / max(done_est, 1e-9)
+        if progress:
+            progress(i, len(plan), p, o, elapsed, eta)
+    return outcomes, True
+
+
+# ----------------------------------------------------------------------------------------------- tables
+def _std(x: pd.Series) -> float:
+    return float(x.std(ddof=1)) if len(x) > 1 else float("nan")
+
+
+def per_seed_frame(outcomes: list[Outcome]) -> pd.DataFrame:
+    """One row per run and task, plus a task 'mean' row per run (the mean over its tasks)."""
+    rows = []
+    for o in outcomes:
+        for task, m in o.test.items():
+            rows.append({"dataset": o.dataset, "T": o.T, "head": o.head, "seed": o.seed, "task": task,
+                         "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
+                         "task_head_params": o.params["task_heads"].get(task, 0)})
+        rows.append({"dataset": o.dataset, "T": o.T, "head": o.head, "seed": o.seed, "task": "mean",
+                     "accuracy": o.mean_accuracy,
+                     "macro_f1": float(np.mean([m["macro_f1"] for m in o.test.values()])),
+                     "task_head_params": sum(o.params["task_heads"].values())})
+    return pd.DataFrame(rows)
+
+
+def _ordered(df: pd.DataFrame, datasets: list[str], heads: tuple[str, ...]) -> pd.DataFrame:
+    df = df.copy()
+    df["_d"] = df["dataset"].map({d: i for i, d in enumerate(datasets)})
+    df["_h"] = df["head"].map({h: i for i, h in enumerate(heads)})
+    keys = ["_d", "_h"] + (["_t"] if "_t" in df else [])
+    return df.sort_values(keys).drop(columns=[c for c in ("_d", "_h", "_t") if c in df]).reset_index(drop=True)
+
+
+def task_table(outcomes: list[Outcome], datasets: list[str], heads: tuple[str, ...]) -> pd.DataFrame:
+    """Per dataset, head and task: accuracy and macro-F1, mean and sample std over seeds."""
+    df = per_seed_frame(outcomes)
+    g = df.groupby(["dataset", "T", "head", "task"], sort=False)
+    out = g.agg(seeds=("seed", "nunique"), accuracy_mean=("accuracy", "mean"), accuracy_std=("accuracy", _std),
+                macro_f1_mean=("macro_f1", "mean"), macro_f1_std=("macro_f1", _std),
+                task_head_params=("task_head_params", "first")).reset_index()
+    order = {}
+    for o in outcomes:
+        for k, task in enumerate(list(o.test) + ["mean"]):
+            order.setdefault((o.dataset, task), k)
+    out["_t"] = [order[(d, t)] for d, t in zip(out["dataset"], out["task"])]
+    return _ordered(out, datasets, heads)
+
+
+def summary_table(outcomes: list[Outcome], datasets: list[str], heads: tuple[str, ...]) -> pd.DataFrame:
+    """Per dataset and head: mean test accuracy over tasks (mean +- std over seeds), parameters, time."""
+    rows = []
+    for o in outcomes:
+        rows.append({"dataset": o.dataset, "T": o.T, "head": o.head, "seed": o.seed,
+                     "acc": o.mean_accuracy, "f1": float(np.mean([m["macro_f1"] for m in o.test.values()])),
+                     "head_params": o.params["head_total"], "shared_head_params": o.params["shared_head"],
+                     "backbone_params": o.params["backbone"], "total_params": o.params["total"],
+                     "time": o.wall_time_s})
+    df = pd.DataFrame(rows)
+    out = df.groupby(["dataset", "T", "head"], sort=False).agg(
+        seeds=("seed", "nunique"), mean_accuracy_mean=("acc", "mean"), mean_accuracy_std=("acc", _std),
+        mean_macro_f1_mean=("f1", "mean"), mean_macro_f1_std=("f1", _std), head_params=("head_params", "first"),
+        shared_head_params=("shared_head_params", "first"), backbone_params=("backbone_params", "first"),
+        total_params=("total_params", "first"), train_time_s_mean=("time", "mean")).reset_index()
+    out["train_time_s_mean"] = out["train_time_s_mean"].round(2)
+    return _ordered(out, datasets, heads)
+
+
+def comparisons(summary: pd.DataFrame, test_sizes: dict[str, int]) -> pd.DataFrame:
+    """QMTL against each baseline per dataset. ``ties`` when the gap is inside the noise band:
+    two standard errors of the difference of the seed means, and never less than one test example."""
+    rows = []
+    for dataset, part in summary.groupby("dataset", sort=False):
+        by = {r["head"]: r for _, r in part.iterrows()}
+        if "qmtl" not in by:
+            continue
+        q = by["qmtl"]
+        for head, b in by.items():
+            if head == "qmtl":
+                continue
+            delta = q["mean_accuracy_mean"] - b["mean_accuracy_mean"]
+            se = math.sqrt(np.nan_to_num(q["mean_accuracy_std"]) ** 2 / q["seeds"]
+                           + np.nan_to_num(b["mean_accuracy_std"]) ** 2 / b["seeds"])
+            band = max(2 * se, 1.0 / max(test_sizes.get(dataset, 1), 1))
+            verdict = "wins" if delta > band else "loses" if delta < -band else "ties"
+            rows.append({"dataset": dataset, "T": q["T"], "baseline": head,
+                         "qmtl_accuracy": q["mean_accuracy_mean"], "baseline_accuracy": b["mean_accuracy_mean"],
+                         "delta": delta, "noise_band": band, "verdict": verdict,
+                         "qmtl_head_params": int(q["head_params"]), "baseline_head_params": int(b["head_params"]),
+                         "head_param_ratio": q["head_params"] / b["head_params"] if b["head_params"] else float("nan"),
+                         "qmtl_time_s": q["train_time_s_mean"], "baseline_time_s": b["train_time_s_mean"]})
+    return pd.DataFrame(rows)
+
+
+def runs_table(outcomes: list[Outcome]) -> pd.DataFrame:
+    rows = []
+    for o in outcomes:
+        row = {"run_id": o.run_id, "dataset": o.dataset, "T": o.T, "head": o.head, "seed": o.seed,
+               "mean_accuracy": o.mean_accuracy, "head_params": o.params["head_total"],
+               "total_params": o.params["total"], "epochs": o.epochs, "best_epoch": o.best_epoch,
+               "wall_time_s": round(o.wall_time_s, 2)}
+        for task, m in o.test.items():
+            row[f"{task}.accuracy"] = m["accuracy"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scaling_frame(spec: ExperimentSpec, ts, alpha: float) -> tuple[pd.DataFrame, dict, list[str]]:
+    notes: list[str] = []
+    rows = scaling_table(spec, ts, alpha, notes)
+    df = pd.DataFrame([r.as_dict() for r in rows])
+    df.insert(2, "classes", [" ".join(str(t.classes) for t in spec_for(spec, r.T, alpha)[0].tasks) for r in rows])
+    upper = upper_half(rows)
+    fits = {"all": {"T": [rows[0].T, rows[-1].T], **exponents(rows)},
+            "upper_half": {"T": [upper[0].T, upper[-1].T], **exponents(upper)}}
+    return df, fits, list(dict.fromkeys(notes))
+
+
+# ----------------------------------------------------------------------------------------------- the study
+@dataclass
+class Reproduction:
+    settings: Settings
+    out_dir: Path
+    runs_dir: Path
+    studies: list[Study]
+    outcomes: list[Outcome]
+    scaling: pd.DataFrame
+    scaling_fits: dict
+    scaling_notes: list[str]
+    tasks: pd.DataFrame
+    summary: pd.DataFrame
+    comparison: pd.DataFrame
+    runs: pd.DataFrame
+    wall_time_s: float
+    completed: bool = True
+    files: dict = field(default_factory=dict)  # kind -> {name: path}
+
+    def headline(self) -> dict:
+        acc = {}
+        for _, r in self.summary.iterrows():
+            acc.setdefault(r["dataset"], {})[r["head"]] = {
+                "mean_accuracy": _num(r["mean_accuracy_mean"]), "std": _num(r["mean_accuracy_std"]),
+                "head_params": int(r["head_params"]), "seeds": int(r["seeds"])}
+        verdicts = {}
+        for _, r in self.comparison.iterrows():
+            verdicts.setdefault(r["dataset"], {})[r["baseline"]] = r["verdict"]
+        last = self.scaling.iloc[-1]
+        return {
+            "scaling": {"alpha": ALPHA, "T_max": int(last["T"]), "classical_params": int(last["classical_params"]),
+                        "quantum_params": int(last["quantum_params"]), "depth": int(last["depth"]),
+                        "two_qubit": int(last["two_qubit"]),
+                        "exponents_upper_half": {k: _num(v) for k, v in self.scaling_fits["upper_half"].items()
+                                                 if k != "T"}},
+            "accuracy": acc, "qmtl_vs": verdicts,
+        }
+
+
+def _num(v) -> float | None:
+    v = float(v)
+    return None if math.isnan(v) else round(v, 4)
+
+
+def reproduce(settings: Settings, out_dir: str | Path, runs_dir: str | Path | None = None, *,
+              progress: ProgressFn | None = None, control=None, log: Callable[[str], None] | None = None,
+              threads: int | None = 1) -> Reproduction:
+    """Run the whole study and write the report, CSVs and plots into ``out_dir``."""
+    import torch
+
+    from workbench.analysis.report_plots import write_plots
+    from workbench.analysis.report_text import write_report
+    from workbench.runs import RunStore
+
+    t0 = time.time()
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out: cannot create {out}: {exc}") from exc
+    runs = Path(runs_dir) if runs_dir else out / "runs"
+    store = RunStore(runs)
+    log = log or (lambda _msg: None)
+
+    demo = _resource_spec("digits-3task.toml")
+    scaling, fits, notes = scaling_frame(demo, settings.scaling_T, ALPHA)
+
+    studies = make_studies(settings)
+    for s in studies:
+        measure_sizes(s)
+    plan = plan_runs(studies, settings)
+    total = sum(p.estimate_s for p in plan)
+    log(f"reproduce: {len(plan)} runs ({len(studies)} datasets x {len(settings.heads)} heads x {settings.seeds} "
+        f"seed{'s' if settings.seeds > 1 else ''}){' [quick]' if settings.quick else ''}, "
+        f"rough estimate {_clock(total)}; runs go to {runs}")
+    previous_threads = torch.get_num_threads()
+    if threads:
+        # The circuits are small (a batch of 2^8-amplitude states): one thread avoids the synchronisation that
+        # costs more than it saves, and leaves the other cores free.
+        torch.set_num_threads(threads)
+    try:
+        outcomes, completed = execute(plan, store, settings, progress, control)
+    finally:
+        torch.set_num_threads(previous_threads)
+    datasets = [s.label for s in studies]
+    summary = summary_table(outcomes, datasets, settings.heads) if outcomes else pd.DataFrame()
+    rep = Reproduction(
+        settings=settings, out_dir=out, runs_dir=runs, studies=studies, outcomes=outcomes, scaling=scaling,
+        scaling_fits=fits, scaling_notes=notes,
+        tasks=task_table(outcomes, datasets, settings.heads) if outcomes else pd.DataFrame(),
+        summary=summary,
+        comparison=comparisons(summary, {s.label: s.sizes["test"] for s in studies}) if outcomes else pd.DataFrame(),
+        runs=runs_table(outcomes), wall_time_s=0.0, completed=completed)
+    if not completed:
+        return rep
+    spec_dir = out / "specs"
+    spec_dir.mkdir(exist_ok=True)
+    specs = {}
+    for s in studies:
+        path = spec_dir / f"{s.label}.toml"
+        path.write_text(dumps(s.spec_for_seed(0)), encoding="utf-8")
+        specs[s.label] = str(path)
+    rep.files["specs"] = specs
+    rep.files["plots"] = write_plots(rep)
+    rep.wall_time_s = time.time() - t0
+    rep.files.update(write_report(rep))
+    return rep
+
+
+def _clock(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--:--"
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m:d}:{s:02d}" if m < 60 else f"{m // 60:d}:{m % 60:02d}:{s:02d}"
