@@ -1,0 +1,142 @@
+"""Aer engine on fake backends: the reduced exact path equals a full-device simulation; shots; one job per task."""
+
+import numpy as np
+import pytest
+import torch
+
+from workbench.circuits import build_program
+from workbench.engines import fake_backends
+from workbench.engines.aer_engine import AerEngine, apply_readout
+from workbench.engines.density_engine import DensityEngine
+from workbench.engines.noise_model import device_gate_ptm, swap_ptm_wires, thermal_ptm
+from workbench.errors import UserError
+from workbench.spec import BackboneSpec, BlockSpec, ExperimentSpec, QuantumSpec, ReadoutSpec, TaskSpec
+
+BACKEND = "fake_manila"  # 5 qubits: small noise model, fast transpiles
+
+
+def small_spec(n=4) -> ExperimentSpec:
+    return ExperimentSpec(
+        name="small",
+        tasks=[TaskSpec("a", 2, readout=ReadoutSpec("expval", [0])),
+               TaskSpec("b", 4, readout=ReadoutSpec("probs", [1, 3])),
+               TaskSpec("c", 2, readout=ReadoutSpec("expval", [2, 3]))],
+        backbone=BackboneSpec(kind="identity", width=n),
+        quantum=QuantumSpec(qubits=n, encoder=BlockSpec(template="AngleEmbedding", rotation="Y"),
+                            default_block=BlockSpec(template="StronglyEntanglingLayers", layers=1)),
+    )
+
+
+@pytest.fixture(scope="module")
+def case():
+    program = build_program(small_spec())
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(6, program.n_features, generator=g, dtype=torch.float64) * 2 - 1
+    weights = {t.name: torch.rand(t.block.n_weights, generator=g, dtype=torch.float64) * 6 for t in program.tasks}
+    return program, x, weights
+
+
+def _full_device_probs(program, task, x, weights):
+    """The same ISA circuit on the whole device with the unrestricted noise model (Aer drops idle qubits)."""
+    from qiskit_aer import AerSimulator
+
+    from workbench.circuits.export_qiskit import bind_values
+
+    isa, qtc = fake_backends.transpile_program_task(BACKEND, program, task)
+    final = fake_backends.final_wires(isa, program.n_qubits)
+    qc = isa.copy()
+    qubits = [final[w] for w in qtc.measured_wires]
+    qc.save_probabilities(qubits=list(reversed(qubits)), label="probs")
+    nm = fake_backends.noise_model(BACKEND)
+    sim = AerSimulator(method="density_matrix", noise_model=nm)
+    vals = bind_values(qtc, x.numpy(), {k: v.numpy() for k, v in weights.items()}, parameters=qc.parameters)
+    res = sim.run(qc, parameter_binds=[{p: vals[:, j].tolist() for j, p in enumerate(qc.parameters)}]).result()
+    p = np.stack([np.asarray(res.data(i)["probs"]) for i in range(len(x))])
+    mats = [np.asarray(nm._local_readout_errors[(q,)].probabilities).T for q in qubits]
+    return apply_readout(p, mats)
+
+
+def test_reduced_exact_path_equals_full_device_simulation(case):
+    program, x, weights = case
+    engine = AerEngine(program, BACKEND)
+    got = engine.outcome_probabilities(x, weights)
+    for t in program.tasks:
+        np.testing.assert_allclose(got[t.name], _full_device_probs(program, t.name, x, weights), atol=1e-9)
+    report = engine.circuit_report()
+    assert all(len(r["active_qubits"]) <= 5 and "cx" in r["ops"] for r in report.values())
+
+
+def test_one_aer_job_per_task(case, monkeypatch):
+    from qiskit_aer import AerSimulator
+
+    program, x, weights = case
+    calls = []
+    original = AerSimulator.run
+
+    def counting(self, circuits, **kw):
+        calls.append(len(circuits) if isinstance(circuits, list) else 1)
+        return original(self, circuits, **kw)
+
+    monkeypatch.setattr(AerSimulator, "run", counting)
+    out = AerEngine(program, BACKEND)(x, weights)
+    assert len(calls) == len(program.tasks) and all(c == 1 for c in calls)
+    assert {k: tuple(v.shape) for k, v in out.items()} == {"a": (6, 1), "b": (6, 4), "c": (6, 2)}
+
+
+def test_shots_agree_with_exact_within_error_bars(case):
+    program, x, weights = case
+    engine = AerEngine(program, BACKEND)
+    exact = engine(x, weights)
+    values, errors = engine.forward_shots(x, weights, shots=3000, seed=11)
+    for t in program.tasks:
+        z = np.abs(values[t.name] - exact[t.name].numpy()) / np.maximum(errors[t.name], 2e-3)
+        assert z.max() < 5, t.name
+
+
+def test_calibrated_density_model_is_close_to_the_backend_noise_model(case):
+    program, x, weights = case
+    aer = AerEngine(program, BACKEND)(x, weights)
+    dens = DensityEngine(program, fake_backends.calibrated_noise(BACKEND, program))(x, weights)
+    for t in program.tasks:
+        assert float((aer[t.name] - dens[t.name]).abs().max()) < 0.05, t.name
+
+
+def test_calibrated_gate_channels_are_aer_noise_model_channels():
+    from qiskit.quantum_info import PTM
+
+    backend = fake_backends.get_backend(BACKEND)
+    target = backend.target
+    nm = fake_backends.noise_model(BACKEND)
+    for q in range(2):
+        props = target["sx"][(q,)]
+        qp = target.qubit_properties[q]
+        mine = device_gate_ptm(props.error, thermal_ptm(qp.t1, qp.t2, props.duration), 1)
+        ref = PTM(nm._local_quantum_errors["sx"][(q,)].to_quantumchannel()).data.real
+        np.testing.assert_allclose(mine, ref, atol=1e-12)
+    a, b = next(iter(target["cx"].keys()))
+    props = target["cx"][(a, b)]
+    qa, qb = target.qubit_properties[a], target.qubit_properties[b]
+    relax = np.kron(thermal_ptm(qa.t1, qa.t2, props.duration), thermal_ptm(qb.t1, qb.t2, props.duration))
+    mine = device_gate_ptm(props.error, relax, 2)
+    # qiskit's PTM puts the error's qubit 0 last (little-endian); ours puts the gate's first qubit first
+    ref = PTM(nm._local_quantum_errors["cx"][(a, b)].to_quantumchannel()).data.real
+    np.testing.assert_allclose(mine, swap_ptm_wires(ref), atol=1e-12)
+
+
+def test_catalogue_and_names():
+    cat = fake_backends.catalog()
+    assert len(cat) >= 60
+    hanoi = fake_backends.info("FakeHanoiV2")
+    assert (hanoi.name, hanoi.qubits, hanoi.two_qubit_basis) == ("fake_hanoi", 27, ("cx",))
+    assert fake_backends.resolve("hanoi") == fake_backends.resolve("fake_hanoi") == "fake_hanoi"
+    with pytest.raises(UserError, match="unknown backend 'fake_nowhere'"):
+        fake_backends.resolve("fake_nowhere")
+    with pytest.raises(UserError, match="backends that fit: .*fake_hanoi") as exc:
+        fake_backends.require_qubits("fake_manila", 8)
+    assert "\n" not in str(exc.value)
+
+
+def test_too_small_backend_is_a_user_error():
+    program = build_program(small_spec(6))
+    with pytest.raises(UserError, match="fake_manila has 5 qubits but the circuit needs 6"):
+        AerEngine(program, "fake_manila")
