@@ -8,20 +8,24 @@ Recomputation is coalesced: many edits in one event-loop turn cost one update, a
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import atexit
+import queue
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from workbench.circuits import build_program, program_resources
 from workbench.gui.document import ExperimentDocument
+from workbench.gui.scaling_worker import SCALING_TASKS, read_message, write_message
 from workbench.gui.theme import LIGHT, Theme
 from workbench.spec.model import ExperimentSpec
 
-SCALING_TASKS = range(1, 13)
 COLUMNS = ["Block", "Params", "Kind", "Depth", "2q", "Task depth", "Task 2q"]
 HEADER_TIPS = ["The shared encoder and each task's block", "Trainable angles of the block",
                "shared: trained by every task; task: this task's own", "Depth of the block alone",
@@ -45,23 +49,10 @@ class ScalingCurve:
     note: str  # "" from analysis.scaling (d = alpha * T); else why the fixed-d fallback is drawn
 
 
-def scaling_curve(spec: ExperimentSpec) -> ScalingCurve:
-    """Head parameters for T = 1..12 from ``workbench.analysis.scaling.scaling_table`` (capacity-matched,
-    d = alpha * T). Where that is missing or refuses the spec (a Custom encoder has a fixed feature count),
-    the fallback keeps d fixed: ``P_cls(T) = sum_t (d+1) C_t``, ``P_q(T) = P_enc + sum_t P_block_t`` over
-    the spec's tasks, cycled."""
-    note = "d fixed: workbench.analysis.scaling is not installed"
-    try:
-        from workbench.analysis.scaling import scaling_table
-    except ImportError:
-        scaling_table = None
-    if scaling_table is not None:
-        try:
-            rows = scaling_table(spec, tasks=SCALING_TASKS)
-            return ScalingCurve([r.T for r in rows], [r.d for r in rows], [r.classical_params for r in rows],
-                                [r.quantum_params for r in rows], "")
-        except Exception as exc:  # noqa: BLE001 - the study refuses this spec: say why, draw the fallback
-            note = f"d fixed: {exc}"
+def fixed_d_curve(spec: ExperimentSpec, why: str) -> ScalingCurve:
+    """Where ``analysis.scaling`` is missing or refuses the spec (a Custom encoder has a fixed feature count):
+    d stays fixed, ``P_cls(T) = sum_t (d+1) C_t`` and ``P_q(T) = P_enc + sum_t P_block_t`` over the spec's
+    tasks, cycled."""
     res = program_resources(build_program(spec))
     d = spec.backbone.width
     ts, cls, qs = [], [], []
@@ -70,12 +61,116 @@ def scaling_curve(spec: ExperimentSpec) -> ScalingCurve:
         ts.append(T)
         cls.append(sum((d + 1) * t.classes for t in tasks))
         qs.append(res.shared_params + sum(res.task_params[t.name] for t in tasks))
-    return ScalingCurve(ts, [d] * len(ts), cls, qs, note)
+    return ScalingCurve(ts, [d] * len(ts), cls, qs, f"d fixed: {why}")
+
+
+def curve_from_rows(rows) -> ScalingCurve:
+    return ScalingCurve([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], "")
+
+
+class ScalingService(QObject):
+    """One worker process for the whole application, shared by every budget panel. A reader thread turns
+    its answers into a queue that a timer on the GUI thread empties; workers never touch widgets."""
+
+    _instance: ScalingService | None = None
+    MAX_STARTS = 3
+
+    def __init__(self):
+        super().__init__()
+        self._clients: dict[int, object] = {}
+        self._answers: queue.Queue = queue.Queue()
+        self._process: subprocess.Popen | None = None
+        self._starts = 0
+        self._poll = QTimer(self)
+        self._poll.setInterval(25)
+        self._poll.timeout.connect(self._collect)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close)
+        atexit.register(self.close)
+
+    @classmethod
+    def instance(cls) -> ScalingService:
+        if cls._instance is None:
+            cls._instance = ScalingService()
+        return cls._instance
+
+    def _ensure_process(self) -> subprocess.Popen:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        if self._starts >= self.MAX_STARTS:
+            raise OSError("the scaling worker keeps exiting")
+        self._starts += 1
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        self._process = subprocess.Popen([sys.executable, "-m", "workbench.gui.scaling_worker"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, creationflags=flags)
+        threading.Thread(target=self._read, args=(self._process,), daemon=True, name="qmtl-scaling-reader").start()
+        return self._process
+
+    def _read(self, process: subprocess.Popen) -> None:
+        while True:
+            try:
+                self._answers.put(read_message(process.stdout))
+            except (EOFError, OSError, ValueError):
+                self._answers.put(None)  # the worker is gone: waiting clients get the fallback
+                return
+
+    def request(self, client, revision: int, spec: ExperimentSpec) -> None:
+        """Raises OSError when no worker can run (the caller draws the fixed-d fallback)."""
+        process = self._ensure_process()
+        self._clients[id(client)] = client
+        try:
+            write_message(process.stdin, (id(client), revision, spec))
+        except (OSError, ValueError) as exc:
+            raise OSError(f"the scaling worker is not reachable ({exc})") from None
+        self._poll.start()
+
+    def forget(self, client) -> None:
+        self._clients.pop(id(client), None)
+
+    def _collect(self) -> None:
+        while True:
+            try:
+                answer = self._answers.get_nowait()
+            except queue.Empty:
+                break
+            if answer is None:  # the worker died: tell every waiting client, so none waits forever
+                for client in list(self._clients.values()):
+                    self._deliver(client, None, None, "the scaling worker stopped")
+                continue
+            cid, revision, rows, error = answer
+            client = self._clients.get(cid)
+            if client is not None:
+                self._deliver(client, revision, rows, error)
+        if not self._clients:
+            self._poll.stop()
+
+    def _deliver(self, client, revision, rows, error) -> None:
+        try:
+            client.scaling_result(revision, rows, error)
+        except RuntimeError:  # its window was deleted without closing
+            self.forget(client)
+
+    def close(self) -> None:
+        try:
+            self._poll.stop()
+        except RuntimeError:  # at interpreter exit the timer may already be gone
+            pass
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            try:
+                write_message(process.stdin, None)
+                process.stdin.close()
+                process.wait(0.5)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                process.kill()
+        if ScalingService._instance is self:
+            ScalingService._instance = None
 
 
 class BudgetPanel(QWidget):
     """Counts per block update at once (about a millisecond); the scaling study, which builds torch modules
-    for every T, runs on a worker thread after edits settle, and results for an older revision are dropped."""
+    for every T, runs in a worker process after edits settle, and results for an older revision are dropped."""
 
     SCALING_DELAY_MS = 150
 
@@ -83,11 +178,10 @@ class BudgetPanel(QWidget):
         super().__init__(parent)
         self.doc = doc
         self.theme = LIGHT
-        self.updates = 0  # how many times the counts were recomputed (tests and the benchmark read it)
         self.curve: ScalingCurve | None = None
         self.curve_revision = -1  # the document revision the plot shows
-        self._job: tuple[int, Future] | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qmtl-scaling")
+        self._asked = -1  # the revision last sent to the worker
+        self._in_flight = False  # one request at a time: a slow study must not pile requests up
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         self.summary = QLabel()
@@ -140,13 +234,10 @@ class BudgetPanel(QWidget):
         self._scaling_timer = QTimer(self)
         self._scaling_timer.setSingleShot(True)
         self._scaling_timer.setInterval(self.SCALING_DELAY_MS)
-        self._scaling_timer.timeout.connect(self._start_scaling)
-        self._poll = QTimer(self)
-        self._poll.setInterval(30)
-        self._poll.timeout.connect(self._collect_scaling)
+        self._scaling_timer.timeout.connect(self.start_scaling)
         doc.changed.connect(self.schedule)
         self.set_theme(LIGHT)
-        self._start_scaling()
+        self.start_scaling()
 
     # ------------------------------------------------------------------------------------------- updates
     def schedule(self, *_args) -> None:
@@ -156,29 +247,44 @@ class BudgetPanel(QWidget):
     def scaling_ready(self) -> bool:
         return self.curve_revision == self.doc.revision
 
-    def _start_scaling(self) -> None:
-        if self._job is not None:  # one at a time; the poll starts the next when this one is stale
-            return
+    def start_scaling(self) -> None:
         revision = self.doc.revision
-        self._job = (revision, self._executor.submit(_safe_curve, self.doc.snapshot()))
-        self._poll.start()
+        if revision == self._asked or self._in_flight:  # when the answer comes, a newer revision is asked
+            return
+        self._asked = revision
+        self._in_flight = True
+        try:
+            ScalingService.instance().request(self, revision, self.doc.snapshot())
+        except (OSError, ValueError) as exc:  # no worker process on this platform: draw the fixed-d curve
+            self._in_flight = False
+            self.scaling_result(revision, None, f"the scaling worker cannot start ({exc})")
+            return
+        if self.curve is not None:
+            self.plot_note.setText("updating…")
+            self.plot_note.setVisible(True)
 
-    def _collect_scaling(self) -> None:
-        if self._job is None or not self._job[1].done():
+    def scaling_result(self, revision: int | None, rows, error: str | None) -> None:
+        """An answer of the worker (``revision`` None: the worker died; draw the fallback for now)."""
+        self._in_flight = False
+        if revision is None:
+            revision = self.doc.revision
+        elif revision != self.doc.revision:  # the document moved on: this result is stale; ask again
+            self.start_scaling()
             return
-        revision, future = self._job
-        self._job = None
-        self._poll.stop()
-        if revision != self.doc.revision:  # the document moved on: this result is stale
-            self._start_scaling()
-            return
+        if rows is not None:
+            curve = curve_from_rows(rows)
+        else:
+            try:
+                curve = fixed_d_curve(self.doc.spec, error or "")
+            except Exception as exc:  # noqa: BLE001 - an invalid spec: said under the plot
+                curve = exc
         self.curve_revision = revision
-        self._show_curve(future.result())
+        self._show_curve(curve)
 
     def shutdown(self) -> None:
-        self._poll.stop()
         self._scaling_timer.stop()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if ScalingService._instance is not None:
+            ScalingService._instance.forget(self)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -200,7 +306,6 @@ class BudgetPanel(QWidget):
 
     def update_now(self) -> None:
         self._timer.stop()
-        self.updates += 1
         spec = self.doc.spec
         theme = self.theme
         try:
@@ -273,13 +378,6 @@ class BudgetPanel(QWidget):
         self.plot_note.setText(curve.note)
         self.plot_note.setVisible(bool(curve.note))
         self.plot_note.setStyleSheet(f"color: {theme.muted}; font-size: 9pt;")
-
-
-def _safe_curve(spec: ExperimentSpec):
-    try:
-        return scaling_curve(spec)
-    except Exception as exc:  # noqa: BLE001 - shown under the plot
-        return exc
 
 
 def _esc(value) -> str:

@@ -13,9 +13,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from workbench.gui.compat import guard_none_refcount
 from workbench.gui.ops import Problem, find_problems
 from workbench.spec import ExperimentSpec, load, save
 from workbench.spec.model import BackboneSpec, QuantumSpec, TaskSpec
+
+guard_none_refcount()  # every Qt module of the GUI imports this one
 
 SpecPath = tuple  # attribute names and list indices from the spec root, e.g. ("tasks", 1, "readout")
 

@@ -7,6 +7,7 @@ Every function returns new values; the document only ever changes through undoab
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -233,7 +234,20 @@ class Problem:
 
 
 def gate_problem(gate: GateSpec, qubits: int, encoder: bool) -> str | None:
-    """The core's own check of one gate, run on a block holding just that gate."""
+    """The core's own check of one gate, run on a block holding just that gate (memoised: a circuit
+    repeats the same few gates, and this runs for every gate on every edit)."""
+    try:
+        return _gate_problem(gate.gate, tuple(gate.wires), tuple(gate.params), qubits, encoder)
+    except TypeError:  # an unhashable value from a hand-edited file
+        return _check_gate(GateSpec(gate.gate, list(gate.wires), list(gate.params)), qubits, encoder)
+
+
+@functools.lru_cache(maxsize=8192)
+def _gate_problem(name, wires: tuple, params: tuple, qubits: int, encoder: bool) -> str | None:
+    return _check_gate(GateSpec(name, list(wires), list(params)), qubits, encoder)
+
+
+def _check_gate(gate: GateSpec, qubits: int, encoder: bool) -> str | None:
     try:
         validate_block(BlockSpec(template="Custom", gates=[gate]), "", qubits, encoder)
     except SpecError as exc:

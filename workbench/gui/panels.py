@@ -290,6 +290,7 @@ class ExperimentPanel(QScrollArea, Refreshing):
         super().__init__(parent)
         self.doc = doc
         self.theme = LIGHT
+        self._listed = None  # (name, classes) of the tasks the list shows
         self.setWidgetResizable(True)
         body = QWidget()
         self.setWidget(body)
@@ -372,6 +373,7 @@ class ExperimentPanel(QScrollArea, Refreshing):
         self.theme = theme
         for e in self.findChildren(ErrorLabel):
             e.set_theme(theme)
+        self._listed = None  # new icon colours
         self.guarded_refresh()
 
     def _on_changed(self, path) -> None:
@@ -442,13 +444,15 @@ class ExperimentPanel(QScrollArea, Refreshing):
         _set_combo(self.engine, spec.quantum.engine)
         _set_combo(self.device, spec.training.device)
         row = self.tasks.currentRow()
-        names = [t.name for t in spec.tasks]
-        self.tasks.clear()
-        for i, t in enumerate(spec.tasks):
-            item = QListWidgetItem(task_icon(self.theme, i), t.name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-            item.setToolTip(f"{t.name}: {t.classes} classes · double-click to rename")
-            self.tasks.addItem(item)
+        names = [(t.name, t.classes) for t in spec.tasks]
+        if names != self._listed:  # rebuilding the list on every edit would be wasted work
+            self._listed = names
+            self.tasks.clear()
+            for i, t in enumerate(spec.tasks):
+                item = QListWidgetItem(task_icon(self.theme, i), t.name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip(f"{t.name}: {t.classes} classes · double-click to rename")
+                self.tasks.addItem(item)
         self.tasks.setCurrentRow(min(max(row, 0), len(names) - 1))
         self.remove_btn.setEnabled(len(names) > 1)
 
@@ -565,8 +569,8 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.params_box = QVBoxLayout()
         gl.addLayout(self.params_box)
         self.param_rows: list[ParamRow] = []
-        self.init_note = QLabel("Initial values: trainable angles start random (seeded by training.seed); "
-                                "fixed angles keep their value.")
+        self.init_note = QLabel("Initial values: trainable angles start uniform in [0, 2π), drawn with "
+                                "training.seed; fixed angles keep their value.")
         self.init_note.setWordWrap(True)
         self.init_note.setEnabled(False)
         gl.addWidget(self.init_note)

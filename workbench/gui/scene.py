@@ -8,12 +8,13 @@ become calls on ``ComposerEditor``, which pushes commands; the scene redraws whe
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsScene
 
 from workbench.circuits.templates import expand_ansatz, expand_encoder
@@ -97,44 +98,76 @@ def band_problems(key: BlockKey, problems: list[Problem]) -> list[Problem]:
 
 # ----------------------------------------------------------------------------------------------- items
 
+@functools.lru_cache(maxsize=256)
+def qcolor(name: str) -> QColor:
+    """Colours parsed once (painting runs thousands of times per second on a large circuit)."""
+    return QColor(name)
+
+
+@functools.lru_cache(maxsize=16)
+def ui_font(pixel_size: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPixelSize(pixel_size)
+    f.setBold(bold)
+    return f
+
+
+@functools.lru_cache(maxsize=16)
+def font_metrics(pixel_size: int, bold: bool = False) -> QFontMetricsF:
+    return QFontMetricsF(ui_font(pixel_size, bold))
+
+
+CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
+
+
 class GateItem(QGraphicsItem):
+    """One gate. Everything a paint needs is worked out once here; the picture is cached per item."""
+
     def __init__(self, band: BandItem, index: int, gate: GateSpec, col: int, resolved, problem: str | None):
         super().__init__(band)
         self.band = band
         self.index = index
         self.gate = gate
         self.col = col
-        self.resolved = resolved
         self.problem = problem
         wires = [w for w in gate.wires if isinstance(w, int)] or [0]
         self.lo, self.hi = min(wires), max(wires)
-        self.ref_wire = wires[0]
+        self.ys = [(w - self.lo) * WIRE_PITCH for w in wires]
+        res = resolved.params if resolved is not None else [None] * len(gate.params)
+        self.params = [param_text(t, r) for t, r in zip(gate.params, res)]
+        name = gate.gate
+        theme = band.theme
+        if name in ROTATIONS or name in CONTROLLED:
+            self.fill = qcolor(theme.gate_input if any(p.startswith("x") for p in self.params)
+                               else theme.gate_rotation)
+        elif name in ("CNOT", "CZ", "SWAP"):
+            self.fill = qcolor(theme.gate_entangler)
+        else:
+            self.fill = qcolor(theme.gate_pauli)
+        self.label = CONTROLLED.get(name, name)
+        self.param_line = font_metrics(8).elidedText(",".join(self.params), Qt.TextElideMode.ElideRight,
+                                                     GATE_W - 3)
         self.home = QPointF(BAND_PAD + col * COL_W + COL_W / 2, wire_y(self.lo))
+        self._rect = QRectF(-GATE_W / 2 - 4, -GATE_H / 2 - 4, GATE_W + 8, (self.hi - self.lo) * WIRE_PITCH + GATE_H + 8)
         self.setPos(self.home)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setZValue(2)
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
-        params = ", ".join(self._params()) or "none"
-        tip = f"{gate.gate} on wire{'s' * (len(gate.wires) > 1)} {', '.join(map(str, gate.wires))}\nangles: {params}"
-        if problem:
-            tip += f"\n⚠ {problem}"
-        self.setToolTip(tip)
+        self.setCacheMode(CACHE)
+        tip = (f"{name} on wire{'s' * (len(gate.wires) > 1)} {', '.join(map(str, gate.wires))}\n"
+               f"angles: {', '.join(self.params) or 'none'}")
+        self.setToolTip(tip + (f"\n⚠ {problem}" if problem else ""))
 
     @property
     def ref(self) -> tuple:
         return (self.band.key, self.index)
 
-    def _params(self) -> list[str]:
-        res = self.resolved.params if self.resolved is not None else [None] * len(self.gate.params)
-        return [param_text(t, r) for t, r in zip(self.gate.params, res)]
-
     def boundingRect(self) -> QRectF:
-        h = (self.hi - self.lo) * WIRE_PITCH
-        return QRectF(-GATE_W / 2 - 4, -GATE_H / 2 - 4, GATE_W + 8, h + GATE_H + 8)
+        return self._rect
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.scene() is not None:
+        if change == _POSITION_CHANGE and self.scene() is not None:
             d = value - self.home  # snap to the grid while dragging
             return self.home + QPointF(round(d.x() / COL_W) * COL_W, round(d.y() / WIRE_PITCH) * WIRE_PITCH)
         return super().itemChange(change, value)
@@ -150,57 +183,44 @@ class GateItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         name = self.gate.gate
         selected = self.isSelected()
-        params = self._params()
-        has_input = any(p.startswith("x") for p in params)
-        if name in ROTATIONS or name in CONTROLLED:
-            fill = QColor(theme.gate_input if has_input else theme.gate_rotation)
-        elif name in ("CNOT", "CZ", "SWAP"):
-            fill = QColor(theme.gate_entangler)
+        fill = self.fill
+        if self.problem:
+            edge = qcolor(theme.error)
         else:
-            fill = QColor(theme.gate_pauli)
-        edge = QColor(theme.error) if self.problem else (QColor(theme.highlight) if selected else fill.darker(130))
+            edge = qcolor(theme.highlight) if selected else fill.darker(130)
         pen = QPen(edge, 2.5 if (selected or self.problem) else 1.0)
-        wires = [w for w in self.gate.wires if isinstance(w, int)] or [0]
-        ys = [(w - self.lo) * WIRE_PITCH for w in wires]
-        line_pen = QPen(QColor(theme.error) if self.problem else fill, 2.0)
-        if len(wires) > 1:
-            painter.setPen(line_pen)
+        ys = self.ys
+        if len(ys) > 1:
+            painter.setPen(QPen(qcolor(theme.error) if self.problem else fill, 2.0))
             painter.drawLine(QPointF(0, min(ys)), QPointF(0, max(ys)))
         if name in ("CNOT", "CZ", "SWAP") or name in CONTROLLED:
-            self._paint_two_qubit(painter, name, ys, fill, pen, theme, params)
+            self._paint_two_qubit(painter, name, ys, fill, pen, theme)
         else:
             top, bottom = min(ys), max(ys)
-            rect = QRectF(-GATE_W / 2, top - GATE_H / 2, GATE_W, bottom - top + GATE_H)
-            self._box(painter, rect, name, params, fill, pen, theme)
+            self._box(painter, QRectF(-GATE_W / 2, top - GATE_H / 2, GATE_W, bottom - top + GATE_H), fill, pen,
+                      theme)
         if selected and not self.problem:
-            painter.setPen(QPen(QColor(theme.highlight), 1.0, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(qcolor(theme.highlight), 1.0, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(self.boundingRect().adjusted(1, 1, -1, -1), 5, 5)
 
-    def _box(self, painter, rect, name, params, fill, pen, theme) -> None:
+    def _box(self, painter, rect, fill, pen, theme) -> None:
         painter.setPen(pen)
-        painter.setBrush(QBrush(fill))
+        painter.setBrush(fill)
         painter.drawRoundedRect(rect, 4, 4)
-        painter.setPen(QColor(theme.gate_text))
-        f = QFont(painter.font())
-        f.setPixelSize(11)
-        f.setBold(True)
-        if params:
-            painter.setFont(f)
-            painter.drawText(rect.adjusted(0, 1, 0, -rect.height() / 2 + 2), Qt.AlignmentFlag.AlignCenter, name)
-            f.setBold(False)
-            f.setPixelSize(8)
-            painter.setFont(f)
-            text = ",".join(params)
-            text = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 3)
-            painter.drawText(rect.adjusted(1, rect.height() / 2 - 1, -1, -2), Qt.AlignmentFlag.AlignCenter, text)
+        painter.setPen(qcolor(theme.gate_text))
+        painter.setFont(ui_font(11, True))
+        if self.params:
+            painter.drawText(rect.adjusted(0, 1, 0, -rect.height() / 2 + 2), Qt.AlignmentFlag.AlignCenter, self.label)
+            painter.setFont(ui_font(8))
+            painter.drawText(rect.adjusted(1, rect.height() / 2 - 1, -1, -2), Qt.AlignmentFlag.AlignCenter,
+                             self.param_line)
         else:
-            painter.setFont(f)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, name)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.label)
 
-    def _paint_two_qubit(self, painter, name, ys, fill, pen, theme, params) -> None:
+    def _paint_two_qubit(self, painter, name, ys, fill, pen, theme) -> None:
         control, target = ys[0], ys[-1]
-        dot = QColor(theme.error) if self.problem else fill
+        dot = qcolor(theme.error) if self.problem else fill
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(dot)
         if name == "SWAP":
@@ -213,14 +233,13 @@ class GateItem(QGraphicsItem):
         if name == "CZ":
             painter.drawEllipse(QPointF(0, target), 5.5, 5.5)
         elif name == "CNOT":
-            painter.setBrush(QColor(theme.canvas))
+            painter.setBrush(qcolor(theme.canvas))
             painter.setPen(QPen(dot, 2.0))
             painter.drawEllipse(QPointF(0, target), 11, 11)
             painter.drawLine(QPointF(-11, target), QPointF(11, target))
             painter.drawLine(QPointF(0, target - 11), QPointF(0, target + 11))
         else:
-            rect = QRectF(-GATE_W / 2, target - GATE_H / 2, GATE_W, GATE_H)
-            self._box(painter, rect, CONTROLLED[name], params, fill, pen, theme)
+            self._box(painter, QRectF(-GATE_W / 2, target - GATE_H / 2, GATE_W, GATE_H), fill, pen, theme)
         if self.isSelected() or self.problem:  # the dots carry no box: ring them so the state shows
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(pen)
@@ -238,6 +257,7 @@ class TemplateItem(QGraphicsItem):
         self.setPos(BAND_PAD, wire_y(0) - GATE_H / 2 - 3)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(1)
+        self.setCacheMode(CACHE)
         block = band.model.block
         self.setToolTip(f"{ops.block_label(block)}\nDouble-click (or Ctrl+E) to expand it to gates")
 
@@ -292,6 +312,7 @@ class ReadoutItem(QGraphicsItem):
         self.wires = [w for w in readout.wires if isinstance(w, int) and w >= 0]
         self.setPos(x, 0)
         self.setZValue(2)
+        self.setCacheMode(CACHE)
         kind = "⟨Z⟩ per wire" if readout.kind == "expval" else "basis-state probabilities"
         tip = f"Readout: {kind} of wires {readout.wires}"
         if problem:
@@ -343,6 +364,7 @@ class BandItem(QGraphicsObject):
         self.theme: Theme = scene.theme
         self.setZValue(0)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # background drags rubber-band select
+        self.setCacheMode(CACHE)
         self._problem_lines = self._wrap_problems()
 
     @property

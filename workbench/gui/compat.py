@@ -1,0 +1,39 @@
+"""Work-arounds for bugs of the Qt binding that would crash the workbench.
+
+PySide6 6.12 (its abi3 wheels) returns ``None`` from void methods (``QPainter.drawRect``,
+``QPen.setWidth``, ...) without taking a reference, as if ``None`` were immortal, which it is only from
+Python 3.12 (PEP 683). On Python 3.11 every such call drops one reference to ``None``; a few thousand
+paint calls later the interpreter aborts with "Fatal Python error: none_dealloc: deallocating None".
+``guard_none_refcount`` detects the leak and, only then, gives ``None`` the very large reference count
+that Python 3.12 gives immortal objects.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+_IMMORTAL = 1 << 60
+_guarded = False
+
+
+def leaks_none_references() -> bool:
+    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return False
+    from PySide6.QtCore import QPointF
+
+    p = QPointF()
+    before = sys.getrefcount(None)
+    for _ in range(16):
+        p.setX(0.0)
+    return sys.getrefcount(None) < before - 8
+
+
+def guard_none_refcount() -> bool:
+    """Make ``None`` immortal where the binding leaks references to it. Returns whether it had to."""
+    global _guarded
+    if _guarded or not leaks_none_references():
+        return _guarded
+    ctypes.c_ssize_t.from_address(id(None)).value += _IMMORTAL  # ob_refcnt, the first field of every object
+    _guarded = True
+    return True
