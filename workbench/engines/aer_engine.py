@@ -302,17 +302,22 @@ class AerEngine:
 
     __call__ = forward
 
+    def outcome_counts(self, x, weights, shots: int, seed: int | None = None) -> dict[str, np.ndarray]:
+        """Counts (B, 2^k) of every task's measured readout bits, ``shots`` per input, one Aer job per task."""
+        if shots < 1:
+            raise UserError(f"--shots: must be >= 1, got {shots}")
+        X, W = self._np(x), self._weights(weights)
+        return {t.name: self._run(t.name, X, W, shots, None if seed is None else seed + j)
+                for j, t in enumerate(self.program.tasks)}
+
     def forward_shots(self, x, weights, shots: int, seed: int | None = None
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Raw readouts estimated from ``shots`` samples per input (Aer samples, readout errors included) and
         their standard errors."""
-        if shots < 1:
-            raise UserError(f"--shots: must be >= 1, got {shots}")
-        X, W = self._np(x), self._weights(weights)
+        counts = self.outcome_counts(x, weights, shots, seed)
         values, errors = {}, {}
-        for j, t in enumerate(self.program.tasks):
-            counts = self._run(t.name, X, W, shots, None if seed is None else seed + j)
-            values[t.name], errors[t.name] = readout_from_counts(counts, t.readout)
+        for t in self.program.tasks:
+            values[t.name], errors[t.name] = readout_from_counts(counts[t.name], t.readout)
         return values, errors
 
     def circuit_report(self) -> dict[str, dict]:
