@@ -10,6 +10,10 @@ def register(sub) -> None:
     p = sub.add_parser("bench", help="benchmark the fast engine against PennyLane default.qubit")
     p.add_argument("--quick", action="store_true", help="fewer repetitions and a coarser qubit sweep")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--noise", action="store_true",
+                   help="noisy evaluation instead: torch density engine, Aer fast path and EstimatorV2 on a fake "
+                        "backend")
+    p.add_argument("--backend", default="fake_hanoi", help="fake backend for --noise (default fake_hanoi)")
     p.set_defaults(func=run)
 
 
@@ -19,6 +23,12 @@ def run(args) -> int:
     def progress(msg: str) -> None:
         print(f"  ... {msg}", file=sys.stderr, flush=True)
 
+    if getattr(args, "noise", False):
+        from workbench.analysis.bench_noise import format_noise_benchmark, run_noise_benchmark
+
+        noisy = run_noise_benchmark(args.backend, quick=args.quick, progress=progress)
+        print(json.dumps(noisy, indent=2) if args.json else format_noise_benchmark(noisy))
+        return 0
     result = run_benchmark(quick=args.quick, progress=progress)
     if args.json:
         print(json.dumps(result, indent=2))

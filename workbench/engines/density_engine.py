@@ -414,7 +414,7 @@ class DensityEngine:
         for t in program.tasks:
             block = compile_ops(native_gates(t.block.gates), self.noise, start_from_zero=False)
             r = t.readout
-            mats = [self.noise.readout_matrix(w) for w in r.wires]
+            mats = [self.noise.readout_matrix(w, t.name) for w in r.wires]
             G = _outcome_coefficients(r.wires, mats, outcomes=r.kind == "probs")
             Go = _outcome_coefficients(r.wires, mats, outcomes=True)
             self.tasks.append(_Task(t.name, r, block, t.block.n_weights, G, Go, _subset_indices(r.wires, n)))

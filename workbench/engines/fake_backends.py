@@ -214,16 +214,23 @@ def _props(target, gate_names: tuple[str, ...], qargs: tuple[int, ...]):
     return None
 
 
+def _readout(target, qubit: int) -> np.ndarray | None:
+    """Aer's readout error of one qubit (``basic_device_readout_errors``) as A[m, b] = P(read m | state b)."""
+    from workbench.engines.noise_model import readout_matrix
+
+    props = _props(target, ("measure",), (qubit,))
+    if props is None:
+        return None
+    p01 = getattr(props, "prob_meas1_prep0", None)
+    p10 = getattr(props, "prob_meas0_prep1", None)
+    err = props.error or 0.0
+    return readout_matrix(err if p01 is None else p01, err if p10 is None else p10)
+
+
 def calibrated_noise(name: str, program, *, optimization_level: int = 1, seed: int = 7):
     """The density-matrix engine's NoiseSpec for ``program`` on the backend's physical qubits (shared layout)."""
     from workbench.circuits.export_native import NativeOp, native_gates
-    from workbench.engines.noise_model import (
-        Calibration,
-        NoiseSpec,
-        device_gate_ptm,
-        readout_matrix,
-        thermal_ptm,
-    )
+    from workbench.engines.noise_model import Calibration, NoiseSpec, device_gate_ptm, thermal_ptm
 
     canonical = resolve(name)
     layout = program_layout(canonical, program, optimization_level=optimization_level, seed=seed)
@@ -277,18 +284,16 @@ def calibrated_noise(name: str, program, *, optimization_level: int = 1, seed: i
     two, distance = {}, {}
     for a, b in pairs:
         two[(a, b)], distance[(a, b)] = two_qubit(a, b)
-    readout = {}
-    for w in range(n):
-        props = _props(target, ("measure",), (layout[w],))
-        if props is not None:
-            p01 = getattr(props, "prob_meas1_prep0", None)
-            p10 = getattr(props, "prob_meas0_prep1", None)
-            readout[w] = readout_matrix(p01 if p01 is not None else props.error or 0.0,
-                                        p10 if p10 is not None else props.error or 0.0)
+    readout = {w: m for w in range(n) if (m := _readout(target, layout[w])) is not None}
+    task_readout = {}
+    for t in program.tasks:
+        isa, _ = transpile_program_task(canonical, program, t.name, optimization_level=optimization_level, seed=seed)
+        final = final_wires(isa, n)
+        task_readout[t.name] = {w: m for w in t.readout.wires if (m := _readout(target, final[w])) is not None}
     cal = Calibration(
         backend=canonical, layout={w: layout[w] for w in range(n)},
         sx={w: one_qubit(layout[w], ("sx", "u2")) for w in range(n)},
         x={w: one_qubit(layout[w], ("x", "u3")) for w in range(n)},
-        two=two, readout=readout, two_qubit_gate=two_names[0], distance=distance,
+        two=two, readout=readout, two_qubit_gate=two_names[0], distance=distance, task_readout=task_readout,
     )
     return NoiseSpec(label=canonical, calibration=cal)

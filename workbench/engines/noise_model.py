@@ -18,8 +18,9 @@ layout for all tasks, picked for the first task) and each exported gate gets the
 + T1/T2 relaxation per ``sx`` pulse (rx/ry/u: 2 pulses, h: 1, x/y: one ``x``, rz/p/s/t/z: virtual, no error),
 the backend's two-qubit gate channel per CNOT/CZ (x2 for controlled rotations and rzz, x3 for SWAP, x(1+3(d-1))
 for qubits d apart on the coupling map, which routing would bridge with SWAPs), and the readout assignment
-matrix of each measured qubit. This is a model of the transpiled circuit, not the transpiled circuit itself: its
-deviation from Aer with the full backend noise model is measured by ``qmtl bench --noise``.
+matrix of the qubit that holds each readout wire at the end of that task's transpiled circuit. This is a model
+of the transpiled circuit, not the transpiled circuit itself: its deviation from Aer with the full backend noise
+model is measured by ``qmtl bench --noise``.
 
 Pauli transfer matrices (PTM) act on Pauli coefficients a_P = Tr(P rho) ordered I, X, Y, Z per wire (the first
 wire of a two-qubit channel is the more significant digit).
@@ -98,8 +99,10 @@ class Calibration:
     sx: dict[int, np.ndarray]  # wire -> PTM after one sx pulse
     x: dict[int, np.ndarray]  # wire -> PTM after one x pulse
     two: dict[tuple[int, int], np.ndarray]  # (wire a, wire b) -> PTM (16x16, a first) after one native 2q gate
-    readout: dict[int, np.ndarray]  # wire -> 2x2 assignment matrix
+    readout: dict[int, np.ndarray]  # wire -> 2x2 assignment matrix (of its physical qubit in the layout)
     two_qubit_gate: str = "cx"
+    # per task: wire -> assignment matrix of the qubit that holds the wire at the end (routing moves wires)
+    task_readout: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)
     distance: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def pair_channel(self, a: int, b: int) -> np.ndarray:
@@ -194,8 +197,11 @@ class NoiseSpec:
             out += [((w,), m) for w in op.wires]
         return out
 
-    def readout_matrix(self, wire: int) -> np.ndarray | None:
+    def readout_matrix(self, wire: int, task: str | None = None) -> np.ndarray | None:
         if self.calibration is not None:
+            by_task = self.calibration.task_readout.get(task) if task is not None else None
+            if by_task is not None and wire in by_task:
+                return by_task[wire]
             return self.calibration.readout.get(wire)
         return readout_matrix(self.readout) if self.readout else None
 

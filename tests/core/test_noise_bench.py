@@ -1,0 +1,24 @@
+"""qmtl bench --noise: the noisy-evaluation benchmark runs end to end and reports its figures."""
+
+import json
+
+from workbench.cli import main
+
+
+def test_bench_noise_quick_json(capsys):
+    assert main(["bench", "--noise", "--quick", "--json", "--backend", "fake_hanoi"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["backend"] == "fake_hanoi" and r["backend_qubits"] == 27
+    rates = r["rates"]
+    assert rates["density_calibrated"]["inputs"] > 400 and rates["density_calibrated"]["inputs_per_s"] > 0
+    assert rates["aer_fast_path"]["inputs"] == 16 and rates["estimator_v2_baseline"]["inputs"] == 2
+    assert set(rates["aer_fast_path"]["active_qubits"]) == {"digit", "parity", "ge5"}
+    assert r["aer_fast_vs_estimator_ratio"] > 1
+    assert max(d["max_abs"] for d in r["deviation_density_vs_aer_same_channels"].values()) < 1e-6
+    assert set(r["deviation_density_calibrated_vs_aer_backend"]) == {"digit", "parity", "ge5"}
+    assert all(d["max_abs"] < 0.2 for d in r["deviation_density_calibrated_vs_aer_backend"].values())
+
+
+def test_bench_noise_bad_backend(capsys):
+    assert main(["bench", "--noise", "--backend", "fake_manila"]) == 2
+    assert "fake_manila has 5 qubits" in capsys.readouterr().err
