@@ -41,6 +41,8 @@ def test_drag_gate_from_palette_onto_a_wire(window, monkeypatch, qtbot):
     assert block is not None and block.template == "Custom"  # the template expanded to take the gate
     assert GateSpec("RX", [3], ["w"]) in block.gates
     assert len(block.gates) == 33
+    assert window.budget.table.item(2, 1).text() == "48"  # before the counts refresh
+    qtbot.waitUntil(lambda: window.budget.table.item(2, 1).text() == "49", timeout=2000)  # a new angle
     assert doc.spec.tasks[0] == before.tasks[0] and doc.spec.quantum == before.quantum
     assert doc.undo_stack.count() == 1  # one drop = one command
     items = [it for it in window.scene.bands[1].childItems() if isinstance(it, GateItem)]
@@ -199,3 +201,34 @@ def test_budget_follows_every_edit(window, qtbot):
     assert "Classical HPS heads: 350" in budget.summary.text()
     qtbot.waitUntil(budget.scaling_ready, timeout=20_000)
     assert budget.curve.quantum[2] == 216
+
+
+def test_keyboard_shortcuts_drive_the_editor(window, qtbot):
+    doc = window.doc
+    window.activateWindow()
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: window.view.hasFocus(), timeout=2000)
+    qtbot.keyClick(window.view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # expand the current band
+    assert doc.spec.tasks[0].block is not None and doc.spec.tasks[0].block.template == "Custom"
+    window.scene.select_refs([(0, 0), (0, 1)])
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)
+    assert len(doc.spec.tasks[0].block.gates) == 30
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(doc.spec.tasks[0].block.gates) == 32
+    qtbot.keyClick(window.view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert len(doc.spec.tasks) == 4
+    keys = {a.text().replace("&", ""): a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()}
+    assert len(set(keys.values())) == len(keys), "no two actions share a shortcut"
+
+
+def test_delete_in_a_text_field_edits_the_text_not_the_circuit(window, qtbot):
+    C.expand(window.doc, 0)
+    window.scene.select_refs([(0, 0)])
+    window.activateWindow()
+    field = window.inspector.task_name
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=2000)
+    field.setCursorPosition(0)
+    qtbot.keyClick(field, Qt.Key.Key_Delete)
+    assert field.text() == "igit"
+    assert len(window.doc.spec.tasks[0].block.gates) == 32

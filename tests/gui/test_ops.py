@@ -86,6 +86,28 @@ def test_regroup_finds_other_families(block):
         assert getattr(found, field) == getattr(block, field)
 
 
+def test_new_and_copied_gates_get_angles_of_their_own():
+    from workbench.circuits import program_resources
+
+    spec = load(DEMO_SPEC)
+    spec.tasks[0].block = ops.expand_block(spec, 0)
+    assert all(p == "w" for g in spec.tasks[0].block.gates for p in g.params)  # in order: plain "w"
+    numbered = copy.deepcopy(spec.tasks[0].block)
+    k = 0
+    for g in numbered.gates:  # the same block, numbered by hand as a file may hold it
+        for j in range(len(g.params)):
+            g.params[j] = f"w{k}"
+            k += 1
+    for block in (spec.tasks[0].block, numbered):
+        spec.tasks[0].block = copy.deepcopy(block)
+        gate = ops.new_gate("RX", 2, 8, block)
+        spec.tasks[0].block.gates.insert(1, gate)  # early in the list, before the numbered angles
+        assert program_resources(build_program(spec)).task_params["digit"] == 49
+        pasted = ops.with_fresh_weights(block.gates[:2], spec.tasks[0].block)
+        spec.tasks[0].block.gates += pasted
+        assert program_resources(build_program(spec)).task_params["digit"] == 49 + 6
+
+
 def test_templates_without_a_gate_form_refuse_to_expand():
     spec = load(DEMO_SPEC)
     spec.quantum.encoder = BlockSpec(template="IQPEmbedding", layers=1)

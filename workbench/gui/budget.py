@@ -259,9 +259,10 @@ class BudgetPanel(QWidget):
             self._in_flight = False
             self.scaling_result(revision, None, f"the scaling worker cannot start ({exc})")
             return
-        if self.curve is not None:
-            self.plot_note.setText("updating…")
-            self.plot_note.setVisible(True)
+        self.plot_note.setText("updating the scaling study…" if self.curve is not None
+                               else "computing the scaling study…")
+        self.plot_note.setStyleSheet(f"color: {self.theme.muted}; font-size: 9pt;")
+        self.plot_note.setVisible(True)
 
     def scaling_result(self, revision: int | None, rows, error: str | None) -> None:
         """An answer of the worker (``revision`` None: the worker died; draw the fallback for now)."""
@@ -299,6 +300,8 @@ class BudgetPanel(QWidget):
             curve.setSymbolPen(pg.mkPen(color))
         self.now_line.setPen(pg.mkPen(theme.muted, style=Qt.PenStyle.DashLine))
         self.legend.setLabelTextColor(QColor(theme.text))
+        for _sample, label in self.legend.items:  # pyqtgraph applies the colour on the next setText
+            label.setText(label.text)
         self.legend.setBrush(QColor(theme.base))
         self.update_now()
         if self.curve is not None:

@@ -100,7 +100,7 @@ def add_gate(doc: ExperimentDocument, key: BlockKey, name: str, wire: int, col: 
     cols = ops.gate_columns(block.gates)
     if col is None:
         col = max(cols, default=-1) + 1
-    gate = ops.new_gate(name, wire, q)
+    gate = ops.new_gate(name, wire, q, block)
     block.gates = ops.place(block.gates, cols, [(gate, col)])
     set_block(doc, key, block, f"Add {name} on wire {wire}")
     return note
@@ -192,8 +192,10 @@ def move_gates(doc: ExperimentDocument, refs: Sequence[GateRef], target: BlockKe
             set_block(doc, key, block, text)
         drop = set(groups.get(target, []))
         remaining = [(g, c) for i, (g, c) in enumerate(zip(target_block.gates, target_cols)) if i not in drop]
-        target_block.gates = ops.place([g for g, _ in remaining], [c for _, c in remaining],
-                                       [(g, col_of[ref]) for ref, g in moved])
+        incoming = [g for ref, g in moved if ref[0] != target]  # angles of another block: new weights here
+        renewed = iter(ops.with_fresh_weights(incoming, target_block))
+        items = [(g if ref[0] == target else next(renewed), col_of[ref]) for ref, g in moved]
+        target_block.gates = ops.place([g for g, _ in remaining], [c for _, c in remaining], items)
         set_block(doc, target, target_block, text)
 
 
@@ -218,7 +220,8 @@ def paste_gates(doc: ExperimentDocument, target: BlockKey, gates: list[dict]) ->
     block, _ = _editable_gates(doc, target)
     cols = ops.gate_columns(block.gates)
     start = max(cols, default=-1) + 1
-    block.gates = ops.place(block.gates, cols, [(g, start + c) for g, c in items])
+    copies = ops.with_fresh_weights([g for g, _ in items], block)  # a copy gets angles of its own
+    block.gates = ops.place(block.gates, cols, [(g, start + c) for g, (_, c) in zip(copies, items)])
     set_block(doc, target, block, f"Paste {len(items)} gate{'s' * (len(items) != 1)}")
     return len(items)
 
@@ -236,7 +239,10 @@ def set_param(doc: ExperimentDocument, ref: GateRef, j: int, token) -> None:
     problem = ops.param_problem(token, encoder=key == ENCODER)
     if problem:
         raise EditRefused(problem)
-    gate = copy.deepcopy(ops.effective_block(doc.spec, key).gates[i])
+    block = ops.effective_block(doc.spec, key)
+    gate = copy.deepcopy(block.gates[i])
+    if token == "w":  # a new trainable angle, never one the block already has
+        token = ops.fresh_weights(block, 1)[0]
     gate.params[j] = token
     set_gate(doc, ref, gate, f"Set {gate.gate} angle {j + 1} to {token}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QStyle, QToolBar
 
 import workbench
@@ -470,6 +470,8 @@ class MainWindow(QMainWindow):
             self.settings.setValue("theme", self.theme.name)
         (self.act_dark if self.theme.dark else self.act_light).setChecked(True)
         self.scene.set_theme(self.theme)
+        self.view.hint_color = QColor(self.theme.muted)
+        self.view.viewport().update()
         self.palette.set_theme(self.theme)
         self.experiment.set_theme(self.theme)
         self.inspector.set_theme(self.theme)

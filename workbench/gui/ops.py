@@ -95,14 +95,57 @@ def place(remaining: list[GateSpec], cols: list[float], items: list[tuple[GateSp
     return [g for g, _ in entries]
 
 
-def new_gate(name: str, wire: int, qubits: int) -> GateSpec:
-    """A palette gate dropped on ``wire``: trainable angles; two-qubit gates take the next wire down."""
+def new_gate(name: str, wire: int, qubits: int, block: BlockSpec | None = None) -> GateSpec:
+    """A palette gate dropped on ``wire``: new trainable angles; two-qubit gates take the next wire down."""
     nwires, nparams = V.GATES[name]
     if nwires == 2:
         wires = [wire, wire + 1] if wire + 1 < qubits else [wire - 1, wire]
     else:
         wires = [wire]
-    return GateSpec(name, wires, ["w"] * nparams)
+    return GateSpec(name, wires, fresh_weights(block, nparams))
+
+
+def weight_token(p):
+    try:
+        tok = parse_param(p)
+    except ValueError:
+        return None
+    return tok if tok.kind == "weight" else None
+
+
+def fresh_weights(block: BlockSpec | None, count: int) -> list[str]:
+    """Tokens for ``count`` new trainable angles that share no weight with the block's other angles.
+
+    ``"w"`` takes the index after the largest one seen so far in the list, so in a block that numbers its
+    angles (``w7``) a ``"w"`` placed before ``w7`` would silently share it: there, new angles are numbered
+    after the block's last weight instead.
+    """
+    if block is None:
+        return ["w"] * count
+    explicit = False
+    n = 0
+    for g in block.gates:
+        for p in g.params:
+            tok = weight_token(p)
+            if tok is None:
+                continue
+            explicit = explicit or tok.index is not None
+            n = max(n, tok.index + 1) if tok.index is not None else n + 1
+    return [f"w{n + k}" for k in range(count)] if explicit else ["w"] * count
+
+
+def with_fresh_weights(gates: list[GateSpec], block: BlockSpec) -> list[GateSpec]:
+    """Copies of ``gates`` for ``block`` (pasted, or moved in from another block): new trainable angles."""
+    out = []
+    scratch = copy.deepcopy(block)
+    for g in gates:
+        g = copy.deepcopy(g)
+        slots = [j for j, p in enumerate(g.params) if weight_token(p) is not None]
+        for j, token in zip(slots, fresh_weights(scratch, len(slots))):
+            g.params[j] = token
+        scratch.gates.append(g)
+        out.append(g)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- templates
@@ -127,13 +170,15 @@ def expand_block(spec: ExperimentSpec, key: BlockKey) -> BlockSpec:
     except (SpecError, ValueError) as exc:
         raise ValueError(f"cannot expand {block.template}: {exc}") from None
     gates = []
+    next_w = 0
     for g in ir.gates:
         if g.name not in V.GATES:
             raise ValueError(f"{block.template} uses {g.name}, which is not a composer gate")
         params = []
         for p in g.params:
             if p.kind == "weight" and p.scale == 1.0:
-                params.append(f"w{p.index}")
+                params.append("w" if p.index == next_w else f"w{p.index}")  # plain "w" while in order
+                next_w = max(next_w, p.index + 1)
             elif p.kind == "input" and p.index2 < 0 and p.scale == block.input_scale:
                 params.append(f"x{p.index}")
             elif p.kind == "const":

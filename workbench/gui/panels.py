@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -292,6 +294,7 @@ class ExperimentPanel(QScrollArea, Refreshing):
         self.theme = LIGHT
         self._listed = None  # (name, classes) of the tasks the list shows
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         self.setWidget(body)
         lay = QVBoxLayout(body)
@@ -330,14 +333,16 @@ class ExperimentPanel(QScrollArea, Refreshing):
         self.tasks.setMaximumHeight(150)
         v.addWidget(self.tasks)
         row = QHBoxLayout()
-        self.add_btn = QPushButton("Add")
-        self.remove_btn = QPushButton("Remove")
-        self.up_btn = QPushButton("Up")
-        self.down_btn = QPushButton("Down")
+        self.add_btn = QToolButton(text="Add")
+        self.remove_btn = QToolButton(text="Remove")
+        self.up_btn = QToolButton(text="▲")
+        self.down_btn = QToolButton(text="▼")
         for b, tip in ((self.add_btn, "Add a task (Ctrl+T)"), (self.remove_btn, "Remove the selected task"),
-                       (self.up_btn, "Move the task left (Alt+Left)"), (self.down_btn, "Move right (Alt+Right)")):
+                       (self.up_btn, "Move the task earlier: its lane goes left (Alt+Left)"),
+                       (self.down_btn, "Move the task later: its lane goes right (Alt+Right)")):
             b.setToolTip(tip)
-            row.addWidget(b)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            row.addWidget(b, 2 if b in (self.add_btn, self.remove_btn) else 1)
         v.addLayout(row)
         self.task_error = ErrorLabel()
         v.addWidget(self.task_error)
@@ -439,6 +444,7 @@ class ExperimentPanel(QScrollArea, Refreshing):
             self.name.setText(spec.name)
         if not self.description.hasFocus():
             self.description.setText(spec.description)
+            self.description.setCursorPosition(0)
         self.qubits.setValue(spec.quantum.qubits)
         self.width.setValue(spec.backbone.width)
         _set_combo(self.engine, spec.quantum.engine)
@@ -545,6 +551,7 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.key: BlockKey = 0 if doc.spec.tasks else ENCODER
         self.ref: tuple | None = None
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         self.setWidget(body)
         lay = QVBoxLayout(body)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsScene
 
-from workbench.circuits.templates import expand_ansatz, expand_encoder
+from workbench.circuits.templates import expand_ansatz, expand_encoder, upload_layers
 from workbench.gui import ops
 from workbench.gui.ops import ENCODER, BlockKey, Problem
 from workbench.gui.theme import LIGHT, Theme
@@ -656,7 +656,10 @@ class ComposerScene(QGraphicsScene):
         except Exception:  # noqa: BLE001
             return ops.block_label(block).split(" · ", 1)[-1]
         parts = []
-        if block.template not in ("AngleEmbedding", "AmplitudeEmbedding", "IQPEmbedding"):
+        if block.template == "ReUploading":  # as many upload layers as the features need
+            n = upload_layers(block, spec.backbone.width, spec.quantum.qubits)
+            parts.append(f"{n} upload layer{'s' * (n != 1)}")
+        elif block.template not in ("AngleEmbedding", "AmplitudeEmbedding", "IQPEmbedding"):
             parts.append(f"{block.layers} layer{'s' * (block.layers != 1)}")
         elif block.template == "AngleEmbedding":
             parts.append(f"R{block.rotation}")

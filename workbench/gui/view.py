@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGraphicsView
+
+HINT = ("Drag gates and templates from the palette onto a wire  ·  double-click a template to expand it  ·  "
+        "drag gates to move them, Shift+click or drag a rectangle to select  ·  Del deletes  ·  Ctrl+Z undoes  ·  "
+        "Ctrl+wheel zooms")
 
 
 class ComposerView(QGraphicsView):
@@ -20,6 +24,7 @@ class ComposerView(QGraphicsView):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Circuit composer")
+        self.hint_color = QColor("#5d6470")
 
     @property
     def zoom(self) -> float:
@@ -46,6 +51,22 @@ class ComposerView(QGraphicsView):
             z = max(z, min_zoom)
         self.set_zoom(z)
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """A line of help under the circuit, in the free space (never over it; not part of exports)."""
+        vp = self.viewport().rect()
+        bottom = self.mapFromScene(self.sceneRect().bottomLeft()).y()
+        if bottom > vp.height() - 40:
+            return
+        painter.save()
+        painter.resetTransform()
+        f = QFont(self.font())
+        f.setPixelSize(11)
+        painter.setFont(f)
+        painter.setPen(self.hint_color)
+        painter.drawText(QRectF(12, vp.height() - 34, vp.width() - 24, 28),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, HINT)
+        painter.restore()
 
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
