@@ -173,3 +173,32 @@ def test_too_many_qubits_is_a_user_error():
 
     with pytest.raises(UserError, match="quantum.qubits"):
         DensityEngine(QMTLProgram(13, 1, Block("encoder", "encoder", [], 0)))
+
+
+def test_noise_aware_training_of_the_qmtl_head():
+    """The density engine drops into the QMTL head: a few Adam steps under noise lower the loss."""
+    from workbench.models.model import build_model
+    from workbench.spec import BackboneSpec, BlockSpec, ExperimentSpec, QuantumSpec, ReadoutSpec, TaskSpec
+
+    spec = ExperimentSpec(
+        name="tiny", tasks=[TaskSpec("a", 2, readout=ReadoutSpec("expval", [0], scale=4.0)),
+                            TaskSpec("b", 2, readout=ReadoutSpec("probs", [1]))],
+        backbone=BackboneSpec(kind="mlp", hidden=[8], width=3),
+        quantum=QuantumSpec(qubits=3, encoder=BlockSpec(template="AngleEmbedding"),
+                            default_block=BlockSpec(template="StronglyEntanglingLayers", layers=1)))
+    model = build_model(spec, 5, "qmtl", seed=0)
+    model.head.engine = DensityEngine(model.head.program, "depolarizing:0.02+amplitude_damping:0.01+readout:0.03",
+                                      dtype="complex64")
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(64, 5, generator=g)
+    Y = torch.stack([(X[:, 0] > 0).long(), (X[:, 1] + X[:, 2] > 0).long()], 1)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    losses = []
+    for _ in range(25):
+        out = model(X)
+        loss = sum(torch.nn.functional.cross_entropy(out[t], Y[:, k]) for k, t in enumerate(("a", "b")))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert all(np.isfinite(losses)) and losses[-1] < 0.8 * losses[0]

@@ -193,3 +193,27 @@ def test_cli_export_formats(tmp_path, capsys):
     assert main(["export", DIGITS, "--format", "qiskit"]) == 2
     assert main(["export", "no-such-run", "--format", "qasm3", "--runs-dir", str(tmp_path / "runs")]) == 2
     assert main(["export", DIGITS, "--format", "qasm3", "--inputs", "1,2"]) == 2
+
+
+def test_cli_export_of_a_trained_run_binds_its_weights(tmp_path, small_spec_file, capsys):
+    from workbench.runs.store import RunStore
+    from workbench.training import load_trained, train
+
+    store = RunStore(tmp_path / "runs")
+    result = train(load(small_spec_file(samples=120, epochs=1)), store)
+    runs = str(tmp_path / "runs")
+    assert main(["export", result.run_id, "--runs-dir", runs, "--format", "qasm3", "--task", "task_0"]) == 0
+    text = capsys.readouterr().out
+    assert "_w_" not in text and "input float[64] _x_0_;" in text and "trained weights" in text
+    trained = load_trained(store, result.run_id)
+    head = trained.model.head
+    weights = {k: v.detach().double() for k, v in head.weights.items()}
+    qc = qasm3.loads(text)
+    qc.remove_final_measurements()
+    x = torch.linspace(-1, 1, head.program.n_features, dtype=torch.float64)
+    by_name = {p.name: p for p in qc.parameters}
+    sv = Statevector(qc.assign_parameters({by_name[f"_x_{i}_"]: float(x[i]) for i in range(len(x))
+                                           if f"_x_{i}_" in by_name}))
+    probs = sv.probabilities([0])  # readout: <Z> on wire 0
+    ref = TorchEngine(head.program, dtype="complex128")(x[None], weights)["task_0"][0, 0]
+    assert abs((probs[0] - probs[1]) - float(ref)) < 1e-6
