@@ -148,7 +148,11 @@ def test_export_png_and_svg(window, tmp_path, monkeypatch):
         assert window.export_image(fmt)
         data = target.read_bytes()
         assert len(data) > 1000
-        assert data.startswith(b"\x89PNG") if fmt == "png" else b"<svg" in data
+        if fmt == "png":
+            assert data.startswith(b"\x89PNG")
+        else:
+            assert b"<svg" in data and b"<image" not in data  # vectors and text, not bitmaps
+            assert b"StronglyEntanglingLayers" in data and b"digit" in data
 
 
 def test_screenshot_in_process(tmp_path, qapp):

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 
 def _source(scene: QGraphicsScene) -> QRectF:
-    return scene.itemsBoundingRect().adjusted(-12, -12, 12, 12)
+    return scene.sceneRect()
+
+
+@contextmanager
+def _as_vectors(scene: QGraphicsScene):
+    """Items cache their pictures as bitmaps for speed on screen; an export draws them afresh (an SVG gets
+    paths and text, not embedded images) and without the selection."""
+    items = scene.items()
+    modes = [it.cacheMode() for it in items]
+    selection = scene.selectedItems()
+    scene.clearSelection()
+    for it in items:
+        it.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    try:
+        yield
+    finally:
+        for it, mode in zip(items, modes):
+            it.setCacheMode(mode)
+        for it in selection:
+            it.setSelected(True)
 
 
 def export_png(scene: QGraphicsScene, path: str | Path, scale: float = 2.0) -> Path:
@@ -21,12 +41,9 @@ def export_png(scene: QGraphicsScene, path: str | Path, scale: float = 2.0) -> P
                else QColor("white"))
     painter = QPainter(image)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-    selection = scene.selectedItems()
-    scene.clearSelection()  # a picture for slides shows no selection
-    scene.render(painter, QRectF(0, 0, image.width(), image.height()), src)
+    with _as_vectors(scene):
+        scene.render(painter, QRectF(0, 0, image.width(), image.height()), src)
     painter.end()
-    for item in selection:
-        item.setSelected(True)
     if not image.save(str(path), "PNG"):
         raise OSError(f"cannot write {path}")
     return path
@@ -45,12 +62,9 @@ def export_svg(scene: QGraphicsScene, path: str | Path, title: str = "QMTL circu
     gen.setDescription("Exported by QMTL Workbench")
     painter = QPainter(gen)
     painter.fillRect(QRectF(0, 0, src.width(), src.height()), scene.backgroundBrush())
-    selection = scene.selectedItems()
-    scene.clearSelection()
-    scene.render(painter, QRectF(0, 0, src.width(), src.height()), src)
+    with _as_vectors(scene):
+        scene.render(painter, QRectF(0, 0, src.width(), src.height()), src)
     painter.end()
-    for item in selection:
-        item.setSelected(True)
     if not path.exists():
         raise OSError(f"cannot write {path}")
     return path
