@@ -213,9 +213,9 @@ class BudgetPanel(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setXRange(SCALING_TASKS.start - 0.5, SCALING_TASKS.stop - 0.5, padding=0)
         self.plot.enableAutoRange(x=False, y=True)
-        self.legend = self.plot.addLegend(offset=(6, 2))
-        self.classical_curve = self.plot.plot([], [], name="classical HPS heads", symbol="o", symbolSize=5)
-        self.quantum_curve = self.plot.plot([], [], name="quantum head", symbol="s", symbolSize=5)
+        # the title is the legend: a legend box inside the plot would hide the curves it explains
+        self.classical_curve = self.plot.plot([], [], symbol="o", symbolSize=5)
+        self.quantum_curve = self.plot.plot([], [], symbol="s", symbolSize=5)
         self.now_line = pg.InfiniteLine(angle=90, movable=False)
         self.plot.addItem(self.now_line)
         pl.addWidget(self.plot)
@@ -299,10 +299,6 @@ class BudgetPanel(QWidget):
             curve.setSymbolBrush(QColor(color))
             curve.setSymbolPen(pg.mkPen(color))
         self.now_line.setPen(pg.mkPen(theme.muted, style=Qt.PenStyle.DashLine))
-        self.legend.setLabelTextColor(QColor(theme.text))
-        for _sample, label in self.legend.items:  # pyqtgraph applies the colour on the next setText
-            label.setText(label.text)
-        self.legend.setBrush(QColor(theme.base))
         self.update_now()
         if self.curve is not None:
             self._show_curve(self.curve)
@@ -372,12 +368,10 @@ class BudgetPanel(QWidget):
         self.quantum_curve.setData(curve.tasks, curve.quantum)
         self.now_line.setPos(len(self.doc.spec.tasks))
         n = len(self.doc.spec.tasks)
-        if curve.note:
-            title = f"head parameters vs T (d = {curve.d[0]}; dashed: T = {n})"
-        else:
-            alpha = self.doc.spec.backbone.width / max(n, 1)
-            title = f"head parameters vs T (d = {alpha:g}·T; dashed: T = {n})"
-        self.plot.setTitle(title, color=theme.text, size="9pt")
+        self.plot.setTitle(f'<span style="color:{theme.classical}">● classical HPS heads</span> &nbsp; '
+                           f'<span style="color:{theme.quantum}">■ quantum head</span>', size="9pt")
+        d = f"d = {curve.d[0]}" if curve.note else f"d = {self.doc.spec.backbone.width / max(n, 1):g}·T"
+        self.plot.setLabel("bottom", f"tasks T ({d}; dashed: this experiment, T = {n})")
         self.plot_note.setText(curve.note)
         self.plot_note.setVisible(bool(curve.note))
         self.plot_note.setStyleSheet(f"color: {theme.muted}; font-size: 9pt;")
