@@ -150,7 +150,8 @@ def with_fresh_weights(gates: list[GateSpec], block: BlockSpec) -> list[GateSpec
 
 # ----------------------------------------------------------------------------------------------- templates
 
-def _expand(block: BlockSpec, spec: ExperimentSpec, key: BlockKey):
+def expand_ir(block: BlockSpec, spec: ExperimentSpec, key: BlockKey):
+    """The IR block that ``block`` expands to in place ``key`` (the encoder, or task ``key``)."""
     n = spec.quantum.qubits
     if key == ENCODER:
         return expand_encoder(block, n, spec.backbone.width)
@@ -166,7 +167,7 @@ def expand_block(spec: ExperimentSpec, key: BlockKey) -> BlockSpec:
     if block.template == "Custom":
         raise ValueError("this block is already made of gates")
     try:
-        ir = _expand(block, spec, key)
+        ir = expand_ir(block, spec, key)
     except (SpecError, ValueError) as exc:
         raise ValueError(f"cannot expand {block.template}: {exc}") from None
     gates = []
@@ -188,7 +189,7 @@ def expand_block(spec: ExperimentSpec, key: BlockKey) -> BlockSpec:
                                  f"parameters cannot express")
         gates.append(GateSpec(g.name, list(g.wires), params))
     custom = BlockSpec(template="Custom", gates=gates, input_scale=block.input_scale)
-    again = _expand(custom, spec, key)
+    again = expand_ir(custom, spec, key)
     if again.gates != ir.gates or again.n_weights != ir.n_weights:  # never hand back a different circuit
         raise ValueError(f"{block.template} does not survive expansion unchanged")
     return custom
@@ -247,7 +248,7 @@ def regroup_block(spec: ExperimentSpec, key: BlockKey) -> BlockSpec:
     if block.template != "Custom":
         raise ValueError("this block is already a template")
     try:
-        mine = _expand(block, spec, key)
+        mine = expand_ir(block, spec, key)
     except (SpecError, ValueError) as exc:
         raise ValueError(f"the gates do not form a valid block: {exc}") from None
     target = _canonical(mine.gates)
@@ -255,7 +256,7 @@ def regroup_block(spec: ExperimentSpec, key: BlockKey) -> BlockSpec:
     max_layers = max(1, math.ceil(len(mine.gates) / n))
     for cand in _candidates(block, key == ENCODER, max_layers):
         try:
-            ir = _expand(cand, spec, key)
+            ir = expand_ir(cand, spec, key)
         except (SpecError, ValueError):
             continue
         if len(ir.gates) == len(mine.gates) and ir.n_weights == mine.n_weights and _canonical(ir.gates) == target:

@@ -800,13 +800,9 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.gate_problem.show_error(gp[0].message if gp else None)
 
     def _resolved(self, key: BlockKey, i: int):
-        from workbench.circuits.templates import expand_ansatz, expand_encoder
-
         spec = self.doc.spec
-        block = ops.effective_block(spec, key)
         try:
-            ir = expand_encoder(block, spec.quantum.qubits, spec.backbone.width) if key == ENCODER \
-                else expand_ansatz(block, spec.quantum.qubits, "")
+            ir = ops.expand_ir(ops.effective_block(spec, key), spec, key)
         except Exception:  # noqa: BLE001 - a token that does not parse: show the raw tokens
             return None
         return ir.gates[i].params if i < len(ir.gates) else None

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsScene
 
-from workbench.circuits.templates import expand_ansatz, expand_encoder, upload_layers
+from workbench.circuits.templates import upload_layers
 from workbench.gui import ops
 from workbench.gui.ops import ENCODER, BlockKey, Problem
 from workbench.gui.theme import LIGHT, Theme
@@ -604,8 +604,7 @@ class ComposerScene(QGraphicsScene):
         if block.template == "Custom":
             cols = ops.gate_columns(block.gates)
             try:
-                ir = expand_encoder(block, spec.quantum.qubits, spec.backbone.width) if key == ENCODER \
-                    else expand_ansatz(block, spec.quantum.qubits, "")
+                ir = ops.expand_ir(block, spec, key)
                 if len(ir.gates) == len(block.gates):
                     resolved = ir.gates
             except Exception:  # noqa: BLE001 - tokens that do not parse are shown as typed
@@ -651,8 +650,7 @@ class ComposerScene(QGraphicsScene):
     def _template_detail(self, key: BlockKey, block: BlockSpec) -> str:
         spec = self.doc.spec
         try:
-            ir = expand_encoder(block, spec.quantum.qubits, spec.backbone.width) if key == ENCODER \
-                else expand_ansatz(block, spec.quantum.qubits, "")
+            ir = ops.expand_ir(block, spec, key)
         except Exception:  # noqa: BLE001
             return ops.block_label(block).split(" · ", 1)[-1]
         parts = []
