@@ -22,14 +22,12 @@ from workbench.spec.model import BlockSpec
 
 class ComposerEditor(QObject):
     message = Signal(str, bool)  # text, is_error
-    selectionChanged = Signal()
 
     def __init__(self, document: ExperimentDocument, scene: ComposerScene, parent=None):
         super().__init__(parent)
         self.doc = document
         self.scene = scene
         scene.editor = self
-        scene.selectionChanged.connect(self.selectionChanged)
         scene.bandActivated.connect(scene.set_current_band)
         scene.expandRequested.connect(self.expand)
 

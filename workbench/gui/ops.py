@@ -33,7 +33,7 @@ def effective_block(spec: ExperimentSpec, key: BlockKey) -> BlockSpec:
     return spec.block_for(spec.tasks[key])
 
 
-def block_label(block: BlockSpec, encoder: bool = False) -> str:
+def block_label(block: BlockSpec) -> str:
     """One line naming a template call, e.g. ``StronglyEntanglingLayers · 2 layers``."""
     t = block.template
     if t == "Custom":

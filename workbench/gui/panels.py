@@ -177,8 +177,8 @@ class BlockEditor(QWidget, Refreshing):
         self.entanglement.activated.connect(lambda _i: self._edit("entanglement", self.entanglement.currentData()))
         self.input_scale.valueChanged.connect(lambda v: self._edit("input_scale", float(v), merge=True))
         self.trainable_layers.valueChanged.connect(lambda v: self._edit("trainable_layers", v, merge=True))
-        self.expand_btn.clicked.connect(self._expand)
-        self.regroup_btn.clicked.connect(self._regroup)
+        self.expand_btn.clicked.connect(lambda: self._block_command(C.expand))
+        self.regroup_btn.clicked.connect(lambda: self._block_command(C.regroup))
 
     def set_key(self, key: BlockKey) -> None:
         self.key = key
@@ -231,16 +231,10 @@ class BlockEditor(QWidget, Refreshing):
         self.error.show_error(None)
         self._edit("rotations", names)
 
-    def _expand(self) -> None:
+    def _block_command(self, command) -> None:
+        """Expand or regroup this block; a refusal is said under the buttons."""
         try:
-            C.expand(self.doc, self.key)
-            self.error.show_error(None)
-        except C.EditRefused as exc:
-            self.error.show_error(str(exc))
-
-    def _regroup(self) -> None:
-        try:
-            C.regroup(self.doc, self.key)
+            command(self.doc, self.key)
             self.error.show_error(None)
         except C.EditRefused as exc:
             self.error.show_error(str(exc))
@@ -519,7 +513,7 @@ class ParamRow(QWidget):
         except C.EditRefused as exc:  # refused in place: the document keeps the old angle
             self.error.show_error(str(exc))
 
-    def show_token(self, token, resolved, encoder: bool) -> None:
+    def show_token(self, token, resolved) -> None:
         if not self.token.hasFocus() or not self.error.isVisible():
             self.token.setText(str(token))
         try:
@@ -542,8 +536,6 @@ class ParamRow(QWidget):
 
 class InspectorPanel(QScrollArea, Refreshing):
     """The current band (encoder settings, or a task's classes, block and readout) and the selected gate."""
-
-    message = Signal(str, bool)
 
     def __init__(self, doc: ExperimentDocument, parent=None):
         super().__init__(parent)
@@ -795,7 +787,7 @@ class InspectorPanel(QScrollArea, Refreshing):
         for j, row in enumerate(self.param_rows):
             row.setVisible(j < len(gate.params))
             if j < len(gate.params):
-                row.show_token(gate.params[j], resolved[j] if resolved else None, key == ENCODER)
+                row.show_token(gate.params[j], resolved[j] if resolved else None)
         gp = [p for p in self.doc.problems() if p.where == ("gate", key, i)]
         self.gate_problem.show_error(gp[0].message if gp else None)
 
