@@ -375,9 +375,7 @@ class BandItem(QGraphicsObject):
         probs = self.model.problems
         if not probs:
             return []
-        f = QFont(self.composer.font())
-        f.setPixelSize(10)
-        fm = QFontMetricsF(f)
+        fm = font_metrics(10)
         lines: list[str] = []
         shown = probs[:3]
         for p in shown:
@@ -614,20 +612,10 @@ class ComposerScene(QGraphicsScene):
         else:
             cols = []
             detail = self._template_detail(key, block)
-            f = QFont(self.font())
-            f.setPixelSize(12)
-            f.setBold(True)
-            content_w = QFontMetricsF(f).horizontalAdvance(block.template)
-            f.setBold(False)
-            f.setPixelSize(10)
-            content_w = max(TEMPLATE_MIN_W, content_w + 28, QFontMetricsF(f).horizontalAdvance(detail) + 20)
-        f = QFont(self.font())
-        f.setPixelSize(12)
-        f.setBold(True)
-        head_w = QFontMetricsF(f).horizontalAdvance(title) + 24
-        f.setBold(False)
-        f.setPixelSize(10)
-        head_w = max(head_w, min(QFontMetricsF(f).horizontalAdvance(subtitle) + 24, 260))
+            content_w = max(TEMPLATE_MIN_W, font_metrics(12, True).horizontalAdvance(block.template) + 28,
+                            font_metrics(10).horizontalAdvance(detail) + 20)
+        head_w = max(font_metrics(12, True).horizontalAdvance(title) + 24,
+                     min(font_metrics(10).horizontalAdvance(subtitle) + 24, 260))
         width = max(2 * BAND_PAD + content_w + (READOUT_W if key != ENCODER else 0), head_w)
         return BandModel(key, title, subtitle, block, readout, cols, mine, resolved, content_w, width, detail)
 
