@@ -81,7 +81,7 @@ def run(edits: int = 300, seed: int = 0) -> dict:
     os.environ.setdefault("QMTL_WORKBENCH_DATA_DIR", tempfile.mkdtemp(prefix="qmtl-bench-"))
     from PySide6.QtCore import QSettings
 
-    from workbench.gui.app import make_app
+    from workbench.gui.app import make_app, settle
 
     app = make_app([sys.argv[0]])
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
@@ -96,6 +96,7 @@ def run(edits: int = 300, seed: int = 0) -> dict:
         app.processEvents()
     window.view.fit()  # every gate in view: the most painting an edit can cause
     app.processEvents()
+    settle()  # as the app does once its window is up
     viewport = window.view.viewport()
     rng = random.Random(seed)
     gen = _edits(window.doc, rng)

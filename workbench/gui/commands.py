@@ -9,6 +9,7 @@ they raise ``EditRefused`` with the reason when the intent cannot be honoured.
 from __future__ import annotations
 
 import copy
+import pickle
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
@@ -28,19 +29,23 @@ class EditRefused(ValueError):
 
 
 class SetValue(QUndoCommand):
+    """Replace the value at ``path``. Both values are kept pickled: a private copy that cannot be changed by
+    accident, and one object for the garbage collector instead of a tree (a long undo history of deep
+    copies made its full collections stall edits)."""
+
     def __init__(self, doc: ExperimentDocument, path: SpecPath, value, text: str, merge: bool = False):
         super().__init__(text)
         self.doc = doc
         self.path = tuple(path)
-        self.old = copy.deepcopy(doc.get(self.path))
-        self.new = copy.deepcopy(value)
+        self.old = pickle.dumps(doc.get(self.path), pickle.HIGHEST_PROTOCOL)
+        self.new = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         self.merge = merge
 
     def redo(self) -> None:
-        self.doc.set_value(self.path, copy.deepcopy(self.new))
+        self.doc.set_value(self.path, pickle.loads(self.new))
 
     def undo(self) -> None:
-        self.doc.set_value(self.path, copy.deepcopy(self.old))
+        self.doc.set_value(self.path, pickle.loads(self.old))
 
     def id(self) -> int:
         return _MERGE_ID if self.merge else -1
@@ -48,7 +53,7 @@ class SetValue(QUndoCommand):
     def mergeWith(self, other) -> bool:  # typing in one field: one undo step
         if not isinstance(other, SetValue) or other.path != self.path or not other.merge:
             return False
-        self.new = copy.deepcopy(other.new)
+        self.new = other.new
         return True
 
 
