@@ -164,6 +164,11 @@ def transpile_task(name: str, circuit, key: tuple, *, optimization_level: int = 
     pm = generate_preset_pass_manager(optimization_level=optimization_level, backend=get_backend(canonical),
                                       seed_transpiler=seed,
                                       initial_layout=list(initial_layout) if initial_layout else None)
+    if getattr(circuit.global_phase, "parameters", None):
+        # a symbolic global phase (Rot = u up to a phase) changes no measurement but makes the basis translation
+        # crawl on CZ devices (17 s instead of 0.4 s for the digits demo on fake_torino): drop it
+        circuit = circuit.copy()
+        circuit.global_phase = 0
     isa = pm.run(circuit)
     with _LOCK:
         _TRANSPILED[cache_key] = isa
