@@ -85,3 +85,14 @@ def test_cli_bad_spec_exits_2_with_one_line(tmp_path, capsys):
     assert "does not parse" in capsys.readouterr().err
     assert main(["params", str(tmp_path / "missing.toml")]) == 2
     assert "no such experiment file" in capsys.readouterr().err
+
+
+def test_plain_w_never_shares_a_numbered_angle():
+    from workbench.circuits.templates import _custom
+    from workbench.spec import BlockSpec, GateSpec
+
+    block = BlockSpec(template="Custom", gates=[GateSpec("RY", [0], ["w"]), GateSpec("RX", [1], ["w0"]),
+                                                GateSpec("RZ", [0], ["w"]), GateSpec("RY", [1], ["w0"])])
+    gates, n = _custom(block, 1.0)
+    assert [g.params[0].index for g in gates] == [1, 0, 2, 0]
+    assert n == 3

@@ -69,23 +69,29 @@ def _hardware_efficient(n: int, spec: BlockSpec) -> list[Gate]:
 
 
 def _custom(spec: BlockSpec, input_scale: float) -> tuple[list[Gate], int]:
-    gates, next_w = [], 0
-    used: set[int] = set()
-    for g in spec.gates:
+    """A plain ``"w"`` takes the lowest index that no numbered ``"wN"`` of the block claims, so it never
+    shares an angle by accident; ``"wN"`` written twice shares angle N on purpose."""
+    tokens = [[parse_param(t) for t in g.params] for g in spec.gates]
+    claimed = {t.index for row in tokens for t in row if t.kind == "weight" and t.index is not None}
+    gates, free, n_weights = [], 0, 0
+    for g, row in zip(spec.gates, tokens):
         params = []
-        for token in g.params:
-            tok = parse_param(token)
+        for tok in row:
             if tok.kind == "weight":
-                idx = tok.index if tok.index is not None else next_w
-                used.add(idx)
-                next_w = max(next_w, idx + 1)
+                idx = tok.index
+                if idx is None:
+                    while free in claimed:
+                        free += 1
+                    idx = free
+                    free += 1
+                n_weights = max(n_weights, idx + 1)
                 params.append(Param.weight(idx))
             elif tok.kind == "input":
                 params.append(Param.input(tok.index, input_scale))
             else:
                 params.append(Param.const(tok.value))
         gates.append(Gate(g.gate, tuple(g.wires), tuple(params)))
-    return gates, next_w
+    return gates, n_weights
 
 
 def upload_layers(spec: BlockSpec, n_features: int, n: int) -> int:
