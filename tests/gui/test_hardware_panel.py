@@ -1,0 +1,154 @@
+"""The hardware panel in local testing mode: the account dialog (masked token, refused when empty, never shown
+again), a simulated device fault shown in the job monitor, and reattaching to recorded jobs after a restart."""
+
+import os
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QTableWidget, QWidget
+
+from tests.core.test_hardware_support import SPEC, FailingManila
+from workbench.hardware.execute import forget_jobs
+from workbench.runs import RunStore
+
+TOKEN = "QmtlGuiKey-0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from workbench.spec import loads
+    from workbench.training import train
+
+    root = tmp_path_factory.mktemp("hw_gui")
+    store = RunStore(root / "runs")
+    return store, train(loads(SPEC, "toml", "test"), store, base_dir=root).run_id
+
+
+@pytest.fixture
+def account_store(tmp_path, monkeypatch):
+    import keyring.backends.fail
+
+    import workbench.commands.hardware as hw
+    from workbench.hardware.account import AccountStore
+
+    monkeypatch.setenv("QMTL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(hw, "SERVICE_FACTORY", None)
+    forget_jobs()
+    yield AccountStore(tmp_path / "config", keyring_backend=keyring.backends.fail.Keyring())
+    forget_jobs()
+
+
+@pytest.fixture
+def panel(qtbot, trained, account_store):
+    from workbench.gui.hardware_panel import HardwarePanel
+
+    store, rid = trained
+    w = HardwarePanel(store, account_store=account_store)
+    qtbot.addWidget(w)
+    w.set_run(rid)
+    w.show()
+    assert w.wait(60), w._busy
+    return w
+
+
+def all_texts(root: QWidget) -> list[str]:
+    out = []
+    for w in [root, *root.findChildren(QWidget)]:
+        out += [w.windowTitle(), w.toolTip(), w.statusTip(), w.accessibleName()]
+        if isinstance(w, QLabel | QAbstractButton):
+            out.append(w.text())
+        if isinstance(w, QLineEdit):
+            out += [w.text(), w.displayText(), w.placeholderText()]
+        if isinstance(w, QComboBox):
+            out += [w.itemText(i) for i in range(w.count())]
+        if isinstance(w, QTableWidget):
+            for r in range(w.rowCount()):
+                for c in range(w.columnCount()):
+                    item = w.item(r, c)
+                    if item is not None:
+                        out += [item.text(), item.toolTip()]
+    return out
+
+
+def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account_store, monkeypatch):
+    import workbench.commands.hardware as hw
+
+    assert panel.local and "No account set" in panel.account_label.text()
+    assert panel.backends_info and any(b.name == "fake_manila" for b in panel.backends_info)
+    dlg = panel.open_account_dialog()
+    assert dlg.token.echoMode() == QLineEdit.EchoMode.Password
+    dlg.token.setText("   ")
+    assert not dlg.try_save()
+    assert dlg.isVisible() and dlg.error_label.isVisible() and "token: empty" in dlg.error_label.text()
+    assert account_store.load() is None
+
+    class Offline:  # IBM's service, unreachable: the panel must say so in one line, without the token
+        def __init__(self, account):
+            raise ConnectionError(f"cannot reach auth.quantum.ibm.com with token={account.token}")
+
+    monkeypatch.setattr(hw, "SERVICE_FACTORY", Offline)
+    dlg.token.setText(TOKEN)
+    assert TOKEN not in dlg.token.displayText()  # masked while typed
+    assert dlg.try_save()
+    assert dlg.token.text() == "" and not dlg.isVisible()
+    dialog_texts = all_texts(dlg)  # before the closed dialog is deleted with its (emptied) field
+    assert account_store.load().token == TOKEN
+    label = panel.account_label.text()
+    assert "account file" in label and f"{len(TOKEN)} characters, hidden" in label and str(account_store.file_path) in label
+    assert not panel.local
+    assert panel.wait(30)
+    assert "network" in panel.backend_note.text() and TOKEN not in panel.backend_note.text()
+    texts = all_texts(panel) + dialog_texts
+    assert texts and all(TOKEN not in t for t in texts)
+    # a restart shows the saved account, still without the token
+    from workbench.gui.hardware_panel import HardwarePanel
+
+    again = HardwarePanel(panel.store, account_store=account_store)
+    assert f"{len(TOKEN)} characters, hidden" in again.account_label.text()
+    assert all(TOKEN not in t for t in all_texts(again))
+    again.wait(30)
+    again.deleteLater()
+
+
+def test_simulated_job_failure_shows_in_the_monitor(panel, trained, answers):
+    store, rid = trained
+    panel.backend_factory = lambda name: FailingManila()  # the core tests' fault injection: the QPU fails
+    assert panel.select_backend("fake_manila")
+    panel.samples.setValue(4)
+    panel.shots.setValue(100)
+    answers.queue = ["Submit"]
+    before = {j.job_id for j in store.jobs(rid)}
+    assert panel.submit()
+    assert panel.wait(60)
+    # the pre-flight came first, in the confirmation
+    assert len(answers.asked) == 1 and "estimated QPU time" in answers.asked[0] and "fake_manila" in answers.asked[0]
+    new = [j for j in store.jobs(rid) if j.job_id not in before]
+    assert new and all(j.status == "ERROR" for j in new)
+    assert panel.wait(10, until=lambda: all(panel.job_row(j.job_id) for j in new))
+    for j in new:
+        row = panel.job_row(j.job_id)
+        assert row["Status"] == "failed" and "simulated QPU fault" in row["Note"] and row["Run"] == rid
+    assert "failed" in panel.status.text() and "simulated QPU fault" in panel.status.text()
+
+
+def test_cancelled_confirmation_submits_nothing(panel, trained, answers):
+    store, rid = trained
+    assert panel.select_backend("fake_manila")
+    answers.queue = ["Cancel"]
+    n = len(store.jobs())
+    assert panel.submit() and panel.wait(60)
+    assert answers.asked and len(store.jobs()) == n and "not submitted" in panel.status.text()
+
+
+def test_monitor_reattaches_to_recorded_jobs_after_a_restart(qtbot, trained, account_store):
+    from workbench.gui.hardware_panel import HardwarePanel
+
+    store, rid = trained
+    # a job recorded by a workbench that has since exited: its local job cannot come back
+    store.add_job(rid, "job-from-before", "fake_manila", "RUNNING",
+                  {"local": True, "pid": os.getpid(), "submitted": "2026-01-01T00:00:00+00:00", "tasks": []})
+    w = HardwarePanel(store, account_store=account_store)
+    qtbot.addWidget(w)
+    assert w.wait(30, until=lambda: (w.job_row("job-from-before") or {}).get("Status") == "failed")
+    row = w.job_row("job-from-before")
+    assert "lost" in row["Note"] and row["Backend"].startswith("fake_manila")
+    assert [j.status for j in store.jobs(rid) if j.job_id == "job-from-before"] == ["ERROR"]
