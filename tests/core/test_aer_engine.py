@@ -56,10 +56,12 @@ def _full_device_probs(program, task, x, weights):
     return apply_readout(p, mats)
 
 
-def test_reduced_exact_path_equals_full_device_simulation(case):
+@pytest.mark.parametrize("executor", ["aer", "ptm"])
+def test_reduced_exact_path_equals_full_device_simulation(case, executor):
     program, x, weights = case
-    engine = AerEngine(program, BACKEND)
+    engine = AerEngine(program, BACKEND, executor=executor)
     got = engine.outcome_probabilities(x, weights)
+    assert all(engine.executor_used(t.name) == executor for t in program.tasks)
     for t in program.tasks:
         np.testing.assert_allclose(got[t.name], _full_device_probs(program, t.name, x, weights), atol=1e-9)
     report = engine.circuit_report()
@@ -78,9 +80,24 @@ def test_one_aer_job_per_task(case, monkeypatch):
         return original(self, circuits, **kw)
 
     monkeypatch.setattr(AerSimulator, "run", counting)
-    out = AerEngine(program, BACKEND)(x, weights)
+    out = AerEngine(program, BACKEND, executor="aer")(x, weights)
     assert len(calls) == len(program.tasks) and all(c == 1 for c in calls)
     assert {k: tuple(v.shape) for k, v in out.items()} == {"a": (6, 1), "b": (6, 4), "c": (6, 2)}
+
+
+def test_ptm_executor_matches_aer_on_the_digits_demo_and_shares_the_encoder():
+    from workbench.spec import load
+
+    program = build_program(load("resources/experiments/digits-3task.toml"))
+    g = torch.Generator().manual_seed(2)
+    x = torch.rand(3, program.n_features, generator=g, dtype=torch.float64) * 2 - 1
+    weights = {t.name: torch.rand(t.block.n_weights, generator=g, dtype=torch.float64) * 6 for t in program.tasks}
+    fast, ref = AerEngine(program, "fake_hanoi"), AerEngine(program, "fake_hanoi", executor="aer")
+    a, b = fast.outcome_probabilities(x, weights), ref.outcome_probabilities(x, weights)
+    for t in program.tasks:
+        np.testing.assert_allclose(a[t.name], b[t.name], atol=1e-8)
+    circuits = [fast.prepare(t.name).ptm for t in program.tasks]
+    assert len({c.shared_key for c in circuits}) == 1 and circuits[0].shared.ops
 
 
 def test_shots_agree_with_exact_within_error_bars(case):

@@ -11,7 +11,8 @@ def test_bench_noise_quick_json(capsys):
     assert r["backend"] == "fake_hanoi" and r["backend_qubits"] == 27
     rates = r["rates"]
     assert rates["density_calibrated"]["inputs"] > 400 and rates["density_calibrated"]["inputs_per_s"] > 0
-    assert rates["aer_fast_path"]["inputs"] == 16 and rates["estimator_v2_baseline"]["inputs"] == 2
+    assert rates["aer_fast_path_aer_executor"]["inputs"] == 16 and rates["estimator_v2_baseline"]["inputs"] == 2
+    assert max(d["max_abs"] for d in r["deviation_ptm_executor_vs_aer_executor"].values()) < 1e-4
     assert set(rates["aer_fast_path"]["active_qubits"]) == {"digit", "parity", "ge5"}
     assert r["aer_fast_vs_estimator_ratio"] > 1
     assert max(d["max_abs"] for d in r["deviation_density_vs_aer_same_channels"].values()) < 1e-6

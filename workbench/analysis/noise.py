@@ -214,9 +214,12 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
         raw = counts = None
         with torch.no_grad():
             if b.kind == "device" and engine == "aer":
-                eng = AerEngine(program, b.name)
-                used, desc = "aer", f"Aer density matrix, {b.name} noise model on qubits " \
-                                    f"{eng.circuit_report()[program.tasks[0].name]['active_qubits']}"
+                eng = AerEngine(program, b.name, precision="single")
+                first = program.tasks[0].name
+                how = "Aer's samples" if shots else ("exact, Pauli-transfer executor" if eng.executor_used(first)
+                                                     == "ptm" else "exact, Aer density matrix")
+                used, desc = "aer", f"{b.name} noise model (Aer) on the ISA circuit, qubits " \
+                                    f"{eng.circuit_report()[first]['active_qubits']}, {how}"
                 say(f"{b.label}: Aer, {mode}, {h.shape[0]} inputs")
                 if shots:
                     counts = eng.outcome_counts(h, weights, shots, seed)

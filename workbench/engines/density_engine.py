@@ -47,10 +47,18 @@ _CONST_1Q = {
     "y": np.array([[0, -1j], [1j, 0]]), "z": np.diag([1, -1]), "s": np.diag([1, 1j]),
     "t": np.diag([1, np.exp(1j * math.pi / 4)]),
 }
+_CONST_1Q.update({
+    "sx": np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]) / 2,
+    "sxdg": np.array([[1 - 1j, 1 + 1j], [1 + 1j, 1 - 1j]]) / 2,
+    "sdg": np.diag([1, -1j]), "tdg": np.diag([1, np.exp(-1j * math.pi / 4)]), "id": np.eye(2),
+})
+# Qiskit's ECR matrix is written little-endian (its first qubit is the least significant): reorder to ours
+_ECR_LE = np.array([[0, 1, 0, 1j], [1, 0, -1j, 0], [0, 1j, 0, 1], [-1j, 0, 1, 0]]) / math.sqrt(2)
 _CONST_2Q = {
     "cx": np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]),
     "cz": np.diag([1, 1, 1, -1]),
     "swap": np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]),
+    "ecr": _ECR_LE.reshape(2, 2, 2, 2).transpose(1, 0, 3, 2).reshape(4, 4),
 }
 
 
@@ -145,7 +153,7 @@ class _Op:
 
     @property
     def reads_inputs(self) -> bool:
-        return any(p.kind == "input" for f in self.factors for p in f.params)
+        return any(_reads_inputs(p) for f in self.factors for p in f.params)
 
 
 def _factor_of(op: NativeOp) -> _Factor:
@@ -235,11 +243,29 @@ def _stages(op: _Op) -> list:
 
 
 # ------------------------------------------------------------------------------------------- evaluation
+@dataclass(frozen=True)
+class ExprParam:
+    """An angle given by a function of the inputs x (N, d) and the flat weights w: for circuits whose angles are
+    expressions (transpiled ISA circuits), in place of an IR ``Param``."""
+
+    fn: object  # (x, w) -> tensor (N,) or scalar
+    reads_inputs: bool
+    reads_weights: bool = True
+    kind: str = "expr"
+
+
+def _reads_inputs(p) -> bool:
+    return p.kind == "input" or (p.kind == "expr" and p.reads_inputs)
+
+
 class _Params:
     def __init__(self, x: torch.Tensor | None, w: torch.Tensor | None):
         self.x, self.w = x, w
 
     def value(self, p: Param, like: torch.Tensor) -> torch.Tensor:
+        if p.kind == "expr":
+            v = torch.as_tensor(p.fn(self.x, self.w), dtype=like.dtype, device=like.device)
+            return v.reshape(-1)
         if p.kind == "const":
             return torch.full((1,), p.value, dtype=like.dtype, device=like.device)
         if p.kind == "weight":
@@ -314,6 +340,42 @@ def _apply(a: torch.Tensor, m: torch.Tensor, wires: tuple[int, ...], n: int) -> 
     else:
         out = torch.einsum("nijkl,nAkBlC->nAiBjC", m4, v)
     return out.reshape(N, -1)
+
+
+def run_from_zero(compiled: _Compiled, params: _Params, x: torch.Tensor, n: int, cache: dict) -> torch.Tensor:
+    """Pauli coefficients (N, 4^n) after ``compiled`` from |0...0> (or its amplitude state preparation)."""
+    N = x.shape[0]
+    rdtype = x.dtype
+    if compiled.amplitude is not None:
+        idx = [p.index for p in compiled.amplitude.params]
+        v = torch.nn.functional.pad(x[:, idx], (0, 2**n - len(idx)))
+        v = v / torch.linalg.vector_norm(v, dim=1, keepdim=True).clamp_min(1e-12)
+        v = v.to(torch.complex128 if rdtype == torch.float64 else torch.complex64)
+        a = density_to_pauli(v[:, :, None] * v[:, None, :].conj(), n)
+        ops = compiled.ops
+    else:  # the leading one-qubit ops act on a product state: per-wire Bloch vectors, no 4^n work
+        vecs = [torch.tensor([[1.0, 0.0, 0.0, 1.0]], dtype=rdtype, device=x.device) for _ in range(n)]
+        ops = []
+        for op in compiled.ops:
+            if op.prefix:
+                m = _op_matrix(op, params, x, cache)
+                vecs[op.wires[0]] = torch.matmul(m, vecs[op.wires[0]][..., None])[..., 0]
+            else:
+                ops.append(op)
+        a = vecs[0]
+        for v in vecs[1:]:
+            a = (a[:, :, None] * v[:, None, :]).flatten(1)
+        a = a.expand(N, -1) if a.shape[0] == 1 else a
+    for op in ops:
+        a = _apply(a, _op_matrix(op, params, x, cache), op.wires, n)
+    return a
+
+
+def propagate_observables(compiled: _Compiled, o: torch.Tensor, params: _Params, n: int, cache: dict) -> torch.Tensor:
+    """Observables (K, 4^n) through ``compiled`` backwards (Heisenberg picture); ``compiled`` must not read x."""
+    for op in reversed(compiled.ops):
+        o = _apply(o, _op_matrix(op, params, o, cache).transpose(-1, -2), op.wires, n)
+    return o
 
 
 # ----------------------------------------------------------------------------------- basis conversions
@@ -432,34 +494,7 @@ class DensityEngine:
         """Pauli coefficients (B, 4^n) of the shared encoder's (noisy) output state."""
         x = torch.as_tensor(x).to(device=self.device, dtype=self.rdtype)
         w = self._weights(weights, "encoder", self.program.encoder.n_weights)
-        params = _Params(x, w)
-        N, n = x.shape[0], self.n
-        like = x
-        enc = self.encoder
-        if enc.amplitude is not None:
-            idx = [p.index for p in enc.amplitude.params]
-            v = torch.nn.functional.pad(x[:, idx], (0, 2**n - len(idx)))
-            v = v / torch.linalg.vector_norm(v, dim=1, keepdim=True).clamp_min(1e-12)
-            cdt = torch.complex128 if self.rdtype == torch.float64 else torch.complex64
-            v = v.to(cdt)
-            a = density_to_pauli(v[:, :, None] * v[:, None, :].conj(), n)
-            ops = enc.ops
-        else:
-            vecs = [torch.tensor([[1.0, 0.0, 0.0, 1.0]], dtype=self.rdtype, device=self.device) for _ in range(n)]
-            ops = []
-            for op in enc.ops:
-                if op.prefix:
-                    m = _op_matrix(op, params, like, self._cache)
-                    vecs[op.wires[0]] = torch.matmul(m, vecs[op.wires[0]][..., None])[..., 0]
-                else:
-                    ops.append(op)
-            a = vecs[0]
-            for v in vecs[1:]:
-                a = (a[:, :, None] * v[:, None, :]).flatten(1)
-            a = a.expand(N, -1) if a.shape[0] == 1 else a
-        for op in ops:
-            a = _apply(a, _op_matrix(op, params, like, self._cache), op.wires, n)
-        return a
+        return run_from_zero(self.encoder, _Params(x, w), x, self.n, self._cache)
 
     def _block_forward(self, task: _Task, a: torch.Tensor, x, weights) -> torch.Tensor:
         w = self._weights(weights, task.name, task.n_weights)
@@ -481,14 +516,10 @@ class DensityEngine:
     # -- readouts
     def _observables(self, task: _Task, G: np.ndarray, weights) -> torch.Tensor:
         """The readout observables propagated backwards through the block: (K, 4^n)."""
-        K = G.shape[0]
-        o = torch.zeros(K, 4**self.n, dtype=self.rdtype, device=self.device)
+        o = torch.zeros(G.shape[0], 4**self.n, dtype=self.rdtype, device=self.device)
         o[:, task.subsets] = torch.as_tensor(G, dtype=self.rdtype, device=self.device)
         w = self._weights(weights, task.name, task.n_weights)
-        params = _Params(None, w)
-        for op in reversed(task.block.ops):
-            o = _apply(o, _op_matrix(op, params, o, self._cache).transpose(-1, -2), op.wires, self.n)
-        return o
+        return propagate_observables(task.block, o, _Params(None, w), self.n, self._cache)
 
     def _run_readouts(self, x, weights, outcomes: bool) -> dict[str, torch.Tensor]:
         x = torch.as_tensor(x).to(device=self.device, dtype=self.rdtype)
@@ -568,3 +599,112 @@ def readout_from_counts(counts: np.ndarray, r: Readout) -> tuple[np.ndarray, np.
     signs = np.array([[1 - 2 * ((m >> (k - 1 - i)) & 1) for i in range(k)] for m in range(2**k)], dtype=np.float64)
     z = p @ signs
     return z, np.sqrt(np.clip(1 - z**2, 0, None) / shots)
+
+
+def _in_threads(work, starts: list[int], workers: int, device: torch.device) -> list:
+    workers = min(workers, len(starts))
+    if workers > 1 and not torch.is_grad_enabled() and device.type == "cpu":
+        prev = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                return list(pool.map(work, starts))
+        finally:
+            torch.set_num_threads(prev)
+    return [work(i) for i in starts]
+
+
+class PTMCircuit:
+    """One circuit of native gates (IR ``Param`` or ``ExprParam`` angles) with the channels ``noise`` attaches to
+    each gate, from |0...0>, read out as outcome probabilities of ``readout_wires`` (through their assignment
+    matrices). Used by the Aer engine to evaluate Aer's own noise model on transpiled circuits (tests compare the
+    two simulators).
+
+    The gates are split along the circuit's dependencies into three parts run in this order: ``shared``, the gates
+    that no weight-reading gate precedes on their wires (the encoder: run per sample, and once for all circuits with
+    the same shared gates and noise); ``middle``, gates after a weight-reading gate that still feed an
+    input-reading gate (per sample); ``tail``, everything that no input-reading gate follows (run once per call,
+    backwards on the readout observables: the Heisenberg picture)."""
+
+    def __init__(self, natives: list[NativeOp], n: int, noise, readout_wires: list[int],
+                 readout_mats: list[np.ndarray | None], *, dtype: torch.dtype = torch.float64,
+                 workers: int | None = None, signature: list | None = None, noise_key=None):
+        if n > MAX_QUBITS:
+            raise UserError(f"circuit: the density-matrix simulation stops at {MAX_QUBITS} qubits, got {n}")
+        if any(op.name == "state_preparation" for op in natives):
+            raise ValueError("PTMCircuit takes gate circuits only (no state preparation)")
+
+        def reads_w(op) -> bool:
+            return any(p.kind == "weight" or (p.kind == "expr" and p.reads_weights) for p in op.params)
+
+        def reads_x(op) -> bool:
+            return any(_reads_inputs(p) for p in op.params)
+
+        w_before, tainted = [], [False] * n
+        for op in natives:
+            t = reads_w(op) or any(tainted[q] for q in op.wires)
+            for q in op.wires:
+                tainted[q] = t
+            w_before.append(t)
+        x_after, tainted = [False] * len(natives), [False] * n
+        for i in range(len(natives) - 1, -1, -1):
+            op = natives[i]
+            t = reads_x(op) or any(tainted[q] for q in op.wires)
+            for q in op.wires:
+                tainted[q] = t
+            x_after[i] = t
+        shared = [i for i in range(len(natives)) if not w_before[i]]
+        middle = [i for i in range(len(natives)) if w_before[i] and x_after[i]]
+        tail = [i for i in range(len(natives)) if w_before[i] and not x_after[i]]
+        self.n, self.rdtype, self.workers = n, dtype, workers
+        self.shared = compile_ops([natives[i] for i in shared], noise, start_from_zero=True)
+        self.middle = compile_ops([natives[i] for i in middle], noise, start_from_zero=False)
+        self.tail = compile_ops([natives[i] for i in tail], noise, start_from_zero=False)
+        self.G = _outcome_coefficients(tuple(readout_wires), readout_mats, outcomes=True)
+        self.subsets = _subset_indices(tuple(readout_wires), n)
+        self._cache: dict = {}
+        self.shared_key = None if signature is None or noise_key is None else \
+            (n, noise_key, tuple(signature[i] for i in shared))
+
+    def _observables(self, w: torch.Tensor) -> torch.Tensor:
+        o = torch.zeros(self.G.shape[0], 4**self.n, dtype=self.rdtype)
+        o[:, self.subsets] = torch.as_tensor(self.G, dtype=self.rdtype)
+        return propagate_observables(self.tail, o, _Params(None, w), self.n, self._cache)
+
+    def outcome_probabilities(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """(B, 2^k) for inputs x (B, d) and the flat weight vector w."""
+        return PTMCircuit.evaluate_many([self], x, [w])[0]
+
+    @staticmethod
+    def evaluate_many(circuits: list[PTMCircuit], x: torch.Tensor, ws: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Outcome probabilities of several circuits on the same inputs; circuits with equal ``shared_key`` (the
+        task circuits of one program transpiled on one layout) compute their shared part once per sample."""
+        first = circuits[0]
+        x = torch.as_tensor(x).to(dtype=first.rdtype)
+        ws = [torch.as_tensor(w).to(dtype=first.rdtype) for w in ws]
+        B = x.shape[0]
+        groups: dict = {}
+        for i, c in enumerate(circuits):
+            groups.setdefault(c.shared_key if c.shared_key is not None else ("own", i), []).append(i)
+        obs = [c._observables(w) for c, w in zip(circuits, ws)]
+        n = first.n
+        step = max(1, min(B, CHUNK_BYTES // (4**n * (8 if first.rdtype == torch.float64 else 4))))
+
+        def work(start: int) -> dict[int, torch.Tensor]:
+            xc = x[start:start + step]
+            out = {}
+            for members in groups.values():
+                lead = circuits[members[0]]
+                shared = run_from_zero(lead.shared, _Params(xc, ws[members[0]]), xc, lead.n, lead._cache)
+                for i in members:
+                    c = circuits[i]
+                    a = shared
+                    params = _Params(xc, ws[i])
+                    for op in c.middle.ops:
+                        a = _apply(a, _op_matrix(op, params, xc, c._cache), op.wires, c.n)
+                    out[i] = a @ obs[i].T
+            return out
+
+        results = _in_threads(work, list(range(0, B, step)), first.workers or torch.get_num_threads(),
+                              torch.device("cpu"))
+        return [torch.cat([r[i] for r in results]).clamp_min(0) for i in range(len(circuits))]
