@@ -76,12 +76,19 @@ def panel(qtbot, store):
 
 
 def wait_status(qtbot, panel, *statuses, timeout=60_000):
-    qtbot.waitUntil(lambda: panel.status in statuses and not panel.is_training(), timeout=timeout)
+    qtbot.waitUntil(lambda: panel.status in statuses and not panel.is_training() and not panel.timer.isActive(),
+                    timeout=timeout)
 
 
 def test_start_trains_the_document_and_curves_grow(qtbot, panel, store):
+    C.set_value(panel.doc, ("name",), "edited-not-saved", "rename the experiment")  # an unsaved edit
     panel.epochs.setValue(2)
     panel.batch.setValue(8)  # 15 steps per epoch
+    panel.lr.setValue(0.02)
+    panel.seed.setValue(11)
+    kwargs, spec = panel.settings()
+    assert spec is not panel.doc.spec and spec.training.batch_size == 8 and spec.training.lr == 0.02
+    assert kwargs["head"] == "qmtl" and kwargs["seed"] == 11 and kwargs["epochs"] == 2
     assert panel.start_btn.isEnabled()
     seen = []
     panel.timer.timeout.connect(lambda: seen.append(panel.plots.point_count()))
@@ -100,27 +107,10 @@ def test_start_trains_the_document_and_curves_grow(qtbot, panel, store):
     assert panel.progress.value() == 1000
     info = store.get(run_id)
     assert info.status == "finished" and info.params["epochs"] == 2
-    assert panel.start_btn.isEnabled() and not panel.stop_btn.isEnabled()
-
-
-def test_form_settings_and_unsaved_edits_are_trained(qtbot, panel, store):
-    C.set_value(panel.doc, ("name",), "edited-not-saved", "rename the experiment")
-    panel.batch.setValue(16)
-    panel.lr.setValue(0.02)
-    panel.seed.setValue(11)
-    panel.epochs.setValue(1)
-    panel.set_head("hps")
-    kwargs, spec = panel.settings()
-    assert spec is not panel.doc.spec and spec.training.batch_size == 16 and spec.training.lr == 0.02
-    assert kwargs["head"] == "hps" and kwargs["seed"] == 11 and kwargs["epochs"] == 1
-    with qtbot.waitSignal(panel.runStarted, timeout=30_000) as started:
-        panel.start()
-    wait_status(qtbot, panel, "finished")
-    info = store.get(started.args[0])
-    assert info.params["head"] == "hps" and info.params["batch_size"] == 16 and info.params["seed"] == 11
+    assert info.params["batch_size"] == 8 and info.params["seed"] == 11 and info.params["lr"] == 0.02
     assert info.name.startswith("edited-not-saved")
-    text, _ = store.spec(info.id)
-    assert loads(text, "toml", "x").name == "edited-not-saved"
+    assert loads(store.spec(run_id)[0], "toml", "x").name == "edited-not-saved"
+    assert panel.start_btn.isEnabled() and not panel.stop_btn.isEnabled()
 
 
 def test_pause_resume_stop_and_resume_from_store(qtbot, panel, store):
@@ -156,21 +146,18 @@ def test_pause_resume_stop_and_resume_from_store(qtbot, panel, store):
 
 
 def test_a_failing_training_shows_its_error_and_keeps_the_run(qtbot, panel, store, monkeypatch):
-    from workbench.training import trainer
+    from workbench.gui.train_worker import FAULT_ENV
 
-    def boom(*a, **k):
-        raise RuntimeError("simulated engine crash")
-
-    monkeypatch.setattr(trainer, "evaluate", boom)  # fails at the end of the first epoch
+    monkeypatch.setenv(FAULT_ENV, "evaluate")  # the worker's evaluation raises at the end of epoch 1
     messages = []
     panel.message.connect(lambda text, err: messages.append((text, err)))
     with qtbot.waitSignal(panel.runStarted, timeout=30_000) as started:
         panel.start()
     wait_status(qtbot, panel, "failed")
-    assert "simulated engine crash" in panel.status_label.text()
-    assert any("simulated engine crash" in t and err for t, err in messages)
+    assert "injected fault: evaluation failed" in panel.status_label.text()
+    assert any("injected fault: evaluation failed" in t and err for t, err in messages)
     info = store.get(started.args[0])
-    assert info.status == "failed" and "simulated engine crash" in info.error
+    assert info.status == "failed" and "injected fault: evaluation failed" in info.error
     assert store.metrics(info.id) == [] or info.id  # the run and its record stay
     assert panel.start_btn.isEnabled()
 

@@ -36,6 +36,7 @@ from workbench.engines.registry import engine_names
 from workbench.gui.document import ExperimentDocument
 from workbench.gui.plots import ScalingPlot, SmoothingControl, TrainingPlots
 from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.train_worker import ProcessTrainingSession
 from workbench.runs import RunStore
 from workbench.training.session import TrainingSession
 
@@ -43,6 +44,20 @@ HEAD_CHOICES = [("QMTL (shared encoder + task blocks)", "qmtl"), ("HPS (classica
                 ("Hybrid (VQC + dense)", "hybrid"), ("One VQC per task", "single")]
 REPAINT_MS = 100  # ~10 Hz
 GUI_SWITCH_INTERVAL = 0.001  # s: how long the trainer thread may hold the GIL before the GUI thread gets it
+
+
+_warm = False
+
+
+def warm_up() -> None:
+    """Import what the first training step would import in the worker thread. Constructing a torch optimizer
+    the first time imports ~115 ``torch.distributed`` modules, holding the GIL in C for up to 150 ms at a
+    time: done once here (start-up), the GUI thread never stalls on it while a run starts."""
+    global _warm
+    if _warm:
+        return
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+    _warm = True
 
 
 def fmt_duration(seconds: float) -> str:
@@ -94,11 +109,15 @@ class TrainPanel(QWidget):
     runStarted = Signal(str)
     runEnded = Signal(str, str)  # run id, status (finished / cancelled / failed)
 
-    def __init__(self, doc: ExperimentDocument, store: RunStore, base_dir=None, parent=None):
-        """``base_dir()`` returns the folder relative data paths of the spec resolve against."""
+    def __init__(self, doc: ExperimentDocument, store: RunStore, base_dir=None, parent=None, mode: str = "process"):
+        """``base_dir()`` returns the folder relative data paths of the spec resolve against. ``mode``:
+        "process" trains in a worker process (default: the GUI thread never competes for the GIL),
+        "thread" in the core's ``TrainingSession`` thread (kept for comparison in ``bench_training``)."""
         super().__init__(parent)
+        warm_up()
         self.doc = doc
         self.store = store
+        self.mode = mode
         self.base_dir = base_dir or (lambda: doc.path.parent if doc.path else None)
         self.theme = LIGHT
         self.session: TrainingSession | None = None
@@ -302,7 +321,7 @@ class TrainPanel(QWidget):
             return False
         kwargs, spec = self.settings()
         try:
-            session = TrainingSession(kwargs, self.store, spec=spec)
+            session = self._session(kwargs, spec=spec)
         except Exception as exc:  # noqa: BLE001 - bad settings (e.g. epochs): say why, keep the GUI alive
             self._show_failure(f"{type(exc).__name__}: {exc}")
             return False
@@ -316,16 +335,21 @@ class TrainPanel(QWidget):
             self.message.emit("a training is already running; stop it first", True)
             return False
         try:
-            session = TrainingSession({"epochs": epochs} if epochs else {}, self.store, resume_run=run_id)
+            session = self._session({"epochs": epochs} if epochs else {}, resume_run=run_id)
         except Exception as exc:  # noqa: BLE001
             self._show_failure(f"cannot resume {run_id}: {type(exc).__name__}: {exc}")
             return False
         info = self.store.get(session.run_id)
-        tasks = [t.name for t in session.trainer.spec.tasks]
+        tasks = session.tasks if hasattr(session, "tasks") else [t.name for t in session.trainer.spec.tasks]
         self.plots.load_rows(self.store.metrics(info.id), tasks)
         self.plots.repaint()
         self._begin(session, f"resuming run {info.id} ({info.name})")
         return True
+
+    def _session(self, kwargs: dict, spec=None, resume_run: str | None = None):
+        if self.mode == "thread":
+            return TrainingSession(kwargs, self.store, spec=spec, resume_run=resume_run)
+        return ProcessTrainingSession(kwargs, self.store, spec=spec, resume_run=resume_run)
 
     def _begin(self, session: TrainingSession, text: str) -> None:
         self.session = session
@@ -336,8 +360,9 @@ class TrainPanel(QWidget):
         self.progress.setFormat("starting…")
         self.eta.setText(" ")
         self.status_label.setText(_esc(text) + "…")
-        self._previous_switch = sys.getswitchinterval()
-        sys.setswitchinterval(GUI_SWITCH_INTERVAL)
+        if self.mode == "thread":
+            self._previous_switch = sys.getswitchinterval()
+            sys.setswitchinterval(GUI_SWITCH_INTERVAL)
         session.start()
         self.timer.start()
         self.message.emit(text, False)
@@ -396,7 +421,8 @@ class TrainPanel(QWidget):
                 else:
                     self.status = session.result.status if session.result else "cancelled"
             self.timer.stop()
-            sys.setswitchinterval(getattr(self, "_previous_switch", 0.005))
+            if self.mode == "thread":
+                sys.setswitchinterval(getattr(self, "_previous_switch", 0.005))
             self._update_buttons()
 
     def _handle(self, ev) -> None:
@@ -433,7 +459,7 @@ class TrainPanel(QWidget):
             acc = sum(m["accuracy"] for m in test.values()) / len(test) if test else float("nan")
             self.progress.setValue(1000)
             self._end(ev.run_id, "finished", f"run <b>{ev.run_id}</b> finished: mean test accuracy {acc:.3f}")
-        elif kind == "failed":
+        elif kind == "failed" and self.status != "failed":  # the worker may report a failure twice
             self._show_failure(ev.message)
             self.runEnded.emit(ev.run_id, "failed")
 
