@@ -135,6 +135,7 @@ def test_pause_resume_stop_and_resume_from_store(qtbot, panel, store):
     with qtbot.waitSignal(panel.runEnded, timeout=30_000) as ended:
         panel.stop()
     assert ended.args == [run_id, "cancelled"]
+    wait_status(qtbot, panel, "cancelled")  # the worker process has exited
     assert store.get(run_id).status == "cancelled"
     assert "resume" in panel.status_label.text()
     # resume the cancelled run for two more epochs in total than it has
