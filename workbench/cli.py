@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "workbench.commands.backends",
     "workbench.commands.noise",
     "workbench.commands.hardware",
+    "workbench.commands.report",
     "workbench.runs.commands",
 ]
 
