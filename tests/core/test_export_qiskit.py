@@ -91,7 +91,7 @@ def test_bind_values_follow_transpiled_parameter_order():
         got = np.array([probs.get(format(i, "04b"), 0.0) for i in range(16)])
         np.testing.assert_allclose(got, ref["digit"][b].numpy(), atol=1e-8)
     # the flat layout: encoder weights (none here) then the block's
-    assert q.weight_layout == {"digit": (0, 48)}
+    assert q.weight_layout == {"digit": (0, 96)}
     np.testing.assert_array_equal(flat_weights(program, "digit", weights), weights["digit"].numpy())
 
 

@@ -39,20 +39,21 @@ def test_uniform_classes_give_the_textbook_exponents():
     rows = scaling_table(load(DEMO), range(1, 13), 8, classes=2)
     for r in rows:
         assert r.classical_params == (8 * r.T + 1) * 2 * r.T
-        assert r.quantum_params == 48 * r.T
+        digit_tasks = (r.T + 2) // 3  # every third task is a copy of digit, whose block has 4 layers, not 2
+        assert r.quantum_params == 48 * r.T + 48 * digit_tasks
     fit = exponents(upper_half(rows))
     assert 1.9 < fit["classical_params"] < 2.05
-    assert fit["quantum_params"] == pytest.approx(1.0, abs=1e-9)
+    assert fit["quantum_params"] == pytest.approx(1.0, abs=0.03)
 
 
 def test_model_reports_split_parameters():
     spec = load(DEMO)
-    for head, expected in (("qmtl", 144), ("hps", 350), ("single", 144), ("hybrid", 48 + 9 * 14)):
+    for head, expected in (("qmtl", 192), ("hps", 350), ("single", 192), ("hybrid", 48 + 9 * 14)):
         report = build_model(spec, 64, head, seed=0).parameter_report()
         assert report["head_total"] == expected, head
         assert report["total"] == report["backbone"] + report["head_total"]
     res = program_resources(build_program(spec))
-    assert res.task_params == {"digit": 48, "parity": 48, "ge5": 48}
+    assert res.task_params == {"digit": 96, "parity": 48, "ge5": 48}
     assert res.circuits["digit"].two_qubit == res.encoder.two_qubit + res.blocks["digit"].two_qubit
 
 
@@ -60,6 +61,8 @@ def test_params_cli_json(capsys):
     assert main(["params", DEMO, "--tasks", "1-12", "--alpha", "8", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [r["T"] for r in out["rows"]] == list(range(1, 13))
-    assert out["exponents"]["quantum_params"] == pytest.approx(1.0, abs=0.02)
-    assert 1.9 < out["exponents_upper_half"]["classical_params"] < 2.05
+    assert out["fit_range"] == [6, 12]
+    assert out["exponents"]["quantum_params"] == pytest.approx(1.0, abs=0.05)
+    assert 1.9 < out["exponents"]["classical_params"] < 2.05
+    assert out["exponents_full_range"]["T"] == [1, 12]
     assert main(["params", DEMO, "--tasks", "0-3"]) == 2

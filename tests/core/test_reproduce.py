@@ -75,7 +75,7 @@ def test_summary_table_has_every_head_and_dataset_with_numbers(quick):
         assert s[col].notna().all(), col
     assert s["mean_accuracy_mean"].between(0, 1).all() and (s["mean_accuracy_std"] >= 0).all()
     params = s[s["dataset"] == "digits-3task"].set_index("head")["head_params"]
-    assert params.to_dict() == {"qmtl": 144, "hps": 350, "hybrid": 48 + 9 * 14, "single": 144}
+    assert params.to_dict() == {"qmtl": 192, "hps": 350, "hybrid": 48 + 9 * 14, "single": 192}
     # the summary's mean is the mean over seeds of the per-run task means in runs.csv
     runs = _csv(quick, "runs")
     for (dataset, head), part in runs.groupby(["dataset", "head"]):

@@ -129,7 +129,7 @@ def test_expand_and_regroup_templates(window):
     assert doc.spec.tasks[0].block.template == "Custom"
     assert window.editor.regroup(0)
     assert doc.spec.tasks[0].block.template == "StronglyEntanglingLayers"
-    assert doc.spec.tasks[0].block.layers == 2
+    assert doc.spec.tasks[0].block.layers == 4  # the demo gives digit a 4-layer block of its own
     # an edited block is not a template any more, and says so
     C.expand(doc, 0)
     C.add_gate(doc, 0, "H", 0, None)
@@ -193,14 +193,14 @@ def test_budget_follows_every_edit(window, qtbot):
     doc = window.doc
     budget = window.budget
     qtbot.waitUntil(budget.scaling_ready, timeout=20_000)
-    assert budget.table.item(4, 1).text() == "144"
+    assert budget.table.item(4, 1).text() == "192"
     assert budget.curve is not None and budget.curve.tasks == list(range(1, 13))
-    assert budget.curve.classical[2] == 350 and budget.curve.quantum[2] == 144
+    assert budget.curve.classical[2] == 350 and budget.curve.quantum[2] == 192
     C.set_value(doc, ("quantum", "default_block", "layers"), 3, "3 layers")
-    qtbot.waitUntil(lambda: budget.table.item(4, 1).text() == "216", timeout=2000)
+    qtbot.waitUntil(lambda: budget.table.item(4, 1).text() == "240", timeout=2000)
     assert "Classical HPS heads: 350" in budget.summary.text()
     qtbot.waitUntil(budget.scaling_ready, timeout=20_000)
-    assert budget.curve.quantum[2] == 216
+    assert budget.curve.quantum[2] == 240
 
 
 def test_keyboard_shortcuts_drive_the_editor(window, qtbot):
@@ -212,9 +212,9 @@ def test_keyboard_shortcuts_drive_the_editor(window, qtbot):
     assert doc.spec.tasks[0].block is not None and doc.spec.tasks[0].block.template == "Custom"
     window.scene.select_refs([(0, 0), (0, 1)])
     qtbot.keyClick(window.view, Qt.Key.Key_Delete)
-    assert len(doc.spec.tasks[0].block.gates) == 30
+    assert len(doc.spec.tasks[0].block.gates) == 62
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert len(doc.spec.tasks[0].block.gates) == 32
+    assert len(doc.spec.tasks[0].block.gates) == 64
     qtbot.keyClick(window.view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     assert len(doc.spec.tasks) == 4
     keys = {a.text().replace("&", ""): a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()}
@@ -231,4 +231,4 @@ def test_delete_in_a_text_field_edits_the_text_not_the_circuit(window, qtbot):
     field.setCursorPosition(0)
     qtbot.keyClick(field, Qt.Key.Key_Delete)
     assert field.text() == "igit"
-    assert len(window.doc.spec.tasks[0].block.gates) == 32
+    assert len(window.doc.spec.tasks[0].block.gates) == 64
