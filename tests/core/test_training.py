@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+import pytest
 import torch
 
 from workbench.cli import main
@@ -166,3 +167,26 @@ def test_training_session_runs_in_a_thread_and_buffers_events(tmp_path, small_sp
     failing.start()
     failing.join(60)
     assert failing.error is not None and failing.drain()[-1].kind == "failed"
+
+
+def test_noise_aware_training_from_the_spec(tmp_path, small_spec_file):
+    spec = load(small_spec_file(epochs=1))
+    spec.quantum.engine = "density"
+    spec.quantum.noise = "depolarizing:0.02"
+    store = RunStore(tmp_path / "runs")
+    result = Trainer(spec, store).run()
+    assert result.status == "finished" and result.engine == "density"
+    ideal = Trainer(load(small_spec_file(epochs=1)), store).run()
+    # same seed, same data: only the channels differ, so the trained weights must too
+    a, b = _state(store, result.run_id), _state(store, ideal.run_id)
+    assert any(not torch.equal(a[k], b[k]) for k in a if k.startswith("head."))
+
+
+def test_bad_noise_names_the_field(small_spec_file):
+    from workbench.errors import SpecError
+
+    text = small_spec_file(epochs=1).read_text().replace("qubits = 4", 'qubits = 4\nnoise = "depolarising:0.1"')
+    with pytest.raises(SpecError) as exc:
+        from workbench.spec import loads
+        loads(text)
+    assert "quantum.noise" in str(exc.value) and "depolarising" in str(exc.value)

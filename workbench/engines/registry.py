@@ -11,8 +11,15 @@ def engine_names() -> list[str]:
     return list(ENGINES)
 
 
-def make_engine(name: str, program: QMTLProgram, *, dtype: str = "complex64", device: str = "cpu"):
-    """An engine whose ``forward(x, weights)`` returns each task's raw readout values (B, width)."""
+def make_engine(name: str, program: QMTLProgram, *, dtype: str = "complex64", device: str = "cpu",
+                noise: str | None = None):
+    """An engine whose ``forward(x, weights)`` returns each task's raw readout values (B, width).
+    ``noise`` (channels such as "depolarizing:0.01") is what the density engine simulates."""
+    if name == "density":
+        from workbench.engines.density_engine import DensityEngine
+
+        return DensityEngine(program, noise, dtype="complex128" if dtype == "complex128" else "complex64",
+                             device=device)
     if name == "torch":
         from workbench.engines.torch_engine import TorchEngine
 

@@ -30,11 +30,11 @@ class QuantumCircuitHead(nn.Module):
     """Runs one QMTL program: shared encoder weights (if any) and one weight vector per task block."""
 
     def __init__(self, program: QMTLProgram, engine: str = "torch", dtype: str = "complex64", device: str = "cpu",
-                 generator: torch.Generator | None = None):
+                 generator: torch.Generator | None = None, noise: str | None = None):
         super().__init__()
         self.program = program
         self.engine_name = engine
-        self.engine = make_engine(engine, program, dtype=dtype, device=device)
+        self.engine = make_engine(engine, program, dtype=dtype, device=device, noise=noise)
         self.weights = nn.ParameterDict()
         for block in program.blocks():
             if block.n_weights:
@@ -91,7 +91,7 @@ class HybridHead(nn.Module):
         block = expand_ansatz(spec.quantum.default_block, n, "shared")
         program = QMTLProgram(n, d, base.encoder,
                               [TaskCircuit("shared", n, block, Readout("expval", tuple(range(n)), n))])
-        self.vqc = QuantumCircuitHead(program, engine, dtype, device, generator)
+        self.vqc = QuantumCircuitHead(program, engine, dtype, device, generator, spec.quantum.noise)
         self.heads = nn.ModuleDict({t.name: nn.Linear(n, t.classes) for t in spec.tasks})
 
     def forward(self, h):
@@ -117,7 +117,7 @@ class SingleVQCHeads(nn.Module):
         self.circuits = nn.ModuleDict()
         for t in full.tasks:
             program = QMTLProgram(full.n_qubits, d, build_program(spec, d).encoder, [t])
-            self.circuits[t.name] = QuantumCircuitHead(program, engine, dtype, device, generator)
+            self.circuits[t.name] = QuantumCircuitHead(program, engine, dtype, device, generator, spec.quantum.noise)
 
     def forward(self, h):
         out = {}
@@ -139,7 +139,7 @@ def make_head(kind: str, spec: ExperimentSpec, d: int, *, engine: str | None = N
     engine = engine or spec.quantum.engine
     dtype = spec.quantum.dtype
     if kind == "qmtl":
-        return QMTLHead(build_program(spec, d), engine, dtype, device, generator)
+        return QMTLHead(build_program(spec, d), engine, dtype, device, generator, spec.quantum.noise)
     if kind == "hps":
         return HPSHeads(d, [(t.name, t.classes) for t in spec.tasks])
     if kind == "hybrid":

@@ -85,6 +85,8 @@ class QuantumSpec:
     default_block: BlockSpec = field(default_factory=BlockSpec)
     engine: str = "torch"
     dtype: str = "complex64"
+    # channels for the density engine (noise-aware training), e.g. "depolarizing:0.01+readout:0.02"
+    noise: str | None = None
 
 
 @dataclass

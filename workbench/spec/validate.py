@@ -174,6 +174,15 @@ def validate(spec: ExperimentSpec) -> None:
         raise SpecError("quantum.qubits", f"needs at least 1 qubit, got {q.qubits}")
     _one_of("quantum.engine", q.engine, V.ENGINES)
     _one_of("quantum.dtype", q.dtype, V.DTYPES)
+    if q.noise is not None:
+        from workbench.engines.noise_model import NoiseSpec  # numpy only: validation stays torch-free
+
+        try:
+            NoiseSpec.parse(q.noise, "quantum.noise")
+        except SpecError:
+            raise
+        except ValueError as exc:  # UserError: say which field, once
+            raise SpecError("quantum.noise", str(exc).removeprefix("quantum.noise: ")) from None
     check_fits_in_memory(q.qubits, spec.training.batch_size, q.dtype)
     validate_block(q.encoder, "quantum.encoder", q.qubits, encoder=True)
     validate_block(q.default_block, "quantum.default_block", q.qubits, encoder=False)

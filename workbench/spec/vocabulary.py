@@ -28,4 +28,4 @@ BASELINES = ("hps", "hybrid", "single")
 DTYPES = ("complex64", "complex128")
 DEVICES = ("cpu", "cuda")
 # Engines that the spec may name; engines/ registers the implementations under the same names.
-ENGINES = ["torch", "default.qubit", "lightning.qubit", "default.mixed"]
+ENGINES = ["torch", "default.qubit", "lightning.qubit", "default.mixed", "density"]
