@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 SCREENSHOT_SIZE = (1600, 1000)
+SCREENS = ("composer", "train", "runs", "presentation", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", choices=["light", "dark"], help="colour theme (default: the last one used)")
     p.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
                    help="window size for --screenshot, WIDTHxHEIGHT (default %(default)s)")
+    p.add_argument("--screen", choices=SCREENS, default="composer",
+                   help="what --screenshot shows: the composer; train (trains the experiment, then grabs the "
+                        "curves); runs (the browser, newest runs selected, seeds grouped); presentation (a replayed "
+                        "run); report (the HTML report of the newest run)")
+    p.add_argument("--runs-dir", default=None,
+                   help="run store folder (default: $QMTL_RUNS_DIR or runs/ in the workbench's data folder)")
     return p
 
 
@@ -68,6 +75,70 @@ def screenshot(window, path: str | Path, size: tuple[int, int] = SCREENSHOT_SIZE
     return path
 
 
+def _wait(condition, seconds: float) -> bool:
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    return condition()
+
+
+def screenshot_screen(window, path: str | Path, screen: str, size: tuple[int, int] = SCREENSHOT_SIZE) -> Path:
+    """Screens other than the composer: lay them out with real data and save the picture."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    path = Path(path)
+    window.resize(*size)
+    window.show()
+    for _ in range(3):
+        QApplication.processEvents()
+    target = window
+    if screen == "train":
+        window.show_train()
+        window.resizeDocks([window.train_dock], [int(size[1] * 0.55)], Qt.Orientation.Vertical)
+        if not window.train.start():
+            raise OSError(f"cannot train: {window.train.last_error or window.doc.first_problem()}")
+        _wait(lambda: window.train.status not in ("running", "paused") and not window.train.timer.isActive(), 600)
+    elif screen == "runs":
+        window.show_runs()
+        window.resizeDocks([window.runs_dock], [int(size[1] * 0.62)], Qt.Orientation.Vertical)
+        browser = window.runs
+        browser.wait_idle()
+        runs = list(browser.runs.values())
+        if not runs:
+            raise OSError("the run store is empty: train something first (or pass --runs-dir)")
+        browser.select([r.id for r in runs[:6]])
+        browser.group_box.setChecked(True)
+        browser.wait_idle()
+    elif screen == "presentation":
+        target = window.show_presentation()
+        target.resize(*size)
+        _wait(lambda: False, 0.2)
+        target.toggle_replay()
+        _wait(lambda: not target.timer.isActive(), 60)
+    elif screen == "report":
+        import tempfile
+
+        from workbench.gui.report import ReportPreview, write_report
+
+        runs = window.store.list_runs(kind="train")
+        if not runs:
+            raise OSError("the run store is empty: train something first (or pass --runs-dir)")
+        out = write_report(window.store, [runs[0].id], Path(tempfile.mkdtemp()) / "report.html")
+        target = ReportPreview(out, window)
+        target.resize(size[0] - 400, size[1])
+        target.show()
+    for _ in range(5):
+        QApplication.processEvents()
+        time.sleep(0.02)
+    if not target.grab().save(str(path), "PNG"):
+        raise OSError(f"cannot write {path}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
@@ -84,12 +155,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"qmtl-workbench: error: --size wants WIDTHxHEIGHT, got {args.size!r}", file=sys.stderr)
             return 2
         window = MainWindow(args.spec, theme=args.theme or "light", autosave=False, restore_layout=False,
-                            persist=False)
+                            persist=False, runs_dir=args.runs_dir)
         if args.spec and window.doc.path is None:
             print(f"qmtl-workbench: error: cannot open {args.spec}", file=sys.stderr)
             return 2
         try:
-            out = screenshot(window, args.screenshot, (w, h))
+            if args.screen == "composer":
+                out = screenshot(window, args.screenshot, (w, h))
+            else:
+                out = screenshot_screen(window, args.screenshot, args.screen, (w, h))
         except OSError as exc:
             print(f"qmtl-workbench: error: {exc}", file=sys.stderr)
             return 2
@@ -97,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         print(out)
         return 0
-    window = MainWindow(args.spec, theme=args.theme)
+    window = MainWindow(args.spec, theme=args.theme, runs_dir=args.runs_dir)
     window.show()
     window.offer_recovery()
     settle()

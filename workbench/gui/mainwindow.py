@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -19,9 +20,12 @@ from workbench.gui.export import export_png, export_svg
 from workbench.gui.ops import ENCODER
 from workbench.gui.palette import PaletteWidget
 from workbench.gui.panels import ExperimentPanel, InspectorPanel, LogPanel
+from workbench.gui.runs_browser import RunsBrowser
 from workbench.gui.scene import ComposerScene
 from workbench.gui.theme import THEMES, apply_theme
+from workbench.gui.train_panel import TrainPanel
 from workbench.gui.view import ComposerView
+from workbench.runs import RunStore
 from workbench.spec import load
 
 RESOURCES = Path(workbench.__file__).resolve().parent.parent / "resources"
@@ -31,11 +35,16 @@ LAYOUT_VERSION = 1
 
 class MainWindow(QMainWindow):
     def __init__(self, spec_path: str | Path | None = None, *, theme: str | None = None, autosave: bool = True,
-                 restore_layout: bool = True, demo: bool = True, persist: bool = True):
-        """``persist=False`` (screenshots) leaves settings, recent files and layout as they are."""
+                 restore_layout: bool = True, demo: bool = True, persist: bool = True,
+                 runs_dir: str | Path | None = None):
+        """``persist=False`` (screenshots) leaves settings, recent files and layout as they are. Runs go to
+        ``runs_dir``, else ``$QMTL_RUNS_DIR``, else ``runs/`` in the workbench's data folder."""
         super().__init__()
         self.setObjectName("QMTLWorkbench")
         self.persist = persist
+        self.store = RunStore(runs_dir or os.environ.get("QMTL_RUNS_DIR") or session.data_dir() / "runs")
+        self.presentation = None
+        self._selected_run = None
         self.settings = session.settings()
         self.doc = ExperimentDocument(new_spec(), parent=self)
         self.theme = THEMES.get(theme or str(self.settings.value("theme", "light")), THEMES["light"])
@@ -91,6 +100,15 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, R)
         self.budget_dock = self._dock("Resource budget", "budgetDock", self.budget, B)
         self.log_dock = self._dock("Log", "logDock", self.log_panel, B)
+        self.train = TrainPanel(self.doc, self.store, base_dir=self._spec_dir)
+        self.runs = RunsBrowser(self.store)
+        self.train_dock = self._dock("Train", "trainDock", self.train, B)
+        self.runs_dock = self._dock("Runs", "runsDock", self.runs, B)
+        self.tabifyDockWidget(self.budget_dock, self.train_dock)
+        self.tabifyDockWidget(self.train_dock, self.runs_dock)
+        self.extra_docks = []
+        self._add_colleague_panels(B)
+        self.budget_dock.raise_()
         self.tabifyDockWidget(self.experiment_dock, self.inspector_dock)
         self.inspector_dock.raise_()
         self.splitDockWidget(self.budget_dock, self.log_dock, Qt.Orientation.Horizontal)
@@ -98,9 +116,64 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resizeDocks([self.palette_dock], [215], Qt.Orientation.Horizontal)
         self.resizeDocks([self.inspector_dock], [360], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.budget_dock], [270], Qt.Orientation.Vertical)
+        self.resizeDocks([self.budget_dock], [300], Qt.Orientation.Vertical)
         self.resizeDocks([self.budget_dock, self.log_dock], [900, 200], Qt.Orientation.Horizontal)
         self._default_state = None
+
+    def _spec_dir(self) -> Path:
+        """Where a spec's relative data paths resolve: its file's folder, or the demo's for an unsaved one."""
+        return self.doc.path.parent if self.doc.path else DEMO_SPEC.parent
+
+    def _add_colleague_panels(self, area) -> None:
+        """The noise comparison and hardware panels, where installed (built separately; optional here). Each is
+        created the first time its dock is shown: a window that never shows them (tests, screenshots) never
+        starts their background work."""
+        import importlib.util
+
+        for module, cls, title, name in (("workbench.gui.noise_panel", "NoisePanel", "Noise", "noiseDock"),
+                                         ("workbench.gui.hardware_panel", "HardwarePanel", "Hardware", "hardwareDock")):
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                continue
+            holder = QLabel(f"{title}: loading…")
+            holder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            dock = self._dock(title, name, holder, area)
+            dock.setProperty("lazyPanel", (module, cls))
+            dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._load_panel(d))
+            self.tabifyDockWidget(self.runs_dock, dock)
+            self.extra_docks.append(dock)
+
+    def _load_panel(self, dock: QDockWidget):
+        """Create a lazily loaded panel (once); a panel that cannot load says why in its dock and the log."""
+        spec = dock.property("lazyPanel")
+        if not spec:
+            return dock.widget()
+        dock.setProperty("lazyPanel", None)
+        module, cls = spec
+        try:
+            import importlib
+
+            widget = getattr(importlib.import_module(module), cls)(self.store)
+        except Exception as exc:  # noqa: BLE001 - a broken optional panel must not stop the workbench
+            self.report(f"{dock.windowTitle()} panel unavailable: {exc}", error=True)
+            dock.widget().setText(f"{dock.windowTitle()} panel unavailable:\n{exc}")
+            return None
+        dock.setWidget(widget)
+        if self._selected_run is not None:
+            self._set_panel_run(dock, self._selected_run)
+        return widget
+
+    def _set_panel_run(self, dock: QDockWidget, run_id) -> None:
+        widget = dock.widget()
+        if dock.property("lazyPanel") or not hasattr(widget, "set_run"):
+            return
+        try:
+            widget.set_run(run_id)
+        except Exception as exc:  # noqa: BLE001 - an optional panel's fault stays in the log
+            self.log_panel.log(f"{dock.windowTitle()}: {exc}", True)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", icon=None, checkable=False) -> QAction:
         a = QAction(text, self)
@@ -162,6 +235,15 @@ class MainWindow(QMainWindow):
         self.act_dark = a("&Dark Theme", lambda: self.set_theme("dark"), "Ctrl+Shift+D", checkable=True)
         for act in (self.act_light, self.act_dark):
             self.theme_group.addAction(act)
+        self.act_train = a("&Train…", self.show_train, "Ctrl+R", "Show the training panel")
+        self.act_start = a("&Start Training", self.start_training, "Ctrl+Shift+R",
+                           "Train the experiment as it is in the editor")
+        self.act_stop = a("S&top Training", lambda: self.train.stop(), "Ctrl+.", "Stop after the current step")
+        self.act_runs = a("&Runs Browser", self.show_runs, "Ctrl+B", "Browse, compare and export runs")
+        self.act_report = a("HTML &Report of Selected Runs…", self.report_selected, "Ctrl+Shift+H",
+                            "Write a self-contained HTML report of the runs selected in the browser")
+        self.act_present = a("&Presentation Mode", self.show_presentation, "F5",
+                             "Large-type full-window curves and a replay of a finished run")
         self.act_reset_layout = a("Reset &Layout", self.reset_layout)
         self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
         self.act_about = a("&About", self.show_about)
@@ -187,12 +269,16 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_add_task, self.act_rename_task, self.act_task_left, self.act_task_right])
         m.addSeparator()
         m.addAction(self.act_remove_task)
+        m = mb.addMenu("&Run")
+        m.addActions([self.act_train, self.act_start, self.act_stop])
+        m.addSeparator()
+        m.addActions([self.act_runs, self.act_report, self.act_present])
         m = mb.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, self.act_fit])
         m.addSeparator()
         m.addActions([self.act_light, self.act_dark])
         m.addSeparator()
-        for dock in (self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock, self.log_dock):
+        for dock in self._all_docks():
             m.addAction(dock.toggleViewAction())
         m.addAction(self.act_reset_layout)
         m = mb.addMenu("&Help")
@@ -210,6 +296,8 @@ class MainWindow(QMainWindow):
         tb.addActions([self.act_add_task, self.act_expand, self.act_regroup])
         tb.addSeparator()
         tb.addActions([self.act_fit, self.act_dark])
+        tb.addSeparator()
+        tb.addActions([self.act_start, self.act_runs, self.act_present])
         self.addToolBar(tb)
         self.toolbar = tb
 
@@ -239,6 +327,16 @@ class MainWindow(QMainWindow):
         self.scene.gateActivated.connect(lambda ref: (self.inspector_dock.raise_(), self.inspector.set_gate(ref)))
         self.scene.contextMenuRequested.connect(self._context_menu)
         self.experiment.taskSelected.connect(self._task_selected)
+        self.train.message.connect(self.report)
+        self.train.runStarted.connect(self._run_started)
+        self.train.runEnded.connect(self._run_ended)
+        self.runs.message.connect(self.report)
+        self.runs.cloneRequested.connect(self.clone_run)
+        self.runs.resumeRequested.connect(self.resume_run)
+        self.runs.reportRequested.connect(self.write_report)
+        self.runs.runSelected.connect(self._run_selected)
+        doc.validityChanged.connect(lambda ok: self.act_start.setEnabled(ok))
+        self.act_start.setEnabled(doc.is_trainable())
         self._last_index = 0
 
     # ------------------------------------------------------------------------------------------- reporting
@@ -462,6 +560,89 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.fit_readable)
         return True
 
+    # ------------------------------------------------------------------------------------------- runs
+    def _all_docks(self) -> list[QDockWidget]:
+        return [self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock, self.log_dock,
+                self.train_dock, self.runs_dock, *self.extra_docks]
+
+    def show_train(self) -> None:
+        self.train_dock.show()
+        self.train_dock.raise_()
+
+    def show_runs(self) -> None:
+        self.runs_dock.show()
+        self.runs_dock.raise_()
+        self.runs.refresh()
+
+    def start_training(self) -> bool:
+        self.show_train()
+        return self.train.start()
+
+    def _run_started(self, run_id: str) -> None:
+        self.runs.busy_run = run_id
+        self.runs.refresh()
+
+    def _run_ended(self, run_id: str, status: str) -> None:
+        self.runs.busy_run = None
+        self.runs.refresh()
+        self.report(f"run {run_id} {status}", error=status == "failed")
+
+    def _run_selected(self, run_id) -> None:
+        self._selected_run = run_id
+        for dock in self.extra_docks:
+            self._set_panel_run(dock, run_id)
+
+    def clone_run(self, spec, run_id: str, head: str) -> bool:
+        """Load a run's spec into the composer as a new, untitled (modified) document."""
+        if not self._confirm_discard():
+            return False
+        spec.name = f"{spec.name} (clone of {run_id})"
+        self.doc.replace(spec, None, modified=True)
+        self.train.set_head(head)
+        self.report(f"cloned run {run_id} into a new experiment; edit it and train, or save it")
+        QTimer.singleShot(0, self.fit_readable)
+        return True
+
+    def resume_run(self, run_id: str) -> bool:
+        self.show_train()
+        return self.train.resume_run(run_id)
+
+    def write_report(self, run_ids: list, path: str | None = None):
+        from workbench.gui.report import ReportPreview
+        from workbench.gui.report import write_report as write
+
+        if not run_ids:
+            return None
+        start = str(Path(str(self.settings.value("lastDir", Path.home()))) / f"report-{run_ids[0]}.html")
+        path = path or messages.save_path(self, start, "Write HTML report", "HTML (*.html)")
+        if not path:
+            return None
+        try:
+            out = write(self.store, list(run_ids), path)
+        except Exception as exc:  # noqa: BLE001
+            self.report(f"cannot write the report: {exc}", error=True)
+            messages.error(self, "Report failed", str(exc))
+            return None
+        self.report(f"wrote the report to {out}")
+        preview = ReportPreview(out, self)
+        preview.open()
+        return out
+
+    def report_selected(self):
+        return self.write_report(self.runs.selected_ids())
+
+    def show_presentation(self, run_id: str | None = None):
+        from workbench.gui.presentation import PresentationView
+
+        if self.presentation is None:
+            self.presentation = PresentationView(self.store, self.theme)
+            self.presentation.resize(self.size())
+        selected = run_id or (self.runs.selected_ids() or [None])[0]
+        self.presentation.reload_runs(selected)
+        self.presentation.show()
+        self.presentation.raise_()
+        return self.presentation
+
     # ------------------------------------------------------------------------------------------- look
     def set_theme(self, name: str) -> None:
         app = QApplication.instance()
@@ -477,6 +658,10 @@ class MainWindow(QMainWindow):
         self.inspector.set_theme(self.theme)
         self.budget.set_theme(self.theme)
         self.log_panel.set_theme(self.theme)
+        self.train.set_theme(self.theme)
+        self.runs.set_theme(self.theme)
+        if self.presentation is not None:
+            self.presentation.set_theme(self.theme)
         self._update_status()
 
     def _restore_layout(self) -> None:
@@ -496,7 +681,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         if self._default_state is not None:
             self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in (self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock, self.log_dock):
+        for dock in self._all_docks():
             dock.show()
 
     def show_shortcuts(self) -> None:
@@ -515,10 +700,28 @@ class MainWindow(QMainWindow):
                       f"QMTL Workbench {workbench.__version__}: compose, train and compare quantum multi-task "
                       "learning heads.")
 
+    def _confirm_stop_training(self) -> bool:
+        """Closing during a training: ask, then stop the worker cleanly; the run stays resumable."""
+        if not self.train.is_training():
+            return True
+        choice = messages.ask(self, "Training in progress",
+                              f"Run {self.train.run_id or ''} is still training. Stop it and close? It stays "
+                              "resumable from its last epoch (Runs browser → Resume).",
+                              ("Stop and Close", "Cancel"), "Cancel")
+        if choice != "Stop and Close":
+            return False
+        if not self.train.shutdown(wait=15):
+            self.report("the training worker did not stop in time", error=True)
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._confirm_discard():
+        if not self._confirm_stop_training() or not self._confirm_discard():
             event.ignore()
             return
+        self.train.shutdown(wait=15)
+        self.runs.shutdown()
+        if self.presentation is not None:
+            self.presentation.close()
         if self.persist:
             self.save_layout()
         if self.autosaver:

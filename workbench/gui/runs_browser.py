@@ -75,6 +75,23 @@ class Snapshot:
     groups: dict[str, str]  # run id -> group key
 
 
+# Background reads: plain functions of the store (never of the widget, which the GUI thread may delete).
+def load_snapshot(store: RunStore, group_cache: dict[str, str]) -> Snapshot:
+    runs = store.list_runs()
+    groups = {}
+    for r in runs:
+        if r.id not in group_cache:
+            group_cache[r.id] = group_key(store, r)
+        groups[r.id] = group_cache[r.id]
+    sig = tuple((r.id, r.status, r.updated, r.note, tuple(r.tags)) for r in runs)
+    return Snapshot(runs, sig, groups)
+
+
+def load_metrics(store: RunStore, request: tuple, known: set[str]) -> tuple[tuple, dict]:
+    ids = request[0]
+    return request, {i: store.metrics(i) for i in ids if i in known}
+
+
 class RunsBrowser(QWidget):
     runSelected = Signal(object)  # run id or None
     cloneRequested = Signal(object, str, str)  # spec, run id, head
@@ -214,18 +231,8 @@ class RunsBrowser(QWidget):
     def refresh(self) -> None:
         """Ask for the run list in the background (skipped while the previous answer is pending)."""
         if self._list_future is None:
-            self._list_future = self._pool.submit(self._load_runs)
+            self._list_future = self._pool.submit(load_snapshot, self.store, self._group_cache)
             self.pickup.start()
-
-    def _load_runs(self) -> Snapshot:
-        runs = self.store.list_runs()
-        groups = {}
-        for r in runs:
-            if r.id not in self._group_cache:
-                self._group_cache[r.id] = group_key(self.store, r)
-            groups[r.id] = self._group_cache[r.id]
-        sig = tuple((r.id, r.status, r.updated, r.note, tuple(r.tags)) for r in runs)
-        return Snapshot(runs, sig, groups)
 
     def _collect(self) -> None:
         f = self._list_future
@@ -396,12 +403,8 @@ class RunsBrowser(QWidget):
         self._metrics_request = request
         if self._metrics_future is not None:
             return  # collected later; a stale answer asks again
-        self._metrics_future = self._pool.submit(self._load_metrics, request)
+        self._metrics_future = self._pool.submit(load_metrics, self.store, request, set(self.runs))
         self.pickup.start()
-
-    def _load_metrics(self, request: tuple) -> tuple[tuple, dict]:
-        ids, _key, _split, _sig = request
-        return request, {i: self.store.metrics(i) for i in ids if i in self.runs}
 
     def metric_keys(self) -> list[str]:
         keys: list[str] = []
