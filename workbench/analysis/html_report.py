@@ -161,18 +161,25 @@ def _run_section(store: RunStore, info: RunInfo, circuit: tuple[bytes, str] | No
     out.append(f'<table class="cards"><tr>{cells}</tr></table>')
     if info.error:
         out.append(f'<p class="bad">error: {_esc(info.error)}</p>')
-    settings = [("seed", p.get("seed")), ("epochs", p.get("epochs")), ("batch size", p.get("batch_size")),
-                ("learning rate", p.get("lr")), ("optimizer", p.get("optimizer")), ("qubits", p.get("qubits")),
-                ("dataset", p.get("dataset")), ("device", p.get("device")), ("created", info.created[:19]),
-                ("tags", ", ".join(info.tags) or "–"), ("note", info.note or "–")]
-    out.append("<h3>Settings</h3><table>" + "".join(f"<tr><th>{k}</th><td>{_esc(_plain(v))}</td></tr>"
-                                                    for k, v in settings) + "</table>")
+    curves = run_curves_png(store, info)
+    if curves:
+        out.append(f'<h3>Training curves</h3><p><img alt="training curves of {_esc(info.id)}" src="{curves}"></p>')
     if test:
         metrics = sorted({m for t in test.values() for m in t})
         out.append("<h3>Test metrics</h3><table><tr><th>task</th>" + "".join(f"<th>{_esc(m)}</th>" for m in metrics)
                    + "</tr>" + "".join(f"<tr><td>{_esc(t)}</td>" + "".join(f"<td class=num>{_fmt(v.get(m))}</td>"
                                                                           for m in metrics) + "</tr>"
                                        for t, v in test.items()) + "</table>")
+    text, fmt = store.spec(info.id)
+    if circuit is not None:
+        data, mime = circuit
+        out.append(f'<h3>Circuit</h3><p><img alt="circuit of {_esc(info.id)}" src="{image_data_uri(data, mime)}"></p>')
+    settings = [("seed", p.get("seed")), ("epochs", p.get("epochs")), ("batch size", p.get("batch_size")),
+                ("learning rate", p.get("lr")), ("optimizer", p.get("optimizer")), ("qubits", p.get("qubits")),
+                ("dataset", p.get("dataset")), ("device", p.get("device")), ("created", info.created[:19]),
+                ("tags", ", ".join(info.tags) or "–"), ("note", info.note or "–")]
+    out.append("<h3>Settings</h3><table>" + "".join(f"<tr><th>{k}</th><td>{_esc(_plain(v))}</td></tr>"
+                                                    for k, v in settings) + "</table>")
     params = info.summary.get("params") or {}
     if params:
         tasks = params.get("task_heads") or {}
@@ -181,13 +188,6 @@ def _run_section(store: RunStore, info: RunInfo, circuit: tuple[bytes, str] | No
         rows += [("head total", params.get("head_total")), ("total", params.get("total"))]
         out.append("<h3>Trainable parameters</h3><table>" + "".join(
             f"<tr><th>{_esc(k)}</th><td class=num>{_esc(_fmt(v))}</td></tr>" for k, v in rows) + "</table>")
-    curves = run_curves_png(store, info)
-    if curves:
-        out.append(f'<h3>Training curves</h3><img alt="training curves of {_esc(info.id)}" src="{curves}">')
-    text, fmt = store.spec(info.id)
-    if circuit is not None:
-        data, mime = circuit
-        out.append(f'<h3>Circuit</h3><img alt="circuit of {_esc(info.id)}" src="{image_data_uri(data, mime)}">')
     out.append("<h3>Circuit resources</h3>" + _resources_table(text, fmt))
     if full:
         out.append(f"<h3>Spec ({_esc(fmt)})</h3><pre>{_esc(text)}</pre>")
@@ -219,7 +219,7 @@ def build_report(store: RunStore, run_ids: list[str], circuits: dict[str, tuple[
         parts.append("</table>")
         comp = comparison_png(store, infos)
         if comp:
-            parts.append(f'<img alt="comparison" src="{comp}">')
+            parts.append(f'<p><img alt="comparison" src="{comp}"></p>')
         if len(infos) == 2:
             lines = spec_diff(store, infos[0].id, infos[1].id)
             body = "\n".join(

@@ -105,6 +105,7 @@ def style_plot(plot: pg.PlotWidget, theme: Theme) -> None:
     plot.setBackground(QColor(theme.base))
     for name in ("left", "bottom", "right"):
         ax = plot.getAxis(name)
+        ax.enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads worse than 0.85
         ax.setPen(pg.mkPen(theme.muted))
         ax.setTextPen(pg.mkPen(theme.text))
     plot.getPlotItem().titleLabel.setAttr("color", theme.text)
@@ -344,7 +345,7 @@ class OverlayPlot(pg.PlotWidget):
         self.theme = theme
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setLabel("bottom", "epoch")
-        self.legend = self.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend = self.addLegend(offset=(-10, -10), labelTextSize="9pt")
         self.series: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # label -> (x, y, group)
         self.items: list = []
         style_plot(self, theme)

@@ -34,14 +34,14 @@ class PresentationView(QWidget):
         self.run_box = QComboBox()
         self.run_box.setMinimumWidth(360)
         self.run_box.currentIndexChanged.connect(lambda _i: self.show_run(self.run_box.currentData()))
-        self.metric = QComboBox()
-        self.metric.addItems(["accuracy", "loss"])
-        self.metric.currentTextChanged.connect(self._metric_changed)
+        self.metric_box = QComboBox()
+        self.metric_box.addItems(["accuracy", "loss"])
+        self.metric_box.currentTextChanged.connect(self._metric_changed)
         self.play_btn = QPushButton("▶ Replay")
         self.play_btn.clicked.connect(self.toggle_replay)
         self.exit_btn = QPushButton("Exit (Esc)")
         self.exit_btn.clicked.connect(self.close)
-        for w in (QLabel("Run"), self.run_box, QLabel("Show"), self.metric, self.play_btn):
+        for w in (QLabel("Run"), self.run_box, QLabel("Show"), self.metric_box, self.play_btn):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.exit_btn)
@@ -70,7 +70,7 @@ class PresentationView(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.toggle_replay)
         QShortcut(QKeySequence(Qt.Key.Key_F11), self, activated=self._toggle_full)
         self.set_theme(theme)
-        self._metric_changed(self.metric.currentText())
+        self._metric_changed(self.metric_box.currentText())
         self.reload_runs()
 
     def set_theme(self, theme: Theme) -> None:
@@ -137,7 +137,7 @@ class PresentationView(QWidget):
         if not self.rows:
             return
         self._draw(0)
-        self.play_btn.setText("⏸ Pause")
+        self.play_btn.setText("‖ Pause")
         self.timer.start()
 
     def _advance(self) -> None:
