@@ -17,6 +17,7 @@ DATASETS = ["digits-3task", "penguins", "synthetic-T2", "synthetic-T4"]  # what 
 SEEDS = 2  # --quick's default
 DIGITS_CLASSES = [10, 2, 2]  # the demo spec's tasks, cycled by the scaling study
 ALPHA, QUBITS, BLOCK_LAYERS = 8, 8, 2
+DIGIT_BLOCK_LAYERS = 4  # the demo gives the ten-class task a deeper block of its own
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,8 @@ def test_json_names_every_output_and_they_exist(quick):
         assert path.startswith(str(out)), path
         assert (out / path[len(str(out)) + 1:]).stat().st_size > 200, path
     head = j["headline"]
-    assert head["scaling"]["classical_params"] == 5432 and head["scaling"]["quantum_params"] == 576
+    # 48 angles per binary task, 96 per copy of the digit task (its block has 4 layers)
+    assert head["scaling"]["classical_params"] == 5432 and head["scaling"]["quantum_params"] == 768
     assert set(head["accuracy"]) == set(DATASETS)
     for dataset in DATASETS:
         assert set(head["accuracy"][dataset]) == set(HEADS)
@@ -118,7 +120,8 @@ def test_scaling_csv_matches_the_closed_forms(quick):
         classes = [DIGITS_CLASSES[k % 3] for k in range(T)]
         assert r["d"] == d
         assert r["classical_params"] == sum((d + 1) * c for c in classes)
-        assert r["quantum_params"] == 3 * BLOCK_LAYERS * QUBITS * T  # parameter-free encoder
+        layers = [DIGIT_BLOCK_LAYERS if k % 3 == 0 else BLOCK_LAYERS for k in range(T)]
+        assert r["quantum_params"] == 3 * QUBITS * sum(layers)  # parameter-free encoder
         assert r["encoder_layers"] == math.ceil(d / QUBITS)
     # circuit cost grows with T even though the parameters stay linear
     assert sc["depth"].is_monotonic_increasing and sc["two_qubit"].is_monotonic_increasing
@@ -138,7 +141,7 @@ def test_report_reads_as_a_quick_run_with_tables_plots_and_fine_print(quick):
     assert "Quick run" in text and "not** results" in text
     for needle in ("## Settings", "## 1. Parameter and resource scaling", "## 2. Accuracy",
                    "### Where QMTL wins or loses", "## 3. Synthetic", "## Fine print", "![", "scaling.png",
-                   "accuracy.png", "synthetic.png", "5432", "576", "1116", "two-qubit"):
+                   "accuracy.png", "synthetic.png", "5432", "768", "two-qubit"):
         assert needle in text, needle
     assert "±" in text
     for dataset in DATASETS:

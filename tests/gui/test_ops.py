@@ -102,10 +102,10 @@ def test_new_and_copied_gates_get_angles_of_their_own():
         spec.tasks[0].block = copy.deepcopy(block)
         gate = ops.new_gate("RX", 2, 8, block)
         spec.tasks[0].block.gates.insert(1, gate)  # early in the list, before the numbered angles
-        assert program_resources(build_program(spec)).task_params["digit"] == 49
+        assert program_resources(build_program(spec)).task_params["digit"] == 97  # 96 in the demo block, one more
         pasted = ops.with_fresh_weights(block.gates[:2], spec.tasks[0].block)
         spec.tasks[0].block.gates += pasted
-        assert program_resources(build_program(spec)).task_params["digit"] == 49 + 6
+        assert program_resources(build_program(spec)).task_params["digit"] == 97 + 6
 
 
 def test_templates_without_a_gate_form_refuse_to_expand():
