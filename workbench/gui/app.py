@@ -61,6 +61,8 @@ def screenshot(window, path: str | Path, size: tuple[int, int] = SCREENSHOT_SIZE
     path = Path(path)
     window.resize(*size)
     window.show()
+    QApplication.processEvents()
+    window.default_dock_sizes()
     deadline = time.monotonic() + 20
     while not window.budget.scaling_ready() and time.monotonic() < deadline:  # the plot is computed off-thread
         QApplication.processEvents()

@@ -114,11 +114,23 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.budget_dock, self.log_dock, Qt.Orientation.Horizontal)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.palette_dock], [215], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock], [360], Qt.Orientation.Horizontal)
+        self.default_dock_sizes()
+        self._default_state = None
+        self._sized_once = False
+
+    def default_dock_sizes(self) -> None:
+        """Side docks wide enough to read; sizes only stick once the window has its real size, so this runs
+        again on the first show (the wide bottom panels would otherwise squeeze the side docks)."""
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [215, 360], Qt.Orientation.Horizontal)
         self.resizeDocks([self.budget_dock], [300], Qt.Orientation.Vertical)
         self.resizeDocks([self.budget_dock, self.log_dock], [900, 200], Qt.Orientation.Horizontal)
-        self._default_state = None
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._sized_once:
+            self._sized_once = True
+            if not isinstance(self.settings.value("windowState"), QByteArray):
+                QTimer.singleShot(0, self.default_dock_sizes)
 
     def _spec_dir(self) -> Path:
         """Where a spec's relative data paths resolve: its file's folder, or the demo's for an unsaved one."""
