@@ -18,6 +18,25 @@ def isolated_session(tmp_path, monkeypatch):
     yield tmp_path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def garbage_on_the_gui_thread():
+    """As the app does (workbench.gui.compat): worker threads must never be the ones that collect Qt garbage."""
+    import gc
+
+    old = gc.get_threshold()
+    gc.set_threshold(200_000, 50, 100)
+    yield
+    gc.set_threshold(*old)
+
+
+@pytest.fixture(autouse=True)
+def collect_after_each_test():
+    import gc
+
+    yield
+    gc.collect()  # here, on the GUI thread, after the test's widgets were closed
+
+
 @pytest.fixture
 def answers(monkeypatch):
     """Scripted answers to questions (``messages.ask``); records every question asked."""
@@ -57,3 +76,21 @@ def doc():
     from workbench.spec import load
 
     return ExperimentDocument(load(DEMO_SPEC), DEMO_SPEC)
+
+
+_exit_status = {"code": 0}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["code"] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    """Leave without Python's interpreter teardown: with daemon worker threads (fake-backend loading, store
+    polling) still alive, PySide 6.12's object destruction at exit can crash after every test passed. Every
+    report is written by now, so exiting here loses nothing and keeps pytest's own exit status."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status["code"])

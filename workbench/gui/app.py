@@ -41,6 +41,9 @@ def make_app(argv: list[str]):
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv)
+        from workbench.gui.compat import collect_garbage_on_gui_thread
+
+        collect_garbage_on_gui_thread(app)
     QCoreApplication.setOrganizationName(ORG)
     QCoreApplication.setApplicationName(APP)
     QGuiApplication.setApplicationDisplayName("QMTL Workbench")

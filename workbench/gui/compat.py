@@ -37,3 +37,21 @@ def guard_none_refcount() -> bool:
     ctypes.c_ssize_t.from_address(id(None)).value += _IMMORTAL  # ob_refcnt, the first field of every object
     _guarded = True
     return True
+
+
+def collect_garbage_on_gui_thread(app, interval_ms: int = 1000):
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate when a threshold is
+    crossed. If that is a worker thread and the garbage holds Qt objects, their C++ destructors run there,
+    take Qt's locks and then wait for the GIL held by the GUI thread: a deadlock (seen in the tests). So
+    automatic collection is made rare and a GUI-thread timer collects instead."""
+    import gc
+
+    from PySide6.QtCore import QTimer
+
+    gc.set_threshold(200_000, 50, 100)
+    timer = QTimer(app)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(lambda: gc.collect(1))
+    timer.start()
+    app._qmtl_gc_timer = timer  # keep it alive with the app
+    return timer
