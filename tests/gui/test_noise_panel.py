@@ -7,19 +7,17 @@ import time
 import numpy as np
 import pytest
 
-from tests.core.conftest import SMALL_SPEC
 from workbench.runs import RunStore
+from workbench.spec.examples import small_synthetic
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from workbench.spec import loads
     from workbench.training import train
 
     root = tmp_path_factory.mktemp("noise_gui")
     store = RunStore(root / "runs")
-    text = SMALL_SPEC.replace("{samples}", "150").replace("{epochs}", "1").replace("{batch}", "32")
-    return store, train(loads(text, "toml", "test"), store, base_dir=root).run_id
+    return store, train(small_synthetic(samples=150, epochs=1), store, base_dir=root).run_id
 
 
 @pytest.fixture

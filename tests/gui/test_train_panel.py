@@ -10,51 +10,11 @@ from workbench.gui.document import ExperimentDocument
 from workbench.gui.train_panel import TrainPanel
 from workbench.runs import RunStore
 from workbench.spec import loads
-
-SMALL = """
-version = 1
-name = "small-synthetic"
-
-[dataset]
-source = "synthetic"
-options = { tasks = 2, classes = [2, 3], samples = {samples}, features = 8, relatedness = 0.7, seed = 3 }
-val_fraction = 0.2
-test_fraction = 0.2
-
-[[tasks]]
-name = "task_0"
-classes = 2
-
-[[tasks]]
-name = "task_1"
-classes = 3
-
-[backbone]
-kind = "mlp"
-hidden = [8]
-width = 4
-
-[quantum]
-qubits = 4
-
-[quantum.encoder]
-template = "AngleEmbedding"
-
-[quantum.default_block]
-template = "StronglyEntanglingLayers"
-layers = 1
-
-[training]
-lr = 0.05
-epochs = {epochs}
-batch_size = {batch}
-seed = 7
-"""
+from workbench.spec.examples import small_synthetic
 
 
 def small_spec(samples=200, epochs=2, batch=32):
-    text = SMALL.replace("{samples}", str(samples)).replace("{epochs}", str(epochs)).replace("{batch}", str(batch))
-    return loads(text, "toml", "small")
+    return small_synthetic(samples=samples, epochs=epochs, batch=batch)
 
 
 @pytest.fixture

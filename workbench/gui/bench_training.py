@@ -19,49 +19,11 @@ import time
 import zlib
 from pathlib import Path
 
-BENCH_SPEC = """
-version = 1
-name = "bench-synthetic"
-
-[dataset]
-source = "synthetic"
-options = {{ tasks = 2, classes = [2, 3], samples = {samples}, features = 8, relatedness = 0.7, seed = 3 }}
-val_fraction = 0.2
-test_fraction = 0.2
-
-[[tasks]]
-name = "task_0"
-classes = 2
-
-[[tasks]]
-name = "task_1"
-classes = 3
-
-[backbone]
-kind = "mlp"
-hidden = [8]
-width = 4
-
-[quantum]
-qubits = 4
-
-[quantum.encoder]
-template = "AngleEmbedding"
-
-[quantum.default_block]
-template = "StronglyEntanglingLayers"
-layers = 1
-
-[training]
-lr = 0.05
-epochs = {epochs}
-batch_size = {batch}
-seed = {seed}
-"""
-
 
 def bench_spec_text(samples: int = 600, epochs: int = 4, batch: int = 16, seed: int = 7) -> str:
-    return BENCH_SPEC.format(samples=samples, epochs=epochs, batch=batch, seed=seed)
+    from workbench.spec.examples import small_synthetic_text
+
+    return small_synthetic_text(samples=samples, epochs=epochs, batch=batch, seed=seed, name="bench-synthetic")
 
 
 def make_fake_run(store, name: str, *, seed: int = 0, epochs: int = 10, steps: int = 0, head: str = "qmtl",

@@ -775,56 +775,18 @@ def demo_window(store: RunStore | None = None, run_id: str | None = None) -> Noi
     return w
 
 
-DEMO_SPEC = """
-version = 1
-name = "noise-demo"
 
-[dataset]
-source = "synthetic"
-options = { tasks = 2, classes = [2, 3], samples = 300, features = 8, relatedness = 0.7, seed = 3 }
-val_fraction = 0.2
-test_fraction = 0.2
-
-[[tasks]]
-name = "task_0"
-classes = 2
-
-[[tasks]]
-name = "task_1"
-classes = 3
-
-[backbone]
-kind = "mlp"
-hidden = [8]
-width = 4
-
-[quantum]
-qubits = 4
-
-[quantum.encoder]
-template = "AngleEmbedding"
-
-[quantum.default_block]
-template = "StronglyEntanglingLayers"
-layers = 1
-
-[training]
-lr = 0.05
-epochs = 3
-batch_size = 32
-seed = 7
-"""
 
 
 def _demo_run() -> tuple[RunStore, str]:
     import tempfile
 
-    from workbench.spec import loads
+    from workbench.spec.examples import small_synthetic
     from workbench.training import train
 
     root = Path(tempfile.mkdtemp(prefix="qmtl-noise-demo-"))
     store = RunStore(root / "runs")
-    return store, train(loads(DEMO_SPEC, "toml", "demo"), store, base_dir=root).run_id
+    return store, train(small_synthetic(name="noise-demo"), store, base_dir=root).run_id
 
 
 if __name__ == "__main__":
