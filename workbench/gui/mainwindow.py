@@ -27,9 +27,9 @@ from workbench.gui.train_panel import TrainPanel
 from workbench.gui.view import ComposerView
 from workbench.runs import RunStore
 from workbench.spec import load
+from workbench.spec.examples import EXPERIMENTS
 
-RESOURCES = Path(workbench.__file__).resolve().parent.parent / "resources"
-DEMO_SPEC = RESOURCES / "experiments" / "digits-3task.toml"
+DEMO_SPEC = EXPERIMENTS / "digits-3task.toml"
 LAYOUT_VERSION = 1
 
 
