@@ -20,7 +20,7 @@ def main() -> int:
         from workbench.cli import main as cli
 
         return cli()
-    from workbench.gui.app import main as app
+    from workbench.gui.shell.app import main as app
 
     return app()
 
