@@ -4,7 +4,7 @@
 # PyInstaller:  pip install torch==2.13.0 -e ".[bundle]"  then  packaging/build-app.sh
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-python="${PYTHON:-python3}"
+python="${PYTHON:-$(command -v python || command -v python3)}"
 cd "$repo"
 "$python" -c "import PyInstaller" 2>/dev/null \
     || { echo "build-app: PyInstaller is missing: pip install 'pyinstaller>=6' (or -e \".[bundle]\")" >&2; exit 2; }

@@ -4,7 +4,7 @@
 #   packaging/test-wheel.sh            (KEEP=1 keeps the temporary folder for a look afterwards)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-python="${PYTHON:-python3}"
+python="${PYTHON:-$(command -v python || command -v python3)}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/qmtl-wheel-test.XXXXXX")"
 case "$work" in "$repo"/*) echo "test-wheel: the temporary folder must be outside the checkout" >&2; exit 2;; esac
 [ "${KEEP:-0}" = 1 ] && echo "test-wheel: keeping $work" || trap 'rm -rf "$work"' EXIT
@@ -26,7 +26,7 @@ PY
 step "fresh virtual environment with the CPU torch and the wheel"
 "$python" -m venv "$work/venv"
 venv="$work/venv/bin"
-"$venv/python" -m pip install --quiet torch==2.13.0 "$wheel"
+"$venv/python" -m pip install --quiet --no-compile torch==2.13.0 "$wheel"
 
 step "run from a folder outside the checkout"
 mkdir -p "$work/run" "$work/home"

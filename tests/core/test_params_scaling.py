@@ -1,4 +1,4 @@
-"""Parameter scaling: counts taken from the torch modules agree with the closed forms of QMTL.md."""
+"""Parameter scaling: counts taken from the torch modules agree with the closed forms of the QMTL paper."""
 
 import json
 import math
