@@ -20,11 +20,25 @@ COMMAND_MODULES = [
     "workbench.commands.hardware",
     "workbench.commands.report",
     "workbench.runs.commands",
+    "workbench.commands.examples",
 ]
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from workbench.about import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qmtl", description="QMTL Workbench command line")
+    parser.add_argument("--version", action=_VersionAction, help="show the versions of the workbench and its "
+                                                                  "quantum and ML libraries, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

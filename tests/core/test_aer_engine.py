@@ -11,6 +11,7 @@ from workbench.engines.density_engine import DensityEngine
 from workbench.engines.noise_model import device_gate_ptm, swap_ptm_wires, thermal_ptm
 from workbench.errors import UserError
 from workbench.spec import BackboneSpec, BlockSpec, ExperimentSpec, QuantumSpec, ReadoutSpec, TaskSpec
+from workbench.spec.examples import EXPERIMENTS
 
 BACKEND = "fake_manila"  # 5 qubits: small noise model, fast transpiles
 
@@ -88,7 +89,7 @@ def test_one_aer_job_per_task(case, monkeypatch):
 def test_ptm_executor_matches_aer_on_the_digits_demo_and_shares_the_encoder():
     from workbench.spec import load
 
-    program = build_program(load("resources/experiments/digits-3task.toml"))
+    program = build_program(load(EXPERIMENTS / "digits-3task.toml"))
     g = torch.Generator().manual_seed(2)
     x = torch.rand(3, program.n_features, generator=g, dtype=torch.float64) * 2 - 1
     weights = {t.name: torch.rand(t.block.n_weights, generator=g, dtype=torch.float64) * 6 for t in program.tasks}

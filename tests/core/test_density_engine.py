@@ -13,8 +13,9 @@ from workbench.engines.noise_model import NoiseSpec
 from workbench.engines.torch_engine import TorchEngine
 from workbench.errors import UserError
 from workbench.spec import load
+from workbench.spec.examples import EXPERIMENTS
 
-DIGITS = "resources/experiments/digits-3task.toml"
+DIGITS = str(EXPERIMENTS / "digits-3task.toml")
 CHANNELS = [
     "depolarizing:0.02/0.05",
     "amplitude_damping:0.03+phase_damping:0.02",

@@ -23,9 +23,10 @@ from workbench.cli import main
 from workbench.engines.torch_engine import TorchEngine
 from workbench.errors import UserError
 from workbench.spec import load, validate
+from workbench.spec.examples import EXPERIMENTS
 from workbench.spec.vocabulary import ANSATZE, ENCODERS, GATES
 
-DIGITS = "resources/experiments/digits-3task.toml"
+DIGITS = str(EXPERIMENTS / "digits-3task.toml")
 N_SPECS = 48
 
 

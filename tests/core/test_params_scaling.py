@@ -1,4 +1,4 @@
-"""Parameter scaling: counts taken from the torch modules agree with the closed forms of QMTL.md."""
+"""Parameter scaling: counts taken from the torch modules agree with the closed forms of the QMTL paper."""
 
 import json
 import math
@@ -10,8 +10,9 @@ from workbench.circuits import build_program, program_resources
 from workbench.cli import main
 from workbench.models import build_model
 from workbench.spec import load
+from workbench.spec.examples import EXPERIMENTS
 
-DEMO = "resources/experiments/digits-3task.toml"
+DEMO = str(EXPERIMENTS / "digits-3task.toml")
 
 
 def _block_params(block, n):

@@ -211,3 +211,14 @@ def test_a_cancel_stops_between_runs_and_keeps_the_finished_ones(tmp_path):
     assert not (tmp_path / "out" / "report.md").exists()
     statuses = sorted(r.status for r in RunStore(tmp_path / "out" / "runs").list_runs(tag="reproduce"))
     assert statuses == ["cancelled", "finished"]
+
+
+def test_datasets_pick_a_subset_of_the_studies(capsys):
+    from workbench.analysis.reproduce import make_studies
+
+    settings = make_settings(True, 1, ("synthetic", "penguins"))
+    assert settings.groups == ("penguins", "synthetic")  # canonical order
+    assert [s.label for s in make_studies(settings)] == ["penguins", "synthetic-T2", "synthetic-T4"]
+    assert main(["reproduce", "--quick", "--datasets", "penguins,mnist"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'mnist'" in err and "digits-3task, penguins, synthetic" in err

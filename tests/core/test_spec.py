@@ -7,9 +7,10 @@ import pytest
 from workbench.cli import main
 from workbench.errors import SpecError
 from workbench.spec import dumps, load, loads, save, spec_to_dict
+from workbench.spec.examples import EXPERIMENTS
 from workbench.spec.expressions import ExpressionError, evaluate
 
-DEMO = "resources/experiments/digits-3task.toml"
+DEMO = str(EXPERIMENTS / "digits-3task.toml")
 
 
 def test_demo_round_trips_through_toml_and_json(tmp_path):

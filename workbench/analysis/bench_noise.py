@@ -1,6 +1,6 @@
 """``qmtl bench --noise``: noisy evaluation of the digits demo's test split, engines side by side.
 
-Workload: resources/experiments/digits-3task.toml (8 qubits; shared ReUploading encoder of 24 features, one
+Workload: the shipped digits-3task demo (8 qubits; shared ReUploading encoder of 24 features, one
 StronglyEntanglingLayers(2) block per task; readouts: probs on 4 wires, <Z>, <Z>), its test split (~450 inputs)
 through the (untrained, seeded) backbone, seeded random head weights. An "input" is one test sample evaluated for
 all three tasks. Measured, in one process:
@@ -29,7 +29,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-DEMO = Path(__file__).resolve().parents[2] / "resources" / "experiments" / "digits-3task.toml"
+from workbench.spec.examples import EXPERIMENTS
+
+DEMO = EXPERIMENTS / "digits-3task.toml"
 UNIFORM = "depolarizing:0.001/0.01+amplitude_damping:0.001+readout:0.02"
 
 

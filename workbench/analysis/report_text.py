@@ -134,8 +134,9 @@ def render(rep, csvs: dict[str, str]) -> str:
         f"({len(rep.outcomes)} training runs, tagged `reproduce` in the run store `{rep.runs_dir}`). "
         f"QMTL Workbench {_version('qmtl-workbench')}, torch {_version('torch')}, Python "
         f"{platform.python_version()}, exact noiseless statevector simulation (torch engine) on CPU.\n")
-    add("What the paper claims (see QMTL.md): replacing the T classical task heads by one variational quantum "
-        "circuit with a shared encoding stage and a small block per task makes the head's parameter count grow "
+    add("What the paper claims (Cowlessur et al., \"Parameter-efficient Quantum Multi-task Learning\", 2026): "
+        "replacing the T classical task heads by one variational quantum circuit with a shared encoding stage "
+        "and a small block per task makes the head's parameter count grow "
         "linearly instead of quadratically in T under capacity matching (d = alpha T), with accuracy comparable "
         "to the classical heads and better than a prior hybrid quantum multi-task head. The paper's own "
         "benchmarks are not available here; these are the demos and synthetic data the workbench ships.\n")

@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import workbench
 from workbench.analysis.scaling import exponents, scaling_table, spec_for, upper_half
 from workbench.errors import UserError
 from workbench.spec import dumps, load, spec_from_dict
+from workbench.spec.examples import EXPERIMENTS
 from workbench.spec.model import ExperimentSpec
 
-RESOURCES = Path(workbench.__file__).resolve().parent.parent / "resources" / "experiments"
+RESOURCES = EXPERIMENTS
 HEADS = ("qmtl", "hps", "hybrid", "single")
 HEAD_LABELS = {
     "qmtl": "QMTL (one VQC, shared encoder + block per task)",
@@ -34,6 +34,7 @@ HEAD_LABELS = {
     "hybrid": "hybrid (shared VQC + dense layer per task)",
     "single": "single (one full VQC per task)",
 }
+GROUPS = ("digits-3task", "penguins", "synthetic")
 ALPHA = 8
 TAG = "reproduce"
 
@@ -52,19 +53,24 @@ class Settings:
     synthetic_qubits: int = 8
     scaling_T: tuple[int, ...] = tuple(range(1, 13))
     heads: tuple[str, ...] = HEADS
+    groups: tuple[str, ...] = GROUPS  # which datasets of the accuracy comparison to run
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-def make_settings(quick: bool = False, seeds: int | None = None) -> Settings:
+def make_settings(quick: bool = False, seeds: int | None = None, groups: tuple[str, ...] = GROUPS) -> Settings:
     if seeds is not None and not 1 <= seeds <= 20:
         raise UserError(f"--seeds: must be between 1 and 20, got {seeds}")
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown or not groups:
+        raise UserError(f"--datasets: unknown dataset {unknown[0] if unknown else ''!r} (valid: {', '.join(GROUPS)})")
+    groups = tuple(g for g in GROUPS if g in groups)
     if quick:
         # A smoke-size run: every table and plot is produced, the numbers are not results.
         return Settings(quick=True, seeds=seeds or 2, digits_epochs=4, digits_max_samples=400, penguins_epochs=8,
-                        synthetic_T=(2, 4), synthetic_samples=300, synthetic_epochs=4)
-    return Settings(quick=False, seeds=seeds or 3)
+                        synthetic_T=(2, 4), synthetic_samples=300, synthetic_epochs=4, groups=groups)
+    return Settings(quick=False, seeds=seeds or 3, groups=groups)
 
 
 # --------------------------------------------------------------------------------------------------- specs
@@ -91,7 +97,7 @@ def synthetic_spec(T: int, samples: int = 600, qubits: int = 8, epochs: int = 30
 def _resource_spec(name: str) -> ExperimentSpec:
     path = RESOURCES / name
     if not path.exists():
-        raise UserError(f"reproduce: the demo spec {path} is missing (run from a source checkout of the workbench)")
+        raise UserError(f"reproduce: the shipped experiment {path} is missing (reinstall QMTL Workbench)")
     return load(path)
 
 
@@ -129,7 +135,7 @@ def make_studies(settings: Settings) -> list[Study]:
     for T in settings.synthetic_T:
         spec = synthetic_spec(T, settings.synthetic_samples, settings.synthetic_qubits, settings.synthetic_epochs)
         studies.append(Study(spec.name, "synthetic", spec, settings.synthetic_epochs))
-    return studies
+    return [s for s in studies if s.group in settings.groups]
 
 
 def measure_sizes(study: Study) -> dict:

@@ -45,10 +45,13 @@ def _load(source: str, runs_dir: str | None):
     """(program, weights, h_test, labels, title, store, run_id, note)."""
     from workbench.models.model import build_model
     from workbench.spec import load, validate
+    from workbench.spec.examples import find_experiment, resolve_experiment
     from workbench.training import load_data
 
-    path = Path(source)
-    if path.suffix.lower() in (".toml", ".json") or path.exists():
+    path = find_experiment(source)
+    if path is None and Path(source).suffix.lower() in (".toml", ".json"):
+        path = resolve_experiment(source, "RUN")  # raises, naming the shipped examples
+    if path is not None:
         spec = load(path)
         validate(spec)
         data = load_data(spec, path.parent)

@@ -8,6 +8,7 @@ import math
 from workbench.analysis.scaling import COLUMNS, exponents, parse_task_range, scaling_table, upper_half
 from workbench.errors import UserError
 from workbench.spec import load
+from workbench.spec.examples import resolve_experiment
 
 _HEADERS = {"T": "T", "d": "d", "classical_params": "classical head", "quantum_params": "quantum head",
             "depth": "depth", "two_qubit": "2q gates", "encoder_layers": "enc layers"}
@@ -17,7 +18,7 @@ def register(sub) -> None:
     p = sub.add_parser("params", help="parameter and resource scaling of classical vs quantum heads with T",
                        description="Instantiate the heads for each number of tasks T under d = alpha*T and count "
                                    "parameters (from the torch modules), circuit depth and two-qubit gates.")
-    p.add_argument("spec", help="experiment file (TOML or JSON)")
+    p.add_argument("spec", help="experiment file (TOML or JSON) or a shipped example name (qmtl examples)")
     p.add_argument("--tasks", default="1-12", help="task counts, e.g. 1-12 or 1,2,4 (default 1-12)")
     p.add_argument("--alpha", type=float, default=None,
                    help="capacity-matching factor, d = alpha*T (default: the spec's width / its task count)")
@@ -32,7 +33,7 @@ def _fmt(v: float) -> str:
 
 
 def run(args) -> int:
-    spec = load(args.spec)
+    spec = load(resolve_experiment(args.spec))
     ts = parse_task_range(args.tasks)
     if args.classes is not None and args.classes < 2:
         raise UserError(f"--classes: needs at least 2 classes, got {args.classes}")

@@ -21,6 +21,8 @@ def register(sub) -> None:
     p.add_argument("--out", default="reproduce-out", help="output folder (default ./reproduce-out)")
     p.add_argument("--runs-dir", default=None, help="run store folder (default <out>/runs)")
     p.add_argument("--seeds", type=int, default=None, help="seeds per dataset and head (default 3, quick 2)")
+    p.add_argument("--datasets", default=None, metavar="NAMES",
+                   help="comma-separated subset of digits-3task,penguins,synthetic (default: all three)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads while training (default 1: the circuits are too small to gain from more)")
     p.add_argument("--json", action="store_true", help="print one JSON object with paths and headline numbers")
@@ -37,12 +39,13 @@ def _progress(i, n, planned, outcome, elapsed, eta) -> None:
 
 
 def run(args) -> int:
-    from workbench.analysis.reproduce import make_settings, reproduce
+    from workbench.analysis.reproduce import GROUPS, make_settings, reproduce
     from workbench.training import TrainControl
 
     if args.threads < 1:
         raise UserError(f"--threads: must be >= 1, got {args.threads}")
-    settings = make_settings(args.quick, args.seeds)
+    groups = tuple(g.strip() for g in args.datasets.split(",") if g.strip()) if args.datasets else GROUPS
+    settings = make_settings(args.quick, args.seeds, groups)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out: {out} exists and is not a folder")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-from pathlib import Path
 
 from workbench.commands.progress import ProgressPrinter
 from workbench.errors import UserError
 from workbench.models.heads import HEADS
 from workbench.runs import RunStore, default_runs_dir
 from workbench.spec import load
+from workbench.spec.examples import resolve_experiment
 from workbench.training import EventBus, TrainControl, Trainer, resume
 
 
@@ -18,7 +18,8 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train a model on an experiment spec",
                        description="Train the QMTL head (or a baseline) end to end with its backbone. Progress "
                                    "goes to stderr; with --json, stdout gets one JSON object at the end.")
-    p.add_argument("spec", nargs="?", help="experiment file (TOML or JSON); not needed with --resume")
+    p.add_argument("spec", nargs="?",
+                   help="experiment file (TOML or JSON) or a shipped example name; not needed with --resume")
     p.add_argument("--head", default="qmtl", choices=HEADS, help="qmtl (default), hps, hybrid or single")
     p.add_argument("--engine", default=None, help="engine name (default: the spec's quantum.engine)")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default: the spec's training.epochs)")
@@ -45,9 +46,10 @@ def run(args) -> int:
         else:
             if not args.spec:
                 raise UserError("spec: an experiment file is required (or --resume RUN)")
-            spec = load(args.spec)
+            path = resolve_experiment(args.spec)
+            spec = load(path)
             result = Trainer(spec, store, head=args.head, engine=args.engine, epochs=args.epochs, seed=args.seed,
-                             device=args.device, base_dir=Path(args.spec).resolve().parent, tags=args.tag,
+                             device=args.device, base_dir=path.resolve().parent, tags=args.tag,
                              bus=bus, control=control).run()
     finally:
         signal.signal(signal.SIGINT, previous)

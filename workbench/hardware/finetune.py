@@ -1,6 +1,7 @@
 """Hardware fine-tuning of a circuit's trainable angles: SPSA or parameter-shift gradients, one job per step.
 
-Every step puts all its bindings into one ``run([...])`` call (one PUB per task, the notes' broadcast pattern):
+Every step puts all its bindings into one ``run([...])`` call (one PUB per task, its parameter values broadcast
+over the bindings):
 
 - SPSA: values of shape (B, 3, P): the current point and its two perturbations +-c_k*Delta (Delta Rademacher
   over all trainable angles, shared by the tasks); gradient ``(L+ - L-) / (2 c_k) * Delta``; gains

@@ -1,14 +1,69 @@
-"""The experiment files shipped in resources/experiments/, for tests, benchmarks and demos."""
+"""The experiment files shipped inside the package (``workbench/examples/``), and the one resolver every command
+and the GUI use: an argument that is an existing file opens that file, a shipped name (``digits-3task``) opens
+the shipped experiment."""
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-import workbench
+from workbench.errors import UserError
 from workbench.spec.io import dumps, load
 from workbench.spec.model import ExperimentSpec
 
-EXPERIMENTS = Path(workbench.__file__).resolve().parent.parent / "resources" / "experiments"
+# ``files()`` of a regular package installed as files (wheel, editable, source tree, PyInstaller's one-folder
+# bundle) is a real directory, so callers may treat this as a plain Path.
+EXPERIMENTS = Path(str(files("workbench") / "examples"))
+DEMO = "digits-3task"
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    path: Path
+    tasks: int
+    qubits: int
+    description: str
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXPERIMENTS.glob("*.toml"))
+
+
+def example_path(name: str) -> Path | None:
+    """The shipped file called ``name`` (with or without ``.toml``), else None."""
+    stem = name[:-5] if name.endswith(".toml") else name
+    return EXPERIMENTS / f"{stem}.toml" if stem in example_names() else None
+
+
+def examples() -> list[Example]:
+    """Name, task count, qubits and description of each shipped experiment, read without validating it."""
+    out = []
+    for name in example_names():
+        path = EXPERIMENTS / f"{name}.toml"
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        out.append(Example(name, path, len(data.get("tasks", [])), int(data.get("quantum", {}).get("qubits", 0)),
+                           str(data.get("description", "")).splitlines()[0] if data.get("description") else ""))
+    return out
+
+
+def find_experiment(arg: str | Path) -> Path | None:
+    """An existing file wins over a shipped example of the same name; None when ``arg`` is neither."""
+    path = Path(arg).expanduser()
+    if path.is_file():
+        return path
+    return example_path(str(arg))
+
+
+def resolve_experiment(arg: str | Path, field: str = "spec") -> Path:
+    """The file ``arg`` names, or a UserError naming the valid shipped examples."""
+    path = find_experiment(arg)
+    if path is None:
+        raise UserError(f"{field}: no such experiment file or shipped example: {str(arg)!r} "
+                        f"(shipped: {', '.join(example_names())})")
+    return path
 
 
 def small_synthetic(*, samples: int = 300, epochs: int = 3, batch: int = 32, seed: int = 7,

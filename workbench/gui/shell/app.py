@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from workbench.desktop import APP_ID, ICON_SIZES, icon_png
+from workbench.errors import UserError
+
 SCREENSHOT_SIZE = (1600, 1000)
 SCREENS = ("composer", "train", "runs", "presentation", "report")
 
@@ -16,7 +19,8 @@ SCREENS = ("composer", "train", "runs", "presentation", "report")
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qmtl-workbench", description="QMTL Workbench: the circuit composer and "
                                                                    "experiment editor")
-    p.add_argument("spec", nargs="?", help="experiment file to open (TOML or JSON); default: the digits demo")
+    p.add_argument("spec", nargs="?", help="experiment file to open (TOML or JSON) or a shipped example's name "
+                                           "(qmtl examples); default: the digits demo")
     p.add_argument("--screenshot", metavar="FILE", help="render the window offscreen to a PNG and exit")
     p.add_argument("--theme", choices=["light", "dark"], help="colour theme (default: the last one used)")
     p.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
@@ -27,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "run); report (the HTML report of the newest run)")
     p.add_argument("--runs-dir", default=None,
                    help="run store folder (default: $QMTL_RUNS_DIR or runs/ in the workbench's data folder)")
+    p.add_argument("--install-desktop", action="store_true",
+                   help="add the workbench to this user's desktop menu (launcher and icon in $XDG_DATA_HOME, "
+                        "default ~/.local/share) and exit")
     return p
 
 
@@ -47,7 +54,19 @@ def make_app(argv: list[str]):
     QCoreApplication.setOrganizationName(ORG)
     QCoreApplication.setApplicationName(APP)
     QGuiApplication.setApplicationDisplayName("QMTL Workbench")
+    QGuiApplication.setDesktopFileName(APP_ID)  # Wayland matches the window to the installed launcher by this
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon():
+    """The application icon, every shipped size (the window, the task switcher, the About box)."""
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_png(size)))
+    return icon
 
 
 def settle() -> None:
@@ -149,6 +168,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
             and sys.platform.startswith("linux"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if args.install_desktop:
+        return install_desktop()
+    if args.spec:
+        from workbench.spec.examples import resolve_experiment
+
+        try:
+            args.spec = str(resolve_experiment(args.spec))
+        except UserError as exc:
+            print(f"qmtl-workbench: error: {exc}", file=sys.stderr)
+            return 2
+    from workbench.gui.shell.platform_check import check_platform
+
+    problem = check_platform()
+    if problem:  # Qt would abort the process with a page of text
+        print(f"qmtl-workbench: error: {problem}", file=sys.stderr)
+        return 2
     app = make_app([sys.argv[0]])
 
     from workbench.gui.shell.mainwindow import MainWindow
@@ -181,6 +216,19 @@ def main(argv: list[str] | None = None) -> int:
     window.offer_recovery()
     settle()
     return app.exec()
+
+
+def install_desktop() -> int:
+    from workbench.desktop import install_desktop as install
+
+    try:
+        written = install()
+    except OSError as exc:
+        print(f"qmtl-workbench: error: cannot install the launcher: {exc}", file=sys.stderr)
+        return 2
+    print(f"installed the launcher {written[0]} and the icon (PNG, {len(written) - 2} sizes, and SVG) under "
+          f"{written[1].parents[3]}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequen
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QStyle, QToolBar
 
 import workbench
+from workbench.about import versions
 from workbench.errors import SpecError
 from workbench.gui.common import messages
 from workbench.gui.common.export import export_png, export_svg
@@ -28,9 +29,14 @@ from workbench.gui.shell import session
 from workbench.gui.training.panel import TrainPanel
 from workbench.runs import RunStore
 from workbench.spec import load
+from workbench.spec.examples import EXPERIMENTS, examples, resolve_experiment
 
-RESOURCES = Path(workbench.__file__).resolve().parent.parent / "resources"
-DEMO_SPEC = RESOURCES / "experiments" / "digits-3task.toml"
+DEMO_SPEC = EXPERIMENTS / "digits-3task.toml"
+
+
+def _shipped(path: Path) -> bool:
+    """A file shipped with the workbench: saving it asks for a new name instead of writing into the install."""
+    return path.resolve().parent == EXPERIMENTS.resolve()
 LAYOUT_VERSION = 1
 
 
@@ -266,6 +272,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         m.addActions([self.act_new, self.act_open])
         self.recent_menu = m.addMenu("Open &Recent")
+        self.example_menu = m.addMenu("Open E&xample")
+        self._fill_examples()
         m.addSeparator()
         m.addActions([self.act_save, self.act_save_as])
         m.addSeparator()
@@ -481,12 +489,12 @@ class MainWindow(QMainWindow):
         return True
 
     def save(self) -> bool:
-        if self.doc.path is None or self.doc.path == DEMO_SPEC:
+        if self.doc.path is None or _shipped(self.doc.path):
             return self.save_as()
         return self._save_to(self.doc.path)
 
     def save_as(self) -> bool:
-        start = str(self.doc.path.parent / self.doc.path.name) if self.doc.path and self.doc.path != DEMO_SPEC \
+        start = str(self.doc.path.parent / self.doc.path.name) if self.doc.path and not _shipped(self.doc.path) \
             else str(Path(str(self.settings.value("lastDir", Path.home()))) / f"{self.doc.spec.name}.toml")
         path = messages.save_path(self, start)
         if not path:
@@ -522,6 +530,24 @@ class MainWindow(QMainWindow):
             act.setStatusTip(p)
             act.triggered.connect(lambda _c=False, p=p: self._open_recent(p))
         self.recent_menu.setEnabled(bool(files))
+
+    def _fill_examples(self) -> None:
+        """One entry per experiment shipped with the workbench (the same list as ``qmtl examples``)."""
+        for e in examples():
+            act = self.example_menu.addAction(e.name)
+            tip = f"{e.description} ({e.tasks} tasks, {e.qubits} qubits)" if e.description else e.name
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+            act.setData(e.name)
+            act.triggered.connect(lambda _c=False, name=e.name: self.open_example(name))
+        self.example_menu.setToolTipsVisible(True)
+        self.example_menu.setEnabled(bool(self.example_menu.actions()))
+
+    def open_example(self, name: str) -> bool:
+        """Open a shipped experiment; saving it asks for a new file (the shipped one stays as it is)."""
+        if not self._confirm_discard():
+            return False
+        return self.open_file(resolve_experiment(name), remember=False)
 
     def _open_recent(self, path: str) -> None:
         if not Path(path).exists():
@@ -708,10 +734,17 @@ class MainWindow(QMainWindow):
                     "band</td></tr>")
         messages.info(self, "Keyboard shortcuts", "<table cellspacing=4>" + "".join(rows) + "</table>")
 
-    def show_about(self) -> None:
-        messages.info(self, "About QMTL Workbench",
-                      f"QMTL Workbench {workbench.__version__}: compose, train and compare quantum multi-task "
-                      "learning heads.")
+    def show_about(self):
+        """The version of the workbench and of the libraries its numbers come from (as ``qmtl --version``)."""
+        rows = "".join(f"<tr><td>{_escape(name)}</td><td><b>{_escape(v)}</b></td></tr>"
+                       for name, v in versions().items() if name != "QMTL Workbench")
+        box = messages.info(self, "About QMTL Workbench",
+                            f"<h3>QMTL Workbench {_escape(workbench.__version__)}</h3>"
+                            "<p>Compose, train and compare quantum multi-task learning heads: a shared quantum "
+                            "encoder followed by one ansatz block per task.</p>",
+                            f"<table cellspacing=4>{rows}</table>")
+        box.setIconPixmap(QApplication.windowIcon().pixmap(96, 96))
+        return box
 
     def _confirm_stop_training(self) -> bool:
         """Closing during a training: ask, then stop the worker cleanly; the run stays resumable."""
