@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 
-from workbench.errors import UserError
+from workbench.toplevel import exit_with, guarded
 
 # module path -> its ``register(subparsers)`` adds one or more commands
 COMMAND_MODULES = [
@@ -38,20 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
+    """Parse and run one command under the shared top-level handler (installed before torch is imported)."""
+    prog = ["qmtl"]
+
+    def run() -> int:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        prog[0] = f"qmtl {args.command}"
         return int(args.func(args) or 0)
-    except UserError as exc:
-        print(f"qmtl {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"qmtl {args.command}: interrupted", file=sys.stderr)
-        return 130
+
+    # the name is read when an error is reported, so it names the command once the arguments are parsed
+    return guarded(lambda: prog[0], run)
+
+
+def console_main() -> None:
+    """The ``qmtl`` console script: ``main``'s exit code, and quiet on a Ctrl-C during shutdown."""
+    exit_with(main)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

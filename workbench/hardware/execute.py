@@ -144,9 +144,16 @@ def save_result(store, run_id: str, job_id: str, raw: dict, stds: dict) -> str:
 
 
 def load_result(store, run_id: str, rel: str) -> tuple[dict, dict]:
-    with np.load(store.run_dir(run_id) / rel) as z:
-        raw = {k[5:]: z[k] for k in z.files if k.startswith("raw__")}
-        stds = {k[5:]: z[k] for k in z.files if k.startswith("std__")}
+    # allow_pickle=False: a result file is arrays of numbers; an object array (a pickle) is refused, not run
+    try:
+        with np.load(store.run_dir(run_id) / rel, allow_pickle=False) as z:
+            raw = {k[5:]: z[k] for k in z.files if k.startswith("raw__")}
+            stds = {k[5:]: z[k] for k in z.files if k.startswith("std__")}
+    except Exception as exc:  # ValueError (pickle refused), BadZipFile, zlib.error, OSError, EOFError
+        from workbench.errors import UserError
+        from workbench.textsafe import first_line
+
+        raise UserError(f"run {run_id}: {rel} is not a readable result file ({first_line(exc)})") from None
     return raw, stds
 
 

@@ -7,7 +7,6 @@ renamed, so a kill never leaves half a checkpoint), and the summary at the end.
 
 from __future__ import annotations
 
-import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
 from workbench.spec import dumps, loads
 from workbench.spec.model import ExperimentSpec
+from workbench.training.checkpoint import load_checkpoint, load_state, save_checkpoint
 from workbench.training.control import TrainControl
 from workbench.training.events import EventBus, TrainEvent
 from workbench.training.metrics import accuracy, macro_f1
@@ -103,11 +103,7 @@ def provenance(spec: ExperimentSpec, head: str, engine: str, device: str, seed: 
             "seed": seed, "head": head, "engine": engine, "device": device, "threads": torch.get_num_threads()}
 
 
-def _save_atomic(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+_save_atomic = save_checkpoint
 
 
 class _Uncertainty(nn.Module):
@@ -218,19 +214,28 @@ class Trainer:
         resumed = self.run_id is not None
         if resumed:
             ck_path = self.store.run_dir(self.run_id) / CHECKPOINT
+            if (ck_path.parent.parent / BEST).exists():  # refuse a bad best.pt now, not after the last epoch
+                load_checkpoint(ck_path.parent.parent / BEST, self.run_id)
             if ck_path.exists():
-                ck = torch.load(ck_path, weights_only=False)
-                model.load_state_dict(ck["model"])
-                opt.load_state_dict(ck["optimizer"])
-                if sched and ck.get("scheduler"):
-                    sched.load_state_dict(ck["scheduler"])
-                if weighting and ck.get("weighting"):
-                    weighting.load_state_dict(ck["weighting"])
-                shuffle.set_state(ck["shuffle"])
-                torch.set_rng_state(ck["torch_rng"])
-                start_epoch, step = ck["epoch"] + 1, ck["step"]
-                best_val, best_epoch, bad_epochs = ck["best_val"], ck["best_epoch"], ck["bad_epochs"]
-                elapsed = ck["elapsed"]
+                ck = load_checkpoint(ck_path, self.run_id)
+                where = f"run {self.run_id}: {CHECKPOINT}"
+                try:
+                    load_state(model, ck["model"], where)
+                    opt.load_state_dict(ck["optimizer"])
+                    if sched and ck.get("scheduler"):
+                        sched.load_state_dict(ck["scheduler"])
+                    if weighting and ck.get("weighting"):
+                        weighting.load_state_dict(ck["weighting"])
+                    shuffle.set_state(ck["shuffle"])
+                    torch.set_rng_state(ck["torch_rng"])
+                    start_epoch, step = int(ck["epoch"]) + 1, int(ck["step"])
+                    best_val, best_epoch = float(ck["best_val"]), int(ck["best_epoch"])
+                    bad_epochs, elapsed = int(ck["bad_epochs"]), float(ck["elapsed"])
+                except UserError:
+                    raise
+                except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+                    raise UserError(f"{where} is incomplete or damaged ({type(exc).__name__}: "
+                                    f"{str(exc)[:120]}); delete it to start the run again") from None
         else:
             self.run_id = self._create_run(dumps(self.spec))
         run_dir = self.store.run_dir(self.run_id)
@@ -320,7 +325,8 @@ class Trainer:
     def _test_model(self, model, best_epoch) -> MultiTaskModel:
         best = self.store.run_dir(self.run_id) / BEST
         if best_epoch and best.exists():
-            model.load_state_dict(torch.load(best, weights_only=False)["model"])
+            where = f"run {self.run_id}: {BEST}"
+            load_state(model, load_checkpoint(best, self.run_id)["model"], where)
         return model
 
     def _result(self, status, t0, elapsed, epoch, best_epoch, model, test) -> TrainResult:
@@ -386,6 +392,7 @@ def load_trained(store: RunStore, run_id: str, *, best: bool = True) -> TrainedR
         raise UserError(f"run {run_id} has no checkpoint yet (status {info.status})")
     model = build_model(spec, data.X_train.shape[1], info.params["head"], engine=info.params["engine"],
                         seed=info.params["seed"])
-    model.load_state_dict(torch.load(path, weights_only=False)["model"])
+    ck = load_checkpoint(path, run_id)
+    load_state(model, ck["model"], f"run {run_id}: {path.parent.name}/{path.name}")
     model.eval()
     return TrainedRun(run_id, spec, model, data, info.params["head"])
