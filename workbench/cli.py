@@ -22,8 +22,17 @@ COMMAND_MODULES = [
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line (exit code 2), like every other bad input; the usage stays in --help."""
+
+    def error(self, message: str):
+        from workbench.toplevel import one_line
+
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qmtl", description="QMTL Workbench command line")
+    parser = OneLineParser(prog="qmtl", description="QMTL Workbench command line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

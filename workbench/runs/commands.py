@@ -15,6 +15,7 @@ from workbench.runs.export import compare_runs, export_metrics_csv, flatten, spe
 from workbench.runs.records import STATUSES, json_safe
 from workbench.runs.store import DB_NAME, RunStore, default_runs_dir
 from workbench.runs.table import format_time, render_pairs, render_table, render_transposed, table_width
+from workbench.spec.bounds import user_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--tag")
     sp.add_argument("--status", choices=STATUSES)
     sp.add_argument("--search", help="text in the id, name, note or a tag")
-    sp.add_argument("--limit", type=int)
+    sp.add_argument("--limit", type=user_int("limit", 1, 10**9))
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sp = add("show", "everything recorded about one run")

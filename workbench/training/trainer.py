@@ -53,10 +53,15 @@ def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> Prepa
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def evaluate(model: MultiTaskModel, X: np.ndarray, Y: np.ndarray, spec: ExperimentSpec, batch: int = 2048) -> dict:
-    """Per-task loss, accuracy and macro-F1 on (X, Y)."""
+def evaluate(model: MultiTaskModel, X: np.ndarray, Y: np.ndarray, spec: ExperimentSpec,
+             batch: int | None = None) -> dict:
+    """Per-task loss, accuracy and macro-F1 on (X, Y), in batches whose states fit the memory limit."""
     if len(X) == 0:
         return {}
+    if batch is None:
+        from workbench.spec.memory import eval_batch
+
+        batch = eval_batch(spec.quantum.qubits, spec.quantum.engine, spec.quantum.dtype)
     model.eval()
     logits: dict[str, list] = {t.name: [] for t in spec.tasks}
     with torch.no_grad():
