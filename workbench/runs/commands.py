@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("run")
     sp.add_argument("text", nargs="+", metavar="TEXT")
 
+    sp = add("repair", "check runs.sqlite; rebuild it from the run folders if it is damaged (keeps a copy)")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+
     p.set_defaults(func=handler)
 
 
@@ -74,8 +77,11 @@ def _runs_dir(args: argparse.Namespace) -> Path:
 
 def _open(args: argparse.Namespace) -> RunStore | None:
     """The store, or None where there is none yet: reading must not leave an empty runs folder behind."""
+    from workbench.runs.repair import run_folders
+
     root = _runs_dir(args)
-    return RunStore(root) if (root / DB_NAME).exists() else None
+    # run folders without a database: opening the store rebuilds the index from them
+    return RunStore(root) if (root / DB_NAME).exists() or run_folders(root) else None
 
 
 def _need(args: argparse.Namespace) -> RunStore:
@@ -241,7 +247,24 @@ def _note(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repair(args: argparse.Namespace) -> int:
+    from workbench.runs.repair import repair
+
+    root = _runs_dir(args)
+    if not root.is_dir():
+        raise UserError(f"--runs-dir: no runs folder {root}")
+    report = repair(root)
+    if args.json:
+        print(json.dumps({"database": str(report.db_path), "integrity": report.integrity,
+                          "backup": str(report.backup) if report.backup else None, "salvaged": report.salvaged,
+                          "from_folders": report.from_folders, "skipped": report.skipped}, indent=2))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
 _HANDLERS = {
+    "repair": _repair,
     "list": _list,
     "show": _show,
     "compare": _compare,

@@ -21,6 +21,7 @@ from workbench.data import PreparedData, check_tasks, load_dataset, prepare
 from workbench.errors import SpecError, UserError
 from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
+from workbench.runs.lock import RunLock
 from workbench.spec import dumps, loads
 from workbench.spec.model import ExperimentSpec
 from workbench.training.checkpoint import load_checkpoint, load_state, save_checkpoint
@@ -209,6 +210,17 @@ class Trainer:
 
     # -- the loop
     def run(self) -> TrainResult:
+        """Train (or resume) under the run's lock: a second process on the same run is refused by name."""
+        self._lock = None
+        if self.run_id is not None:
+            self._lock = RunLock(self.store.run_dir(self.run_id), self.run_id, "resumed").acquire()
+        try:
+            return self._run()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    def _run(self) -> TrainResult:
         t0 = time.time()
         data = load_data(self.spec, self.base_dir)
         model, weighting, opt, sched = self._build(data)
@@ -243,6 +255,7 @@ class Trainer:
                                     f"{str(exc)[:120]}); delete it to start the run again") from None
         else:
             self.run_id = self._create_run(dumps(self.spec))
+            self._lock = RunLock(self.store.run_dir(self.run_id), self.run_id, "trained").acquire()
         run_dir = self.store.run_dir(self.run_id)
         logged_epochs = {m.epoch for m in self.store.metrics(self.run_id, split="val")} | \
             {m.epoch for m in self.store.metrics(self.run_id, split="train")} if resumed else set()
@@ -347,9 +360,9 @@ class Trainer:
         model = self._test_model(model, best_epoch)
         test = evaluate(model, data.X_test, data.Y_test, self.spec)
         result = self._result("finished", t0, elapsed, epoch, best_epoch, model, test)
-        self.store.log_metrics(self.run_id, _rows(epoch, 0, "test", test))
-        self.store.set_summary(self.run_id, {k: v for k, v in result.as_dict().items() if k != "run_id"})
-        self.store.set_status(self.run_id, "finished")
+        # rows, summary and status in one transaction; a repeated final test replaces its rows
+        self.store.finish_run(self.run_id, _rows(epoch, 0, "test", test),
+                              {k: v for k, v in result.as_dict().items() if k != "run_id"})
         self._emit("finished", epoch=epoch, metrics={"test": test})
         return result
 
