@@ -107,7 +107,9 @@ def _out_path(out: str, task: str, several: bool, fmt: str) -> Path:
     if not several:
         return p
     suffix = p.suffix or _SUFFIX[fmt]
-    return p.with_name(f"{p.stem}-{task}{suffix}")
+    from workbench.textsafe import safe_filename
+
+    return p.with_name(f"{p.stem}-{safe_filename(task)}{suffix}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -126,8 +126,9 @@ class JobOutcome:
 
 # ------------------------------------------------------------------------------------------- results
 def result_path(store, run_id: str, job_id: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in job_id)
-    return store.run_dir(run_id) / RESULT_DIR / f"{safe}.npz"
+    from workbench.textsafe import safe_filename
+
+    return store.run_dir(run_id) / RESULT_DIR / f"{safe_filename(job_id)}.npz"
 
 
 def save_result(store, run_id: str, job_id: str, raw: dict, stds: dict) -> str:
