@@ -8,6 +8,7 @@ shape. ``python script.py`` prints each task's readout for one random input.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 
 import numpy as np
@@ -63,10 +64,18 @@ def _array(name: str, values: np.ndarray | None, size: int, seed: int) -> str:
     return f"{name} = np.array([{body}])"
 
 
+# names the script itself defines or uses: a task function must not shadow them
+_SCRIPT_NAMES = {"np", "qml", "dev", "encoder", "readouts", "QNODES", "N_WIRES", "N_FEATURES", "W_ENCODER", "x",
+                 "w", "w_enc", "name", "value", "out", "res", "qnode"}
+
+
 def _ident(name: str) -> str:
-    """A Python identifier from a task name: ASCII letters, digits and '_' only, never a keyword or a builtin."""
-    out = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)[:60]
-    return "task_" + out
+    """A Python identifier from a task name: the name itself when it is a plain ASCII identifier that shadows
+    nothing, else ``task_`` and its letters, digits and '_'."""
+    if name.isascii() and name.isidentifier() and not keyword.iskeyword(name) and name not in _SCRIPT_NAMES \
+            and name not in dir(builtins) and not name.startswith("W_") and len(name) <= 60:
+        return name
+    return "task_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)[:60]
 
 
 def _identifiers(names: list[str]) -> dict[str, str]:
@@ -75,11 +84,15 @@ def _identifiers(names: list[str]) -> dict[str, str]:
     out = {}
     for name in names:
         ident, k = _ident(name), 2
-        while ident in taken or not ident.isidentifier() or keyword.iskeyword(ident):
+        while ident in taken or ident.upper() in {i.upper() for i in taken}:
             ident, k = f"{_ident(name)}_{k}", k + 1
         taken.add(ident)
         out[name] = ident
     return out
+
+
+def _plain(text: str) -> bool:
+    return all(c == "\n" or (c.isprintable() and c not in '"\\') for c in text)
 
 
 def _comment(text: str) -> str:
@@ -101,7 +114,8 @@ def to_pennylane_source(program: QMTLProgram, weights: dict | None = None, *, ta
         "One QNode per task: the shared encoder, then the task's block, then its readout.",
     ])
     out = [
-        repr(doc),
+        # a plain title reads as a docstring; anything with quotes, backslashes or control characters is a literal
+        f'"""{doc}\n"""' if _plain(doc) else repr(doc),
         "",
         "import numpy as np",
         "import pennylane as qml",
