@@ -150,7 +150,17 @@ def cmd_account(args) -> int:
         check_channel(args.channel)  # field errors before asking for a secret
         check_instance(args.instance, args.channel)
         check_region(args.region)
-        account = store.save(_read_token(), args.channel, args.instance, args.region)
+        token = _read_token()
+        if args.check:
+            # check first: an account whose check fails is never saved (and the one saved before stays)
+            from workbench.hardware.account import Account, check_token
+
+            candidate = Account(check_channel(args.channel), check_instance(args.instance, args.channel),
+                                check_token(token), check_region(args.region), "unsaved", "")
+            provider = _connect(local=False, account=candidate)
+            n = len(provider.backends())
+            _out(f"account checked: {n} backends visible on {candidate.channel}")
+        account = store.save(token, args.channel, args.instance, args.region)
         if account.storage == "keyring":
             _out(f"account saved: channel {account.channel}, instance {account.instance or '-'}; token in the OS "
                  f"keyring ({account.location})")
@@ -158,10 +168,6 @@ def cmd_account(args) -> int:
             _, why = store.keyring_usable()
             _out(f"account saved: channel {account.channel}, instance {account.instance or '-'}; no working OS "
                  f"keyring here ({why}), so the token is in Qiskit's account file {account.location} (mode 0600)")
-        if args.check:
-            provider = _connect(local=False, account=account)
-            n = len(provider.backends())
-            _out(f"account checked: {n} backends visible on {account.channel}")
         return 0
     if action == "show":
         account = store.load()
