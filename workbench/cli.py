@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
-import importlib
+import os
+import signal
+import sys
 
-from workbench.toplevel import exit_with, guarded
+if (__name__ == "__main__" or os.path.basename(sys.argv[0] or "") == "qmtl") \
+        and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+    # Started as a program: until the top-level handler takes over, Ctrl-C ends the process with one line
+    # instead of a traceback from inside an import.
+    def _interrupted_early(signum, frame):
+        os.write(2, b"qmtl: interrupted\n")
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+import argparse  # noqa: E402 - after the early Ctrl-C handler on purpose
+import importlib  # noqa: E402
+
+from workbench.toplevel import exit_with, guarded  # noqa: E402
 
 # module path -> its ``register(subparsers)`` adds one or more commands
 COMMAND_MODULES = [

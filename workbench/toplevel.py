@@ -11,9 +11,8 @@ It imports nothing heavy, so the entry points install it before they import torc
 from __future__ import annotations
 
 import os
+import signal
 import sys
-import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +39,9 @@ def log_dir() -> Path:
 
 def write_crash_log(prog: str, exc: BaseException) -> Path | None:
     """The traceback (credentials masked) in a new file; None when no folder is writable."""
+    import time
+    import traceback
+
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     try:
         from workbench.hardware.redact import redact
@@ -75,6 +77,8 @@ def guarded(prog: str | Callable[[], str], fn: Callable[[], int | None]) -> int:
     """Run ``fn`` under the top-level handler; return the process exit code. ``prog`` names the program in
     messages (a callable: read when the message is written, e.g. once the command is known)."""
     name = prog if callable(prog) else (lambda: prog)
+    if getattr(signal.getsignal(signal.SIGINT), "__name__", "") == "_interrupted_early":
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on Ctrl-C is KeyboardInterrupt
     try:
         return int(fn() or 0)
     except UserError as exc:
