@@ -14,6 +14,7 @@ from workbench.data.dataset import DataError, MultiTaskDataset, TaskInfo, encode
 from workbench.data.options import Options
 from workbench.textsafe import first_line, shown
 
+MAX_CSV_COLUMNS = 10_000  # pandas slows down quadratically beyond this (60,000 columns: 19 s)
 MAX_HEADER_CHARS = 1_000_000  # a CSV header line longer than this is not a header
 MAX_NPZ_BYTES = 8 * 2**30  # arrays of one npz file, in memory
 
@@ -165,6 +166,8 @@ def _check_csv_header(file: Path, sep: str) -> None:
         header = next(csv.reader([line], delimiter=sep), [])
     except csv.Error as exc:
         raise DataError(f"{shown(file.name)}: cannot read the csv header: {first_line(exc)}") from None
+    if len(header) > MAX_CSV_COLUMNS:
+        raise DataError(f"{shown(file.name)}: {len(header)} columns (at most {MAX_CSV_COLUMNS})")
     seen: set[str] = set()
     dupes = sorted({c.strip() for c in header if c.strip() in seen or seen.add(c.strip())})
     if dupes:

@@ -15,6 +15,7 @@ from workbench.textsafe import is_identifier_like, is_unsafe_char, shown
 MAX_QUBITS = 26
 MAX_LAYERS = 1000
 MAX_GATES = 20_000  # gates of one custom block
+MAX_TOTAL_GATES = 2_000_000  # all blocks of one spec, roughly counted before anything is built
 MAX_TASKS = 64
 MAX_CLASSES = 4096
 MAX_WIDTH = 4096  # backbone.width and each hidden size

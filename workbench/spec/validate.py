@@ -161,6 +161,13 @@ def _validate_bounds(spec: ExperimentSpec) -> None:
         B.check_text("quantum.noise", q.noise, 1000)
     if len(spec.baselines) > 16:
         raise SpecError("baselines", f"at most 16 baselines, got {len(spec.baselines)}")
+    # a rough gate count before any circuit is built: layers x qubits x a few gates, per block
+    blocks = [q.encoder, q.default_block] + [t.block for t in spec.tasks if t.block is not None]
+    blocks += [q.default_block] * sum(t.block is None for t in spec.tasks)
+    gates = sum((max(b.layers, 1) * (1 + b.trainable_layers) * q.qubits * 4 + len(b.gates)) for b in blocks)
+    if gates > B.MAX_TOTAL_GATES:
+        raise SpecError("quantum", f"the circuits would hold about {gates} gates (at most {B.MAX_TOTAL_GATES}); "
+                                   "use fewer layers, qubits or tasks")
 
 
 def validate(spec: ExperimentSpec) -> None:
