@@ -80,6 +80,7 @@ def default_alpha(spec: ExperimentSpec) -> float:
 def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None = None,
                   notes: list[str] | None = None, classes: int | None = None) -> list[ScalingRow]:
     from workbench.models.heads import HPSHeads, QMTLHead  # torch only when the table is asked for
+    from workbench.spec.validate import effective_readout, readout_problem
 
     alpha = default_alpha(spec) if alpha is None else alpha
     if not alpha > 0:
@@ -92,6 +93,11 @@ def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None 
         if notes is not None:
             notes.extend(why)
         d = spec_t.backbone.width
+        for t in spec_t.tasks:  # e.g. --classes beyond what the qubits' basis states can tell apart
+            problem = readout_problem(effective_readout(spec_t, t), t.classes, spec_t.quantum.qubits)
+            if problem:
+                raise UserError(f"--classes: {t.classes} classes need a readout the {spec_t.quantum.qubits} qubits "
+                                f"cannot give ({problem[1]})")
         program = build_program(spec_t, d)
         quantum = QMTLHead(program, "torch", spec_t.quantum.dtype)
         classical = HPSHeads(d, [(t.name, t.classes) for t in spec_t.tasks])
