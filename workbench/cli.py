@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
-import importlib
+import os
+import signal
 import sys
 
-from workbench.errors import UserError
+if (__name__ == "__main__" or os.path.basename(sys.argv[0] or "") == "qmtl") \
+        and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+    # Started as a program: until the top-level handler takes over, Ctrl-C ends the process with one line
+    # instead of a traceback from inside an import.
+    def _interrupted_early(signum, frame):
+        os.write(2, b"qmtl: interrupted\n")
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+import argparse  # noqa: E402 - after the early Ctrl-C handler on purpose
+import importlib  # noqa: E402
+
+from workbench.toplevel import exit_with, guarded  # noqa: E402
 
 # module path -> its ``register(subparsers)`` adds one or more commands
 COMMAND_MODULES = [
@@ -35,8 +48,17 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line (exit code 2), like every other bad input; the usage stays in --help."""
+
+    def error(self, message: str):
+        from workbench.toplevel import one_line
+
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qmtl", description="QMTL Workbench command line")
+    parser = OneLineParser(prog="qmtl", description="QMTL Workbench command line")
     parser.add_argument("--version", action=_VersionAction, help="show the versions of the workbench and its "
                                                                   "quantum and ML libraries, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -52,20 +74,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
+    """Parse and run one command under the shared top-level handler (installed before torch is imported)."""
+    prog = ["qmtl"]
+
+    def run() -> int:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        prog[0] = f"qmtl {args.command}"
         return int(args.func(args) or 0)
-    except UserError as exc:
-        print(f"qmtl {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"qmtl {args.command}: interrupted", file=sys.stderr)
-        return 130
+
+    # the name is read when an error is reported, so it names the command once the arguments are parsed
+    return guarded(lambda: prog[0], run)
+
+
+def console_main() -> None:
+    """The ``qmtl`` console script: ``main``'s exit code, and quiet on a Ctrl-C during shutdown."""
+    exit_with(main)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

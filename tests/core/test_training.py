@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _state(store, run_id, which="last"):
-    return torch.load(store.run_dir(run_id) / f"checkpoints/{which}.pt", weights_only=False)["model"]
+    return torch.load(store.run_dir(run_id) / f"checkpoints/{which}.pt", weights_only=True)["model"]
 
 
 def test_same_seed_gives_bit_identical_runs(tmp_path, small_spec_file):

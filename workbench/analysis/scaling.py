@@ -80,6 +80,7 @@ def default_alpha(spec: ExperimentSpec) -> float:
 def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None = None,
                   notes: list[str] | None = None, classes: int | None = None) -> list[ScalingRow]:
     from workbench.models.heads import HPSHeads, QMTLHead  # torch only when the table is asked for
+    from workbench.spec.validate import effective_readout, readout_problem
 
     alpha = default_alpha(spec) if alpha is None else alpha
     if not alpha > 0:
@@ -92,6 +93,11 @@ def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None 
         if notes is not None:
             notes.extend(why)
         d = spec_t.backbone.width
+        for t in spec_t.tasks:  # e.g. --classes beyond what the qubits' basis states can tell apart
+            problem = readout_problem(effective_readout(spec_t, t), t.classes, spec_t.quantum.qubits)
+            if problem:
+                raise UserError(f"--classes: {t.classes} classes need a readout the {spec_t.quantum.qubits} qubits "
+                                f"cannot give ({problem[1]})")
         program = build_program(spec_t, d)
         quantum = QMTLHead(program, "torch", spec_t.quantum.dtype)
         classical = HPSHeads(d, [(t.name, t.classes) for t in spec_t.tasks])
@@ -138,23 +144,39 @@ def upper_half(rows: list[ScalingRow]) -> list[ScalingRow]:
     return [r for r in rows if r.T >= mid]
 
 
+MAX_TASK_COUNT = 64
+
+
 def parse_task_range(text: str) -> list[int]:
     """``"1-12"``, ``"1,2,4"`` or ``"3"`` -> list of task counts."""
-    out: list[int] = []
+    from workbench.textsafe import shown
+
+    out: set[int] = set()
+    bad = UserError(f"--tasks: expected a range such as 1-12 or a list such as 1,2,4; got {shown(text)}")
+    if len(text) > 400:
+        raise bad
     try:
         for part in text.split(","):
             part = part.strip()
-            if "-" in part:
+            if len(part) > 40:
+                raise ValueError
+            if "-" in part[1:]:
                 a, b = (int(v) for v in part.split("-", 1))
                 if b < a:
                     raise ValueError
-                out.extend(range(a, b + 1))
+                bounds = (a, b)
             else:
-                out.append(int(part))
+                bounds = (int(part), int(part))
+            # bounds before the range is built: 1-100000000000 is refused, not enumerated
+            if bounds[0] < 1:
+                raise UserError(f"--tasks: task counts must be >= 1, got {shown(text)}")
+            if bounds[1] > MAX_TASK_COUNT:
+                raise UserError(f"--tasks: at most {MAX_TASK_COUNT} tasks, got {bounds[1]}")
+            out.update(range(bounds[0], bounds[1] + 1))
+    except UserError:
+        raise
     except ValueError:
-        raise UserError(f"--tasks: expected a range such as 1-12 or a list such as 1,2,4; got {text!r}") from None
-    if not out or min(out) < 1:
-        raise UserError(f"--tasks: task counts must be >= 1, got {text!r}")
-    if max(out) > 64:
-        raise UserError(f"--tasks: at most 64 tasks, got {max(out)}")
-    return sorted(set(out))
+        raise bad from None
+    if not out:
+        raise bad
+    return sorted(out)

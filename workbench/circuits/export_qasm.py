@@ -12,6 +12,7 @@ from qiskit import qasm3
 
 from workbench.circuits.export_qiskit import to_qiskit, with_measurements
 from workbench.circuits.ir import QMTLProgram
+from workbench.textsafe import escape
 
 
 def to_qasm3(program: QMTLProgram, task_name: str, *, weights=None, inputs=None, measure: bool = True,
@@ -20,11 +21,11 @@ def to_qasm3(program: QMTLProgram, task_name: str, *, weights=None, inputs=None,
     qc = with_measurements(qtc) if measure else qtc.circuit
     text = qasm3.dumps(qc)
     r = qtc.readout
-    lines = [f"// QMTL task {task_name!r}: {program.n_qubits} qubits, readout {r.kind} on wires {list(r.wires)} "
-             f"({r.classes} classes)"]
-    if header:
-        lines += [f"// {line}" for line in header.splitlines()]
-    layout = ", ".join(f"{k} = w[{a}:{b}]" for k, (a, b) in qtc.weight_layout.items()) or "none"
+    lines = [f"// QMTL task {escape(repr(task_name))}: {program.n_qubits} qubits, readout {r.kind} on wires "
+             f"{list(r.wires)} ({r.classes} classes)"]
+    if header:  # a user string: every line a comment, control characters escaped
+        lines += [f"// {escape(line)}" for line in header.splitlines()]
+    layout = ", ".join(f"{escape(k)} = w[{a}:{b}]" for k, (a, b) in qtc.weight_layout.items()) or "none"
     lines.append(f"// weights: {'bound (trained values)' if weights is not None else layout}")
     lines.append(f"// inputs: _x_i_ = h[i], {program.n_features} features" if inputs is None
                  else "// inputs: bound (one row)")

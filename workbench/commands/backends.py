@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+from workbench.spec.bounds import user_int
+
 
 def register(sub) -> None:
     p = sub.add_parser("backends", help="list the fake IBM backends usable for noisy simulation",
                        description="Fake backends shipped with qiskit-ibm-runtime: qubit counts and basis gates, read "
                                    "from their configuration files (no backend is built).")
-    p.add_argument("--min-qubits", type=int, default=0, help="only backends with at least this many qubits")
+    p.add_argument("--min-qubits", type=user_int("min_qubits", 0, 10**6), default=0,
+                   help="only backends with at least this many qubits")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

@@ -88,10 +88,18 @@ def _parse_row(text: str | None, width: int):
         return None
     import numpy as np
 
+    from workbench.textsafe import shown
+
+    parts = text.split(",")
+    if len(parts) != width:
+        raise UserError(f"--inputs: the head reads {width} features, got {len(parts)}")
     try:
-        row = np.array([float(v) for v in text.split(",")])
-    except ValueError as exc:
-        raise UserError(f"--inputs: expected comma-separated numbers, got {text!r}") from exc
+        row = np.array([float(v) if len(v) <= 40 else float("nan") for v in parts])
+    except ValueError:
+        raise UserError(f"--inputs: expected comma-separated numbers, got {shown(text)}") from None
+    if not np.isfinite(row).all():
+        k = int(np.argmin(np.isfinite(row)))
+        raise UserError(f"--inputs: value {k + 1} is not a finite number ({shown(parts[k].strip())})")
     if row.size != width:
         raise UserError(f"--inputs: the head reads {width} features, got {row.size}")
     return row
@@ -102,7 +110,9 @@ def _out_path(out: str, task: str, several: bool, fmt: str) -> Path:
     if not several:
         return p
     suffix = p.suffix or _SUFFIX[fmt]
-    return p.with_name(f"{p.stem}-{task}{suffix}")
+    from workbench.textsafe import safe_filename
+
+    return p.with_name(f"{p.stem}-{safe_filename(task)}{suffix}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from workbench.errors import UserError
+from workbench.spec.bounds import MAX_SEED, user_float, user_int
 
 # Injected by tests (a callable Account -> service); None means QiskitRuntimeService itself.
 SERVICE_FACTORY = None
@@ -44,7 +45,7 @@ def register(sub) -> None:
 
     sp = add("backends", "backends with qubit counts and queue lengths")
     sp.add_argument("--local", action="store_true", help="local testing mode's fake backends")
-    sp.add_argument("--min-qubits", type=int, default=None)
+    sp.add_argument("--min-qubits", type=user_int("min_qubits", 0, 10**6), default=None)
     sp.add_argument("--json", action="store_true")
 
     for name, help in (("preflight", "estimate depth, two-qubit gates, shots and QPU time; submits nothing"),
@@ -53,31 +54,38 @@ def register(sub) -> None:
         sp.add_argument("run", metavar="RUN", help="run id or unique prefix")
         sp.add_argument("--backend", required=True, help="backend name (local: fake_manila, FakeManilaV2, manila)")
         sp.add_argument("--local", action="store_true", help="local testing mode (fake backends)")
-        sp.add_argument("--shots", type=int, default=1024)
-        sp.add_argument("--samples", type=int, default=64, help="test rows to evaluate (default 64)")
+        sp.add_argument("--shots", type=user_int("shots", 1, 10**7), default=1024)
+        sp.add_argument("--samples", type=user_int("samples", 1, 10**6), default=64,
+                        help="test rows to evaluate (default 64)")
         sp.add_argument("--mode", default="job", choices=("job", "batch", "session"))
-        sp.add_argument("--resilience-level", type=int, default=None, help="0, 1 or 2 (default: the service's, 1)")
+        sp.add_argument("--resilience-level", type=user_int("resilience_level", 0, 2), default=None,
+                        help="0, 1 or 2 (default: the service's, 1)")
         sp.add_argument("--measure-mitigation", choices=("on", "off"), default=None, help="TREX on or off")
         sp.add_argument("--zne", action="store_true", help="zero-noise extrapolation (<Z> readouts)")
         sp.add_argument("--dd", action="store_true", help="dynamical decoupling")
         sp.add_argument("--dd-sequence", default="XpXm", help="XX, XpXm (default) or XY4")
-        sp.add_argument("--optimization-level", type=int, default=2)
+        sp.add_argument("--optimization-level", type=user_int("optimization_level", 0, 3), default=2)
         sp.add_argument("--finetune", choices=("spsa", "shift"), default=None,
                         help="fine-tune the head's angles on the backend first")
-        sp.add_argument("--steps", type=int, default=10, help="fine-tuning steps (one job each)")
-        sp.add_argument("--batch", type=int, default=8, help="fine-tuning samples per step")
-        sp.add_argument("--lr", type=float, default=0.2, help="fine-tuning step size (SPSA: gain a)")
+        sp.add_argument("--steps", type=user_int("steps", 1, 10**5), default=10,
+                        help="fine-tuning steps (one job each)")
+        sp.add_argument("--batch", type=user_int("batch", 1, 10**5), default=8, help="fine-tuning samples per step")
+        sp.add_argument("--lr", type=user_float("lr", 0.0, 1e3, open_lo=True), default=0.2,
+                        help="fine-tuning step size (SPSA: gain a)")
         sp.add_argument("--json", action="store_true")
         if name == "run":
             sp.add_argument("--yes", action="store_true", help="submit without asking")
-            sp.add_argument("--timeout", type=float, default=None, help="stop waiting after this many seconds "
+            sp.add_argument("--timeout", type=user_float("timeout", 0.0, 1e7, open_lo=True), default=None,
+                            help="stop waiting after this many seconds "
                                                                         "(the job ids stay recorded)")
-            sp.add_argument("--seed", type=int, default=None, help="simulator seed (local testing mode)")
+            sp.add_argument("--seed", type=user_int("seed", 0, MAX_SEED), default=None,
+                            help="simulator seed (local testing mode)")
 
     sp = add("jobs", "hardware jobs recorded in the run store")
     sp.add_argument("run", metavar="RUN", nargs="?", help="only this run's jobs")
     sp.add_argument("--reattach", action="store_true", help="refresh pending jobs and collect finished results")
-    sp.add_argument("--wait", type=float, default=0.0, help="with --reattach: seconds to wait for pending jobs")
+    sp.add_argument("--wait", type=user_float("wait", 0.0, 1e7), default=0.0,
+                    help="with --reattach: seconds to wait for pending jobs")
     sp.add_argument("--local", action="store_true", help="do not open IBM's service")
     sp.add_argument("--json", action="store_true")
 
@@ -142,7 +150,17 @@ def cmd_account(args) -> int:
         check_channel(args.channel)  # field errors before asking for a secret
         check_instance(args.instance, args.channel)
         check_region(args.region)
-        account = store.save(_read_token(), args.channel, args.instance, args.region)
+        token = _read_token()
+        if args.check:
+            # check first: an account whose check fails is never saved (and the one saved before stays)
+            from workbench.hardware.account import Account, check_token
+
+            candidate = Account(check_channel(args.channel), check_instance(args.instance, args.channel),
+                                check_token(token), check_region(args.region), "unsaved", "")
+            provider = _connect(local=False, account=candidate)
+            n = len(provider.backends())
+            _out(f"account checked: {n} backends visible on {candidate.channel}")
+        account = store.save(token, args.channel, args.instance, args.region)
         if account.storage == "keyring":
             _out(f"account saved: channel {account.channel}, instance {account.instance or '-'}; token in the OS "
                  f"keyring ({account.location})")
@@ -150,10 +168,6 @@ def cmd_account(args) -> int:
             _, why = store.keyring_usable()
             _out(f"account saved: channel {account.channel}, instance {account.instance or '-'}; no working OS "
                  f"keyring here ({why}), so the token is in Qiskit's account file {account.location} (mode 0600)")
-        if args.check:
-            provider = _connect(local=False, account=account)
-            n = len(provider.backends())
-            _out(f"account checked: {n} backends visible on {account.channel}")
         return 0
     if action == "show":
         account = store.load()

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from workbench.errors import UserError
+from workbench.spec.bounds import MAX_SEED, user_int
 
 
 def register(sub) -> None:
@@ -27,13 +28,15 @@ def register(sub) -> None:
     p.add_argument("run", metavar="RUN", help="run id or unique prefix (or an experiment file: untrained weights)")
     p.add_argument("--backends", default="ideal,depolarizing:0.01,fake_hanoi",
                    help="comma-separated (default: ideal,depolarizing:0.01,fake_hanoi)")
-    p.add_argument("--shots", type=int, default=None,
+    p.add_argument("--shots", type=user_int("shots", 1, 10**7), default=None,
                    help="measure each input this many times (default: exact expectation values)")
     p.add_argument("--engine", choices=["aer", "density"], default="aer",
                    help="for fake backends: Aer with the full noise model (default) or the torch density-matrix "
                         "engine's calibrated model (faster)")
-    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N test inputs")
-    p.add_argument("--seed", type=int, default=0, help="seed for shot sampling and error bars")
+    p.add_argument("--limit", type=user_int("limit", 1, 10**7), default=None,
+                   help="evaluate only the first N test inputs")
+    p.add_argument("--seed", type=user_int("seed", 0, MAX_SEED), default=0,
+                   help="seed for shot sampling and error bars")
     p.add_argument("--csv", default=None, help="also write the table as CSV to this file")
     p.add_argument("--no-store", action="store_true", help="do not store the results with the run")
     p.add_argument("--json", action="store_true", help="print JSON")

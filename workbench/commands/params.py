@@ -9,6 +9,7 @@ from workbench.analysis.scaling import COLUMNS, exponents, parse_task_range, sca
 from workbench.errors import UserError
 from workbench.spec import load
 from workbench.spec.examples import resolve_experiment
+from workbench.spec.bounds import MAX_CLASSES, MAX_WIDTH, user_float, user_int
 
 _HEADERS = {"T": "T", "d": "d", "classical_params": "classical head", "quantum_params": "quantum head",
             "depth": "depth", "two_qubit": "2q gates", "encoder_layers": "enc layers"}
@@ -20,9 +21,9 @@ def register(sub) -> None:
                                    "parameters (from the torch modules), circuit depth and two-qubit gates.")
     p.add_argument("spec", help="experiment file (TOML or JSON) or a shipped example name (qmtl examples)")
     p.add_argument("--tasks", default="1-12", help="task counts, e.g. 1-12 or 1,2,4 (default 1-12)")
-    p.add_argument("--alpha", type=float, default=None,
+    p.add_argument("--alpha", type=user_float("alpha", 0.0, 4096.0, open_lo=True), default=None,
                    help="capacity-matching factor, d = alpha*T (default: the spec's width / its task count)")
-    p.add_argument("--classes", type=int, default=None,
+    p.add_argument("--classes", type=user_int("classes", 2, MAX_CLASSES), default=None,
                    help="give every task C classes (default: cycle through the spec's tasks)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -38,6 +39,9 @@ def run(args) -> int:
     if args.classes is not None and args.classes < 2:
         raise UserError(f"--classes: needs at least 2 classes, got {args.classes}")
     alpha = args.alpha if args.alpha is not None else spec.backbone.width / len(spec.tasks)
+    if alpha * max(ts) > MAX_WIDTH:
+        raise UserError(f"--alpha: d = alpha * T reaches {alpha * max(ts):g} features at T = {max(ts)}; "
+                        f"at most {MAX_WIDTH}")
     notes: list[str] = []
     rows = scaling_table(spec, ts, alpha, notes, classes=args.classes)
     fit_all, fit_upper = exponents(rows), exponents(upper_half(rows))

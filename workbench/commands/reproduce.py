@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.errors import UserError
+from workbench.spec.bounds import user_int
 
 
 def register(sub) -> None:
@@ -20,10 +21,11 @@ def register(sub) -> None:
                    help="about a minute: few epochs, subsampled data, T = 2 and 4, 2 seeds (numbers are not results)")
     p.add_argument("--out", default="reproduce-out", help="output folder (default ./reproduce-out)")
     p.add_argument("--runs-dir", default=None, help="run store folder (default <out>/runs)")
-    p.add_argument("--seeds", type=int, default=None, help="seeds per dataset and head (default 3, quick 2)")
+    p.add_argument("--seeds", type=user_int("seeds", 1, 1000), default=None,
+                   help="seeds per dataset and head (default 3, quick 2)")
     p.add_argument("--datasets", default=None, metavar="NAMES",
                    help="comma-separated subset of digits-3task,penguins,synthetic (default: all three)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=user_int("threads", 1, 1024), default=1,
                    help="torch threads while training (default 1: the circuits are too small to gain from more)")
     p.add_argument("--json", action="store_true", help="print one JSON object with paths and headline numbers")
     p.set_defaults(func=run)

@@ -11,6 +11,7 @@ from workbench.models.heads import HEADS
 from workbench.runs import RunStore, default_runs_dir
 from workbench.spec import load
 from workbench.spec.examples import resolve_experiment
+from workbench.spec.bounds import MAX_EPOCHS, MAX_SEED, user_int
 from workbench.training import EventBus, TrainControl, Trainer, resume
 
 
@@ -22,17 +23,26 @@ def register(sub) -> None:
                    help="experiment file (TOML or JSON) or a shipped example name; not needed with --resume")
     p.add_argument("--head", default="qmtl", choices=HEADS, help="qmtl (default), hps, hybrid or single")
     p.add_argument("--engine", default=None, help="engine name (default: the spec's quantum.engine)")
-    p.add_argument("--epochs", type=int, default=None, help="epochs (default: the spec's training.epochs)")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the spec's training.seed)")
+    p.add_argument("--epochs", type=user_int("epochs", 1, MAX_EPOCHS), default=None,
+                   help="epochs (default: the spec's training.epochs)")
+    p.add_argument("--seed", type=user_int("seed", 0, MAX_SEED), default=None,
+                   help="seed (default: the spec's training.seed)")
     p.add_argument("--device", default=None, choices=("cpu", "cuda"))
     p.add_argument("--runs-dir", default=None, help="run store folder (default: $QMTL_RUNS_DIR or ./runs)")
     p.add_argument("--resume", metavar="RUN", default=None, help="continue a run from its last checkpoint")
     p.add_argument("--tag", action="append", default=[], help="tag the run (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    p.add_argument("--memory-limit", default=None, metavar="SIZE",
+                   help="refuse specs whose training needs more (e.g. 8G; default: $QMTL_MEMORY_LIMIT or 3/4 of "
+                        "this machine's memory)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.memory_limit is not None:
+        from workbench.spec.memory import parse_size, set_memory_limit
+
+        set_memory_limit(parse_size(args.memory_limit))
     store = RunStore(args.runs_dir or default_runs_dir())
     bus, control = EventBus(), TrainControl()
     bus.subscribe(ProgressPrinter())

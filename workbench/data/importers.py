@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,11 @@ import pandas as pd
 
 from workbench.data.dataset import DataError, MultiTaskDataset, TaskInfo, encode_labels, is_missing
 from workbench.data.options import Options
+from workbench.textsafe import first_line, shown
+
+MAX_CSV_COLUMNS = 10_000  # pandas slows down quadratically beyond this (60,000 columns: 19 s)
+MAX_HEADER_CHARS = 1_000_000  # a CSV header line longer than this is not a header
+MAX_NPZ_BYTES = 8 * 2**30  # arrays of one npz file, in memory
 
 DROPNA_HINT = "fix the file or set option dropna = true to drop those rows"
 
@@ -43,24 +50,26 @@ def dataset_from_frame(df: pd.DataFrame, *, name: str, where: str, features: lis
     columns = [str(c) for c in df.columns]
     df = df.set_axis(columns, axis=1)
     if len(set(columns)) != len(columns):
-        dupes = sorted({c for c in columns if columns.count(c) > 1})
-        raise DataError(f"{where}: duplicate column names: {', '.join(dupes)}")
+        seen: set[str] = set()
+        dupes = sorted({c for c in columns if c in seen or seen.add(c)})
+        raise DataError(f"{where}: duplicate column names: {_names(dupes)}")
     labels = _as_list(labels)
     if not labels:
-        raise DataError(f"{where}: no label columns given (set labels to one or more of: {', '.join(columns)})")
+        raise DataError(f"{where}: no label columns given (set labels to one or more of: {_names(columns)})")
     features = _as_list(features)
     if features is None:
         features = [c for c in columns if c not in labels]
+    known = set(columns)
     for col in [*labels, *features]:
-        if col not in columns:
-            raise DataError(f"{where}: unknown column '{col}' (available: {', '.join(columns)})")
+        if col not in known:
+            raise DataError(f"{where}: unknown column {shown(col)} (available: {_names(columns)})")
     if not features:
         raise DataError(f"{where}: no feature columns left after taking the labels {labels}")
     both = [c for c in features if c in labels]
     if both:
-        raise DataError(f"{where}: column '{both[0]}' is both a feature and a label")
+        raise DataError(f"{where}: column {shown(both[0])} is both a feature and a label")
     if len(set(labels)) != len(labels):
-        raise DataError(f"{where}: a label column is listed twice in {labels}")
+        raise DataError(f"{where}: a label column is listed twice in {_names(labels)}")
     if len(df) == 0:
         raise DataError(f"{where}: the file has no data rows")
 
@@ -97,7 +106,7 @@ def _numeric_column(series: pd.Series, where: str, col: str) -> np.ndarray:
     bad = converted.isna() & series.notna()
     if bad.any():
         value = series[bad].iloc[0]
-        raise DataError(f"{where}: feature column '{col}' is not numeric (value {value!r}); "
+        raise DataError(f"{where}: feature column {shown(col)} is not numeric (value {shown(value)}); "
                         f"use it as a label or drop it from features")
     return converted.to_numpy(dtype=float, na_value=np.nan)
 
@@ -107,11 +116,11 @@ def _missing_error(where, features, bad_feat, labels, bad_label) -> DataError:
     per_feat = bad_feat.sum(axis=0)
     if per_feat.any():
         j = int(np.argmax(per_feat > 0))
-        detail = f"feature column '{features[j]}' has {int(per_feat[j])} rows with NaN or inf"
+        detail = f"feature column {shown(features[j])} has {int(per_feat[j])} rows with NaN or inf"
     else:
         per_label = bad_label.sum(axis=0)
         j = int(np.argmax(per_label > 0))
-        detail = f"label column '{labels[j]}' has {int(per_label[j])} missing values"
+        detail = f"label column {shown(labels[j])} has {int(per_label[j])} missing values"
     return DataError(f"{where}: {detail} ({rows} rows affected in all); {DROPNA_HINT}")
 
 
@@ -122,11 +131,14 @@ def load_table(source: str, path: str | Path | None, features, labels, options: 
     dropna = opts.get_bool("dropna", False)
     file = resolve_path(source, path, base_dir)
     sep = opts.get_str("sep", ",")
+    if source == "csv":
+        if sep is None or len(sep) != 1 or sep in "\r\n\"":
+            raise DataError(f"csv: option 'sep' must be one character, got {shown(sep)}")
+        _check_csv_header(file, sep)
     try:
         df = pd.read_csv(file, sep=sep) if source == "csv" else pd.read_parquet(file)
     except Exception as exc:  # pandas/pyarrow raise many types; the user needs the file and the reason
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{file.name}: cannot read as {source}: {first_line}") from exc
+        raise DataError(f"{shown(file.name)}: cannot read as {source}: {first_line(exc)}") from None
     return dataset_from_frame(df, name=file.stem, where=file.name, features=features, labels=labels,
                               dropna=dropna)
 
@@ -134,19 +146,82 @@ def load_table(source: str, path: str | Path | None, features, labels, options: 
 # ------------------------------------------------------------------------------------------------- npz
 
 
+def _names(names: list[str], limit: int = 12) -> str:
+    """Column names for a message: each escaped and cut, at most ``limit`` of them."""
+    shown_names = ", ".join(shown(n, 40) for n in names[:limit])
+    return shown_names + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _check_csv_header(file: Path, sep: str) -> None:
+    """Duplicate column names are refused from the raw header (pandas would rename ``a,a`` to ``a, a.1``)."""
+    try:
+        with open(file, encoding="utf-8", newline="", errors="replace") as fh:
+            line = fh.readline(MAX_HEADER_CHARS + 1)
+    except OSError as exc:
+        raise DataError(f"{shown(file.name)}: cannot read as csv: {first_line(exc)}") from None
+    if len(line) > MAX_HEADER_CHARS:
+        raise DataError(f"{shown(file.name)}: the header line is longer than {MAX_HEADER_CHARS} characters; "
+                        "is this a CSV file?")
+    try:
+        header = next(csv.reader([line], delimiter=sep), [])
+    except csv.Error as exc:
+        raise DataError(f"{shown(file.name)}: cannot read the csv header: {first_line(exc)}") from None
+    if len(header) > MAX_CSV_COLUMNS:
+        raise DataError(f"{shown(file.name)}: {len(header)} columns (at most {MAX_CSV_COLUMNS})")
+    seen: set[str] = set()
+    dupes = sorted({c.strip() for c in header if c.strip() in seen or seen.add(c.strip())})
+    if dupes:
+        raise DataError(f"{shown(file.name)}: duplicate column names: {_names(dupes)}")
+
+
+def _npz_headers(file: Path) -> None:
+    """Check every array's header (dtype, shape) before anything is inflated: a header that claims terabytes,
+    an object array (a pickle) or a member that inflates far beyond its header is refused by name."""
+    from workbench.spec.memory import human_bytes, memory_limit
+
+    limit = min(MAX_NPZ_BYTES, memory_limit() // 4)
+    total = 0
+    with zipfile.ZipFile(file) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            key = shown(info.filename[:-4], 40)
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+                elif version in ((2, 0), (3, 0)):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+                else:
+                    raise ValueError(f"array {key}: unknown .npy version {version}")
+            if dtype.hasobject:
+                raise ValueError(f"array {key} holds Python objects (a pickle), which are never loaded")
+            n = 1
+            for d in shape:
+                n *= int(d)
+            nbytes = n * dtype.itemsize
+            total += nbytes
+            if nbytes > limit or total > limit:
+                raise ValueError(f"array {key} has shape {tuple(shape)} ({human_bytes(nbytes)}); at most "
+                                 f"{human_bytes(limit)} of arrays are loaded")
+            if info.file_size > nbytes + 4096:
+                raise ValueError(f"array {key} inflates to {info.file_size} bytes, more than its header's "
+                                 f"{nbytes}")
+
+
 def open_npz(file: Path) -> dict[str, np.ndarray]:
     try:
+        _npz_headers(file)
         with np.load(file, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error, KeyError, RuntimeError) as exc:
         # allow_pickle=False also lands here for object arrays: arbitrary pickles are not loaded on purpose.
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{file.name}: cannot read as npz: {reason}") from exc
+        raise DataError(f"{shown(file.name)}: cannot read as npz: {first_line(exc)}") from None
 
 
 def npz_key(arrays: dict[str, np.ndarray], key: str, file: Path) -> np.ndarray:
     if key not in arrays:
-        raise DataError(f"{file.name}: unknown key '{key}' (keys: {', '.join(sorted(arrays)) or 'none'})")
+        raise DataError(f"{shown(file.name)}: unknown key {shown(key)} (keys: {_names(sorted(arrays)) or 'none'})")
     return arrays[key]
 
 

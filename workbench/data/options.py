@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from workbench.data.dataset import DataError
+from workbench.textsafe import shown
 
 
 class Options:
@@ -16,10 +17,10 @@ class Options:
         for key in self.values:
             if key not in allowed:
                 valid = ", ".join(allowed) if allowed else "none"
-                raise DataError(f"{where}: unknown option '{key}' (valid options: {valid})")
+                raise DataError(f"{where}: unknown option {shown(key)} (valid options: {valid})")
 
     def _bad(self, key: str, want: str, value: Any) -> DataError:
-        return DataError(f"{self.where}: option '{key}' must be {want}, got {value!r}")
+        return DataError(f"{self.where}: option {shown(key)} must be {want}, got {shown(value)}")
 
     def get_int(self, key: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self.values.get(key, default)

@@ -6,6 +6,10 @@ import numpy as np
 
 from workbench.data.dataset import DataError, MultiTaskDataset, TaskInfo
 from workbench.data.options import Options
+from workbench.textsafe import shown
+
+MAX_SAMPLES, MAX_FEATURES, MAX_LATENT, MAX_CLASSES = 1_000_000, 10_000, 1_000, 1_000
+MAX_CELLS = 50_000_000  # samples x columns of one generated array (400 MB of float64)
 
 SYNTHETIC_OPTIONS = ["tasks", "classes", "samples", "features", "latent", "relatedness", "noise", "seed",
                      "task_names"]
@@ -18,16 +22,7 @@ def make_synthetic(options: dict | None = None) -> MultiTaskDataset:
     so everything a label depends on is visible in X. Classes are quantile bins of the score: balanced, and
     every class is present.
     """
-    opts = Options(options, "synthetic", SYNTHETIC_OPTIONS)
-    T = opts.get_int("tasks", 3, minimum=1, maximum=64)
-    classes = _classes(opts, T)
-    N = opts.get_int("samples", 600, minimum=2 * max(classes))
-    F = opts.get_int("features", 16, minimum=1)
-    L = opts.get_int("latent", 4, minimum=1)
-    r = opts.get_float("relatedness", 0.5, minimum=0.0, maximum=1.0)
-    noise = opts.get_float("noise", 0.1, minimum=0.0)
-    seed = opts.get_int("seed", 0, minimum=0)
-    names = opts.get_names("task_names", T) or [f"task_{t}" for t in range(T)]
+    T, classes, N, F, L, r, noise, seed, names = synthetic_settings(options)
 
     rng = np.random.default_rng(seed)
     # Every draw happens whatever r is, in a fixed order: the same seed at two relatedness values gives the
@@ -54,6 +49,25 @@ def make_synthetic(options: dict | None = None) -> MultiTaskDataset:
                             feature_names=[f"x{i}" for i in range(F)], notes=[note])
 
 
+def synthetic_settings(options: dict | None) -> tuple:
+    """The generator's options, checked and bounded (before anything is allocated): (T, classes, N, F, L, r,
+    noise, seed, names)."""
+    opts = Options(options, "synthetic", SYNTHETIC_OPTIONS)
+    T = opts.get_int("tasks", 3, minimum=1, maximum=64)
+    classes = _classes(opts, T)
+    N = opts.get_int("samples", 600, minimum=2 * max(classes), maximum=MAX_SAMPLES)
+    F = opts.get_int("features", 16, minimum=1, maximum=MAX_FEATURES)
+    L = opts.get_int("latent", 4, minimum=1, maximum=MAX_LATENT)
+    if N * max(F, T * L) > MAX_CELLS:
+        raise DataError(f"synthetic: {N} samples x {max(F, T * L)} columns is more than {MAX_CELLS} values; "
+                        "use fewer samples or features")
+    r = opts.get_float("relatedness", 0.5, minimum=0.0, maximum=1.0)
+    noise = opts.get_float("noise", 0.1, minimum=0.0, maximum=1e6)
+    seed = opts.get_int("seed", 0, minimum=0, maximum=2**63 - 1)
+    names = opts.get_names("task_names", T) or [f"task_{t}" for t in range(T)]
+    return T, classes, N, F, L, r, noise, seed, names
+
+
 def _classes(opts: Options, T: int) -> list[int]:
     value = opts.values.get("classes", 2)
     if isinstance(value, (list, tuple)):
@@ -61,11 +75,12 @@ def _classes(opts: Options, T: int) -> list[int]:
             raise DataError(f"synthetic: option 'classes' lists {len(value)} class counts for {T} tasks")
         out = []
         for v in value:
-            if isinstance(v, bool) or not isinstance(v, int) or v < 2:
-                raise DataError(f"synthetic: option 'classes' entries must be integers >= 2, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= MAX_CLASSES:
+                raise DataError(f"synthetic: option 'classes' entries must be integers in 2..{MAX_CLASSES}, "
+                                f"got {shown(v)}")
             out.append(v)
         return out
-    return [opts.get_int("classes", 2, minimum=2)] * T
+    return [opts.get_int("classes", 2, minimum=2, maximum=MAX_CLASSES)] * T
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -126,8 +126,9 @@ class JobOutcome:
 
 # ------------------------------------------------------------------------------------------- results
 def result_path(store, run_id: str, job_id: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in job_id)
-    return store.run_dir(run_id) / RESULT_DIR / f"{safe}.npz"
+    from workbench.textsafe import safe_filename
+
+    return store.run_dir(run_id) / RESULT_DIR / f"{safe_filename(job_id)}.npz"
 
 
 def save_result(store, run_id: str, job_id: str, raw: dict, stds: dict) -> str:
@@ -144,9 +145,16 @@ def save_result(store, run_id: str, job_id: str, raw: dict, stds: dict) -> str:
 
 
 def load_result(store, run_id: str, rel: str) -> tuple[dict, dict]:
-    with np.load(store.run_dir(run_id) / rel) as z:
-        raw = {k[5:]: z[k] for k in z.files if k.startswith("raw__")}
-        stds = {k[5:]: z[k] for k in z.files if k.startswith("std__")}
+    # allow_pickle=False: a result file is arrays of numbers; an object array (a pickle) is refused, not run
+    try:
+        with np.load(store.run_dir(run_id) / rel, allow_pickle=False) as z:
+            raw = {k[5:]: z[k] for k in z.files if k.startswith("raw__")}
+            stds = {k[5:]: z[k] for k in z.files if k.startswith("std__")}
+    except Exception as exc:  # ValueError (pickle refused), BadZipFile, zlib.error, OSError, EOFError
+        from workbench.errors import UserError
+        from workbench.textsafe import first_line
+
+        raise UserError(f"run {run_id}: {rel} is not a readable result file ({first_line(exc)})") from None
     return raw, stds
 
 

@@ -16,7 +16,9 @@ MASK = "[REDACTED]"
 
 _KEY_VALUE = re.compile(
     r"(?i)(\b(?:token|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|authorization|password|secret)\b"
-    r"['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}]+)"
+    r"['\"]?\s*[:=]\s*['\"]?)"
+    # the workbench's own descriptions of a token ("set (19 characters, hidden)", "missing") are not secrets
+    r"(?!set \(\d|missing(?![\w-])|\[REDACTED\])([^\s'\",;}]+)"
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 # IBM Cloud API keys: 44 characters of [A-Za-z0-9_-]; a word of that exact length with a digit and a letter

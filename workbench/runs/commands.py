@@ -15,6 +15,7 @@ from workbench.runs.export import compare_runs, export_metrics_csv, flatten, spe
 from workbench.runs.records import STATUSES, json_safe
 from workbench.runs.store import DB_NAME, RunStore, default_runs_dir
 from workbench.runs.table import format_time, render_pairs, render_table, render_transposed, table_width
+from workbench.spec.bounds import user_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--tag")
     sp.add_argument("--status", choices=STATUSES)
     sp.add_argument("--search", help="text in the id, name, note or a tag")
-    sp.add_argument("--limit", type=int)
+    sp.add_argument("--limit", type=user_int("limit", 1, 10**9))
     sp.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sp = add("show", "everything recorded about one run")
@@ -59,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("run")
     sp.add_argument("text", nargs="+", metavar="TEXT")
 
+    sp = add("repair", "check runs.sqlite; rebuild it from the run folders if it is damaged (keeps a copy)")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+
     p.set_defaults(func=handler)
 
 
@@ -73,8 +77,11 @@ def _runs_dir(args: argparse.Namespace) -> Path:
 
 def _open(args: argparse.Namespace) -> RunStore | None:
     """The store, or None where there is none yet: reading must not leave an empty runs folder behind."""
+    from workbench.runs.repair import run_folders
+
     root = _runs_dir(args)
-    return RunStore(root) if (root / DB_NAME).exists() else None
+    # run folders without a database: opening the store rebuilds the index from them
+    return RunStore(root) if (root / DB_NAME).exists() or run_folders(root) else None
 
 
 def _need(args: argparse.Namespace) -> RunStore:
@@ -240,7 +247,24 @@ def _note(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repair(args: argparse.Namespace) -> int:
+    from workbench.runs.repair import repair
+
+    root = _runs_dir(args)
+    if not root.is_dir():
+        raise UserError(f"--runs-dir: no runs folder {root}")
+    report = repair(root)
+    if args.json:
+        print(json.dumps({"database": str(report.db_path), "integrity": report.integrity,
+                          "backup": str(report.backup) if report.backup else None, "salvaged": report.salvaged,
+                          "from_folders": report.from_folders, "skipped": report.skipped}, indent=2))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
 _HANDLERS = {
+    "repair": _repair,
     "list": _list,
     "show": _show,
     "compare": _compare,

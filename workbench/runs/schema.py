@@ -82,16 +82,39 @@ CREATE TABLE IF NOT EXISTS artifacts (
 """
 
 
+def database_error(db_path: Path, exc: BaseException) -> RunStoreError:
+    """One line for a database that cannot be used: what is wrong and what to do."""
+    from workbench.textsafe import first_line
+
+    reason = first_line(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in reason or "busy" in reason):
+        return RunStoreError(f"{db_path} is busy: another process has held its write lock for over "
+                             f"{BUSY_TIMEOUT_S:.0f} s; try again when it is done")
+    if db_path.is_dir():
+        return RunStoreError(f"{db_path} is a folder, not a run database; move it away, then run `qmtl runs "
+                             f"repair --runs-dir {db_path.parent}` to rebuild the index from the run folders")
+    return RunStoreError(f"{db_path} cannot be read ({reason}); run `qmtl runs repair --runs-dir "
+                         f"{db_path.parent}` to rebuild it from the run folders (a copy of the damaged file is "
+                         "kept)")
+
+
 def connect(db_path: Path) -> sqlite3.Connection:
     """A fresh connection for the calling thread; sqlite3 connections must not cross threads."""
     # isolation_level=None: the store issues BEGIN/COMMIT itself, so transactions are exactly as short as
     # the code that opens them.
-    conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    # In WAL mode NORMAL loses nothing when a process is killed, only on power loss, and saves an fsync
-    # per transaction, which matters when a trainer logs every step.
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise database_error(db_path, exc) from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # In WAL mode NORMAL loses nothing when a process is killed, only on power loss, and saves an fsync
+        # per transaction, which matters when a trainer logs every step.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise database_error(db_path, exc) from None
     return conn
 
 
@@ -116,7 +139,7 @@ def initialise(db_path: Path) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    except sqlite3.DatabaseError as exc:
-        raise RunStoreError(f"{db_path} is not a readable run database: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise database_error(db_path, exc) from None
     finally:
         conn.close()

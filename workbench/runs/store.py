@@ -23,10 +23,12 @@ from typing import Any
 
 from workbench.runs.errors import RunStoreError
 from workbench.runs.records import STATUSES, ArtifactRow, JobRow, MetricRow, RunInfo
-from workbench.runs.schema import connect, initialise
+from workbench.runs.repair import update_record, write_record
+from workbench.runs.schema import connect, database_error, initialise
+from workbench.textsafe import first_line, shown
 
 DB_NAME = "runs.sqlite"
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
 
 
 def default_runs_dir() -> Path:
@@ -77,7 +79,11 @@ class RunStore:
         except OSError as exc:
             raise RunStoreError(f"cannot create runs folder {self.root}: {exc}") from exc
         self.db_path = self.root / DB_NAME
-        initialise(self.db_path)
+        from workbench.runs.repair import rebuild_if_lost
+
+        # a missing or zero-length database beside run folders is rebuilt from them, never silently emptied
+        if not rebuild_if_lost(self.root):
+            initialise(self.db_path)
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.root)!r})"
@@ -92,9 +98,12 @@ class RunStore:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        except sqlite3.Error as exc:  # a damaged or vanished file: one line that says what to do
+            raise database_error(self.db_path, exc) from None
         finally:
             conn.close()
 
@@ -108,14 +117,20 @@ class RunStore:
             try:
                 yield conn
             finally:
-                conn.execute("COMMIT")
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise database_error(self.db_path, exc) from None
+        except (ValueError, TypeError) as exc:  # a record whose JSON no longer parses
+            raise RunStoreError(f"{self.db_path}: a record is damaged ({first_line(exc)}); run `qmtl runs "
+                                f"repair --runs-dir {self.root}`") from None
         finally:
             conn.close()
 
     @staticmethod
     def _require(conn: sqlite3.Connection, run_id: str) -> None:
         if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-            raise RunStoreError(f"no run {run_id!r}")
+            raise RunStoreError(f"no run {shown(run_id)}")
 
     @staticmethod
     def _touch(conn: sqlite3.Connection, run_id: str) -> None:
@@ -124,8 +139,8 @@ class RunStore:
     # -- runs -------------------------------------------------------------------------------------------
 
     def run_dir(self, run_id: str) -> Path:
-        if not _RUN_ID.match(run_id):
-            raise RunStoreError(f"{run_id!r} is not a run id")
+        if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
+            raise RunStoreError(f"{shown(run_id)} is not a run id")
         return self.root / run_id
 
     def create_run(
@@ -166,6 +181,10 @@ class RunStore:
                 json.dumps(json.loads(provenance_json), indent=2) + "\n", encoding="utf-8"
             )
             now = _now_iso()
+            # the folder's own record: ``qmtl runs repair`` rebuilds the index from these
+            write_record(run_dir, {"id": run_id, "name": name.strip(), "kind": kind, "created": now,
+                                   "status": "created", "params": {k: json.loads(v) for k, v in params_json.items()},
+                                   "tags": tag_list, "parent": parent, "spec_format": spec_format})
             with self._write() as conn:
                 if parent is not None:
                     self._require(conn, parent)
@@ -196,6 +215,7 @@ class RunStore:
                 "UPDATE runs SET status = ?, error = ?, updated = ? WHERE id = ?",
                 (status, error, _now_iso(), run_id),
             )
+        update_record(self.run_dir(run_id), status=status)
 
     def set_summary(self, run_id: str, summary: dict) -> None:
         if not isinstance(summary, dict):
@@ -204,6 +224,7 @@ class RunStore:
         with self._write() as conn:
             self._require(conn, run_id)
             conn.execute("UPDATE runs SET summary = ?, updated = ? WHERE id = ?", (text, _now_iso(), run_id))
+        update_record(self.run_dir(run_id), summary=json.loads(text))
 
     def set_note(self, run_id: str, text: str) -> None:
         with self._write() as conn:
@@ -283,6 +304,35 @@ class RunStore:
             )
             # The updated stamp doubles as a heartbeat: a "running" run whose stamp is old has likely died.
             self._touch(conn, run_id)
+
+    def finish_run(self, run_id: str, test_rows: Iterable[tuple[int, int, str, str, float]], summary: dict,
+                   split: str = "test") -> None:
+        """The final test in one transaction: its metric rows, the summary and status ``finished`` together.
+
+        Rows of ``split`` already logged for the same epoch are replaced, so a resume that repeats the final test
+        (its process was killed before this returned) never logs them twice.
+        """
+        text = _dumps(summary, "summary")
+        logged = time.time()
+        batch = []
+        for row in test_rows:
+            try:
+                step, epoch, sp, key, value = row
+                batch.append((run_id, int(step), int(epoch), str(sp), str(key), float(value), logged))
+            except (TypeError, ValueError) as exc:
+                raise RunStoreError(f"run {run_id}: bad metric row {row!r} ({exc})") from exc
+        epochs = sorted({b[2] for b in batch})
+        with self._write() as conn:
+            self._require(conn, run_id)
+            conn.executemany("DELETE FROM metrics WHERE run_id = ? AND split = ? AND epoch = ?",
+                             [(run_id, split, e) for e in epochs])
+            conn.executemany(
+                "INSERT INTO metrics (run_id, step, epoch, split, key, value, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                batch,
+            )
+            conn.execute("UPDATE runs SET summary = ?, status = 'finished', error = NULL, updated = ? WHERE id = ?",
+                         (text, _now_iso(), run_id))
+        update_record(self.run_dir(run_id), status="finished", summary=json.loads(text))
 
     def metrics(self, run_id: str, *, key: str | None = None, split: str | None = None) -> list[MetricRow]:
         """Rows by step; rows logged for the same step keep the order they were logged in."""
@@ -405,7 +455,7 @@ class RunStore:
         with self._read() as conn:
             rows = conn.execute(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchall()
             if not rows:
-                raise RunStoreError(f"no run {run_id!r}")
+                raise RunStoreError(f"no run {shown(run_id)}")
             return self._infos(conn, rows)[0]
 
     def spec(self, run_id: str) -> tuple[str, str]:
@@ -413,7 +463,7 @@ class RunStore:
         with self._read() as conn:
             row = conn.execute("SELECT spec_text, spec_format FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise RunStoreError(f"no run {run_id!r}")
+            raise RunStoreError(f"no run {shown(run_id)}")
         return row[0], row[1]
 
     def resolve(self, prefix_or_id: str) -> str:
@@ -421,6 +471,8 @@ class RunStore:
         prefix = prefix_or_id.strip()
         if not prefix:
             raise RunStoreError("no run id given")
+        if not _RUN_ID.fullmatch(prefix):
+            raise RunStoreError(f"no run matches {shown(prefix_or_id)}")
         with self._read() as conn:
             if conn.execute("SELECT 1 FROM runs WHERE id = ?", (prefix,)).fetchone():
                 return prefix
@@ -432,10 +484,10 @@ class RunStore:
                 )
             ]
         if not matches:
-            raise RunStoreError(f"no run matches {prefix_or_id!r}")
+            raise RunStoreError(f"no run matches {shown(prefix_or_id)}")
         if len(matches) > 1:
-            shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
-            raise RunStoreError(f"{prefix_or_id!r} is ambiguous: {shown}")
+            listed = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
+            raise RunStoreError(f"{shown(prefix_or_id)} is ambiguous: {listed}")
         return matches[0]
 
     def list_runs(

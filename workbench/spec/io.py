@@ -13,7 +13,9 @@ from typing import Any
 import tomli_w
 
 from workbench.errors import SpecError
+from workbench.spec import bounds as B
 from workbench.spec.model import SPEC_VERSION, ExperimentSpec
+from workbench.textsafe import first_line, shown
 
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
@@ -47,37 +49,37 @@ def _convert(value: Any, tp: Any, path: str) -> Any:
                 return _convert(value, arg, path)
             except SpecError as exc:
                 errors.append(exc)
-        raise SpecError(path, f"expected {_describe(tp)}, got {value!r}")
+        raise SpecError(path, f"expected {_describe(tp)}, got {shown(value)}")
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
-            raise SpecError(path, f"expected a table, got {value!r}")
+            raise SpecError(path, f"expected a table, got {shown(value)}")
         return _from_dict(tp, value, path)
     if origin is list:
         if not isinstance(value, (list, tuple)):
-            raise SpecError(path, f"expected a list, got {value!r}")
+            raise SpecError(path, f"expected a list, got {shown(value)}")
         (item_tp,) = typing.get_args(tp)
         return [_convert(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, dict):
-            raise SpecError(path, f"expected a table, got {value!r}")
+            raise SpecError(path, f"expected a table, got {shown(value)}")
         return dict(value)
     if tp is bool:
         if not isinstance(value, bool):
-            raise SpecError(path, f"expected true or false, got {value!r}")
+            raise SpecError(path, f"expected true or false, got {shown(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 return int(value)
-            raise SpecError(path, f"expected an integer, got {value!r}")
+            raise SpecError(path, f"expected an integer, got {shown(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(path, f"expected a number, got {value!r}")
+            raise SpecError(path, f"expected a number, got {shown(value)}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise SpecError(path, f"expected a string, got {value!r}")
+            raise SpecError(path, f"expected a string, got {shown(value)}")
         return value
     return value
 
@@ -106,9 +108,10 @@ def spec_from_dict(data: dict) -> ExperimentSpec:
     """Build and validate a spec from a plain dict (as parsed from TOML or JSON)."""
     from workbench.spec.validate import validate
 
+    B.check_document(data)
     version = data.get("version", SPEC_VERSION)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise SpecError("version", f"expected an integer, got {version!r}")
+        raise SpecError("version", f"expected an integer, got {shown(version)}")
     if version > SPEC_VERSION:
         raise SpecError("version", f"file version {version} is newer than this workbench understands "
                                    f"(up to {SPEC_VERSION}); update QMTL Workbench")
@@ -137,11 +140,47 @@ def dumps(spec: ExperimentSpec, fmt: str = "toml") -> str:
     return tomli_w.dumps(data)
 
 
-def loads(text: str, fmt: str = "toml", source: str = "<string>") -> ExperimentSpec:
+def _json_int(text: str) -> int:
+    if len(text) > B.MAX_NUMBER_CHARS:
+        raise ValueError(f"a number with {len(text)} digits (at most {B.MAX_NUMBER_CHARS})")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > B.MAX_NUMBER_CHARS:
+        raise ValueError(f"a number with {len(text)} characters (at most {B.MAX_NUMBER_CHARS})")
+    return float(text)
+
+
+def _json_constant(name: str):
+    raise ValueError(f"{name} is not a number a spec may hold")
+
+
+def parse_document(text: str, fmt: str = "toml", source: str = "<string>") -> dict:
+    """A spec file's text -> its table, bounded: size, nesting and number lengths are checked before the parser
+    runs, so no input makes it recurse, allocate or convert without limit."""
+    if len(text) > B.MAX_SPEC_BYTES:
+        raise SpecError("", f"{source} is {len(text)} characters long; an experiment file is at most "
+                            f"{B.MAX_SPEC_BYTES}")
+    depth = B.max_bracket_depth(text)
+    if depth > B.MAX_NESTING:
+        raise SpecError("", f"{source}: lists or tables nested {depth} deep (at most {B.MAX_NESTING})")
     try:
-        data = json.loads(text) if fmt == "json" else tomllib.loads(text)
+        if fmt == "json":
+            data = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+        else:
+            data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise SpecError("", f"{source} does not parse as {fmt.upper()}: {exc}") from exc
+        raise SpecError("", f"{source} does not parse as {fmt.upper()}: {first_line(exc)}") from None
+    except (ValueError, RecursionError, OverflowError) as exc:  # number hooks, int digit limit, deep nesting
+        raise SpecError("", f"{source} does not parse as {fmt.upper()}: {first_line(exc)}") from None
+    if not isinstance(data, dict):
+        raise SpecError("", f"{source}: expected a table at the top level")
+    return data
+
+
+def loads(text: str, fmt: str = "toml", source: str = "<string>") -> ExperimentSpec:
+    data = parse_document(text, fmt, source)
     if not isinstance(data, dict):
         raise SpecError("", f"{source}: expected a table at the top level")
     return spec_from_dict(data)
@@ -154,17 +193,19 @@ def format_for(path: Path) -> str:
 def load(path: str | Path) -> ExperimentSpec:
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > B.MAX_SPEC_BYTES:
+            raise SpecError("", f"{path} is {path.stat().st_size} bytes; an experiment file is at most "
+                                f"{B.MAX_SPEC_BYTES}")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise SpecError("", f"no such experiment file: {path}") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError("", f"cannot read {path}: {exc}") from exc
+        raise SpecError("", f"cannot read {path}: {first_line(exc)}") from exc
     try:
         return loads(text, format_for(path), str(path))
     except SpecError as exc:
         # name the file too, so a message seen in a log still says where to look
-        raise SpecError(f"{path.name}:{exc.path}" if exc.path else "",
-                        exc.message if exc.path else exc.message) from exc
+        raise SpecError(f"{path.name}:{exc.path}" if exc.path else "", exc.message) from None
 
 
 def save(spec: ExperimentSpec, path: str | Path) -> None:

@@ -3,53 +3,25 @@
 from __future__ import annotations
 
 import math
-import os
 
 from workbench.errors import SpecError
+from workbench.spec import bounds as B
 from workbench.spec import vocabulary as V
+from workbench.spec.bounds import MAX_QUBITS  # noqa: F401 - the GUI's qubit spin box reads it here
+from workbench.spec.memory import check_training_fits, human_bytes, memory_limit, total_memory_bytes  # noqa: F401
 from workbench.spec.model import BlockSpec, ExperimentSpec, ReadoutSpec, TaskSpec
 from workbench.spec.params import parse_param
-
-MAX_QUBITS = 26
+from workbench.textsafe import shown
 
 
 def _one_of(path: str, value, allowed) -> None:
     if value not in allowed:
-        raise SpecError(path, f"unknown value {value!r} (valid: {', '.join(map(str, allowed))})")
+        raise SpecError(path, f"unknown value {shown(value)} (valid: {', '.join(map(str, allowed))})")
 
 
 def _positive(path: str, value, allow_zero=False) -> None:
     if value < 0 or (value == 0 and not allow_zero):
         raise SpecError(path, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-
-
-def total_memory_bytes() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 16 * 2**30
-
-
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PiB"
-
-
-def statevector_bytes(qubits: int, batch: int, dtype: str = "complex64") -> int:
-    return (2**qubits) * (8 if dtype == "complex64" else 16) * batch
-
-
-def check_fits_in_memory(qubits: int, batch: int, dtype: str, path: str = "quantum.qubits") -> None:
-    # Backprop keeps several states per gate; a batch of plain states must fit with room to spare.
-    need = statevector_bytes(qubits, batch, dtype) * 4
-    have = total_memory_bytes()
-    if qubits > MAX_QUBITS or need > have:
-        raise SpecError(path, f"{qubits} qubits need about {_human_bytes(need)} for one batch of {batch} "
-                              f"{dtype} statevectors (with room for gradients); this machine has "
-                              f"{_human_bytes(have)}")
 
 
 def default_readout(classes: int, qubits: int) -> ReadoutSpec:
@@ -91,7 +63,13 @@ def readout_problem(readout: ReadoutSpec, classes: int, qubits: int) -> tuple[st
 def validate_block(block: BlockSpec, path: str, qubits: int, encoder: bool) -> None:
     allowed = V.ENCODERS if encoder else V.ANSATZE
     _one_of(f"{path}.template", block.template, allowed)
-    _positive(f"{path}.layers", block.layers, allow_zero=encoder)
+    B.check_int(f"{path}.layers", block.layers, 0 if encoder else 1, B.MAX_LAYERS)
+    B.check_int(f"{path}.trainable_layers", block.trainable_layers, 0, B.MAX_LAYERS)
+    B.check_float(f"{path}.input_scale", block.input_scale, -B.MAX_ABS_FLOAT, B.MAX_ABS_FLOAT)
+    if len(block.gates) > B.MAX_GATES:
+        raise SpecError(f"{path}.gates", f"at most {B.MAX_GATES} gates in one block, got {len(block.gates)}")
+    if len(block.rotations) > 16:
+        raise SpecError(f"{path}.rotations", f"at most 16 rotation gates, got {len(block.rotations)}")
     _one_of(f"{path}.rotation", block.rotation, V.ROTATION_AXES)
     for i, r in enumerate(block.rotations):
         _one_of(f"{path}.rotations[{i}]", r, V.ROTATION_GATES)
@@ -113,6 +91,9 @@ def validate_block(block: BlockSpec, path: str, qubits: int, encoder: bool) -> N
             gpath = f"{path}.gates[{i}]"
             _one_of(f"{gpath}.gate", g.gate, tuple(V.GATES))
             nwires, nparams = V.GATES[g.gate]
+            if len(g.wires) > qubits or len(g.params) > 8:
+                raise SpecError(f"{gpath}.wires", f"{len(g.wires)} wires / {len(g.params)} angles for one gate "
+                                                  f"on {qubits} qubits")
             if (nwires is not None and len(g.wires) != nwires) or not g.wires:
                 raise SpecError(f"{gpath}.wires", f"{g.gate} acts on {nwires or 'one or more'} wire(s), "
                                                   f"got {g.wires}")
@@ -134,9 +115,65 @@ def validate_block(block: BlockSpec, path: str, qubits: int, encoder: bool) -> N
                                                             f"shared encoder, not in a task block")
 
 
+def _validate_bounds(spec: ExperimentSpec) -> None:
+    """Sizes first: nothing below may build a list, a circuit or a 2^n figure from an unbounded number."""
+    B.check_text("name", spec.name, B.MAX_TITLE_CHARS)
+    B.check_text("description", spec.description, B.MAX_TEXT_CHARS, allow_newlines=True)
+    q = spec.quantum
+    if isinstance(q.qubits, int) and not isinstance(q.qubits, bool) and q.qubits < 1:
+        raise SpecError("quantum.qubits", f"needs at least 1 qubit, got {q.qubits}")
+    if isinstance(q.qubits, int) and not isinstance(q.qubits, bool) and q.qubits > B.MAX_QUBITS:
+        size = human_bytes(2**q.qubits * 8) if q.qubits < 60 else f"2^{min(q.qubits, 10**6)} x 8 bytes"
+        raise SpecError("quantum.qubits", f"{shown(q.qubits)} qubits need about {size} for one statevector per "
+                                          f"sample (the memory limit is {human_bytes(memory_limit())}); this "
+                                          f"workbench simulates at most {B.MAX_QUBITS} qubits")
+    B.check_int("quantum.qubits", q.qubits, 1, B.MAX_QUBITS)
+    if len(spec.tasks) > B.MAX_TASKS:
+        raise SpecError("tasks", f"at most {B.MAX_TASKS} tasks, got {len(spec.tasks)}")
+    for i, t in enumerate(spec.tasks):
+        B.check_task_name(f"tasks[{i}].name", t.name) if t.name.strip() else None
+        B.check_int(f"tasks[{i}].classes", t.classes, -(2**63), B.MAX_CLASSES)
+        B.check_float(f"tasks[{i}].weight", t.weight, 0.0, B.MAX_ABS_FLOAT)
+        if t.label is not None:
+            B.check_text(f"tasks[{i}].label", t.label, 1000)
+        if t.readout is not None:
+            B.check_float(f"tasks[{i}].readout.scale", t.readout.scale, -B.MAX_ABS_FLOAT, B.MAX_ABS_FLOAT)
+            if len(t.readout.wires) > q.qubits:
+                raise SpecError(f"tasks[{i}].readout.wires", f"{len(t.readout.wires)} wires on {q.qubits} qubits")
+    b = spec.backbone
+    B.check_int("backbone.width", b.width, 1, B.MAX_WIDTH)
+    if len(b.hidden) > B.MAX_HIDDEN_LAYERS:
+        raise SpecError("backbone.hidden", f"at most {B.MAX_HIDDEN_LAYERS} hidden layers, got {len(b.hidden)}")
+    for i, h in enumerate(b.hidden):
+        B.check_int(f"backbone.hidden[{i}]", h, 1, B.MAX_WIDTH)
+    d = spec.dataset
+    from workbench.data.sources import check_dataset_spec  # numpy-free: the names and option bounds only
+
+    check_dataset_spec(d)
+    tr = spec.training
+    B.check_float("training.lr", tr.lr, 0.0, 1e3, open_lo=True)
+    B.check_float("training.weight_decay", tr.weight_decay, 0.0, 1e3)
+    B.check_int("training.epochs", tr.epochs, 1, B.MAX_EPOCHS)
+    B.check_int("training.batch_size", tr.batch_size, 1, B.MAX_BATCH)
+    B.check_int("training.seed", tr.seed, 0, B.MAX_SEED)
+    B.check_int("training.patience", tr.patience, 0, B.MAX_EPOCHS)
+    if q.noise is not None:
+        B.check_text("quantum.noise", q.noise, 1000)
+    if len(spec.baselines) > 16:
+        raise SpecError("baselines", f"at most 16 baselines, got {len(spec.baselines)}")
+    # a rough gate count before any circuit is built: layers x qubits x a few gates, per block
+    blocks = [q.encoder, q.default_block] + [t.block for t in spec.tasks if t.block is not None]
+    blocks += [q.default_block] * sum(t.block is None for t in spec.tasks)
+    gates = sum((max(b.layers, 1) * (1 + b.trainable_layers) * q.qubits * 4 + len(b.gates)) for b in blocks)
+    if gates > B.MAX_TOTAL_GATES:
+        raise SpecError("quantum", f"the circuits would hold about {gates} gates (at most {B.MAX_TOTAL_GATES}); "
+                                   "use fewer layers, qubits or tasks")
+
+
 def validate(spec: ExperimentSpec) -> None:
     if not spec.name.strip():
         raise SpecError("name", "must not be empty")
+    _validate_bounds(spec)
     # dataset
     d = spec.dataset
     for key in ("val_fraction", "test_fraction"):
@@ -155,7 +192,7 @@ def validate(spec: ExperimentSpec) -> None:
         if not t.name.strip():
             raise SpecError(f"tasks[{i}].name", "must not be empty")
         if t.name in seen:
-            raise SpecError(f"tasks[{i}].name", f"duplicate task name {t.name!r}")
+            raise SpecError(f"tasks[{i}].name", f"duplicate task name {shown(t.name)}")
         seen.add(t.name)
         if t.classes < 2:
             raise SpecError(f"tasks[{i}].classes", f"needs at least 2 classes, got {t.classes}")
@@ -183,7 +220,6 @@ def validate(spec: ExperimentSpec) -> None:
             raise
         except ValueError as exc:  # UserError: say which field, once
             raise SpecError("quantum.noise", str(exc).removeprefix("quantum.noise: ")) from None
-    check_fits_in_memory(q.qubits, spec.training.batch_size, q.dtype)
     validate_block(q.encoder, "quantum.encoder", q.qubits, encoder=True)
     validate_block(q.default_block, "quantum.default_block", q.qubits, encoder=False)
     d_width = b.width
@@ -227,3 +263,5 @@ def validate(spec: ExperimentSpec) -> None:
     _positive("training.batch_size", tr.batch_size)
     _positive("training.patience", tr.patience, allow_zero=True)
     _positive("training.weight_decay", tr.weight_decay, allow_zero=True)
+    # last: the estimate builds the circuits, which needs everything above to hold
+    check_training_fits(spec)

@@ -7,7 +7,6 @@ renamed, so a kill never leaves half a checkpoint), and the summary at the end.
 
 from __future__ import annotations
 
-import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -22,8 +21,10 @@ from workbench.data import PreparedData, check_tasks, load_dataset, prepare
 from workbench.errors import SpecError, UserError
 from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
+from workbench.runs.lock import RunLock
 from workbench.spec import dumps, loads
 from workbench.spec.model import ExperimentSpec
+from workbench.training.checkpoint import load_checkpoint, load_state, save_checkpoint
 from workbench.training.control import TrainControl
 from workbench.training.events import EventBus, TrainEvent
 from workbench.training.metrics import accuracy, macro_f1
@@ -53,10 +54,15 @@ def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> Prepa
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def evaluate(model: MultiTaskModel, X: np.ndarray, Y: np.ndarray, spec: ExperimentSpec, batch: int = 2048) -> dict:
-    """Per-task loss, accuracy and macro-F1 on (X, Y)."""
+def evaluate(model: MultiTaskModel, X: np.ndarray, Y: np.ndarray, spec: ExperimentSpec,
+             batch: int | None = None) -> dict:
+    """Per-task loss, accuracy and macro-F1 on (X, Y), in batches whose states fit the memory limit."""
     if len(X) == 0:
         return {}
+    if batch is None:
+        from workbench.spec.memory import eval_batch
+
+        batch = eval_batch(spec.quantum.qubits, spec.quantum.engine, spec.quantum.dtype)
     model.eval()
     logits: dict[str, list] = {t.name: [] for t in spec.tasks}
     with torch.no_grad():
@@ -103,11 +109,7 @@ def provenance(spec: ExperimentSpec, head: str, engine: str, device: str, seed: 
             "seed": seed, "head": head, "engine": engine, "device": device, "threads": torch.get_num_threads()}
 
 
-def _save_atomic(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+_save_atomic = save_checkpoint
 
 
 class _Uncertainty(nn.Module):
@@ -208,6 +210,17 @@ class Trainer:
 
     # -- the loop
     def run(self) -> TrainResult:
+        """Train (or resume) under the run's lock: a second process on the same run is refused by name."""
+        self._lock = None
+        if self.run_id is not None:
+            self._lock = RunLock(self.store.run_dir(self.run_id), self.run_id, "resumed").acquire()
+        try:
+            return self._run()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    def _run(self) -> TrainResult:
         t0 = time.time()
         data = load_data(self.spec, self.base_dir)
         model, weighting, opt, sched = self._build(data)
@@ -218,21 +231,31 @@ class Trainer:
         resumed = self.run_id is not None
         if resumed:
             ck_path = self.store.run_dir(self.run_id) / CHECKPOINT
+            if (ck_path.parent.parent / BEST).exists():  # refuse a bad best.pt now, not after the last epoch
+                load_checkpoint(ck_path.parent.parent / BEST, self.run_id)
             if ck_path.exists():
-                ck = torch.load(ck_path, weights_only=False)
-                model.load_state_dict(ck["model"])
-                opt.load_state_dict(ck["optimizer"])
-                if sched and ck.get("scheduler"):
-                    sched.load_state_dict(ck["scheduler"])
-                if weighting and ck.get("weighting"):
-                    weighting.load_state_dict(ck["weighting"])
-                shuffle.set_state(ck["shuffle"])
-                torch.set_rng_state(ck["torch_rng"])
-                start_epoch, step = ck["epoch"] + 1, ck["step"]
-                best_val, best_epoch, bad_epochs = ck["best_val"], ck["best_epoch"], ck["bad_epochs"]
-                elapsed = ck["elapsed"]
+                ck = load_checkpoint(ck_path, self.run_id)
+                where = f"run {self.run_id}: {CHECKPOINT}"
+                try:
+                    load_state(model, ck["model"], where)
+                    opt.load_state_dict(ck["optimizer"])
+                    if sched and ck.get("scheduler"):
+                        sched.load_state_dict(ck["scheduler"])
+                    if weighting and ck.get("weighting"):
+                        weighting.load_state_dict(ck["weighting"])
+                    shuffle.set_state(ck["shuffle"])
+                    torch.set_rng_state(ck["torch_rng"])
+                    start_epoch, step = int(ck["epoch"]) + 1, int(ck["step"])
+                    best_val, best_epoch = float(ck["best_val"]), int(ck["best_epoch"])
+                    bad_epochs, elapsed = int(ck["bad_epochs"]), float(ck["elapsed"])
+                except UserError:
+                    raise
+                except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+                    raise UserError(f"{where} is incomplete or damaged ({type(exc).__name__}: "
+                                    f"{str(exc)[:120]}); delete it to start the run again") from None
         else:
             self.run_id = self._create_run(dumps(self.spec))
+            self._lock = RunLock(self.store.run_dir(self.run_id), self.run_id, "trained").acquire()
         run_dir = self.store.run_dir(self.run_id)
         logged_epochs = {m.epoch for m in self.store.metrics(self.run_id, split="val")} | \
             {m.epoch for m in self.store.metrics(self.run_id, split="train")} if resumed else set()
@@ -320,7 +343,8 @@ class Trainer:
     def _test_model(self, model, best_epoch) -> MultiTaskModel:
         best = self.store.run_dir(self.run_id) / BEST
         if best_epoch and best.exists():
-            model.load_state_dict(torch.load(best, weights_only=False)["model"])
+            where = f"run {self.run_id}: {BEST}"
+            load_state(model, load_checkpoint(best, self.run_id)["model"], where)
         return model
 
     def _result(self, status, t0, elapsed, epoch, best_epoch, model, test) -> TrainResult:
@@ -336,9 +360,9 @@ class Trainer:
         model = self._test_model(model, best_epoch)
         test = evaluate(model, data.X_test, data.Y_test, self.spec)
         result = self._result("finished", t0, elapsed, epoch, best_epoch, model, test)
-        self.store.log_metrics(self.run_id, _rows(epoch, 0, "test", test))
-        self.store.set_summary(self.run_id, {k: v for k, v in result.as_dict().items() if k != "run_id"})
-        self.store.set_status(self.run_id, "finished")
+        # rows, summary and status in one transaction; a repeated final test replaces its rows
+        self.store.finish_run(self.run_id, _rows(epoch, 0, "test", test),
+                              {k: v for k, v in result.as_dict().items() if k != "run_id"})
         self._emit("finished", epoch=epoch, metrics={"test": test})
         return result
 
@@ -386,6 +410,7 @@ def load_trained(store: RunStore, run_id: str, *, best: bool = True) -> TrainedR
         raise UserError(f"run {run_id} has no checkpoint yet (status {info.status})")
     model = build_model(spec, data.X_train.shape[1], info.params["head"], engine=info.params["engine"],
                         seed=info.params["seed"])
-    model.load_state_dict(torch.load(path, weights_only=False)["model"])
+    ck = load_checkpoint(path, run_id)
+    load_state(model, ck["model"], f"run {run_id}: {path.parent.name}/{path.name}")
     model.eval()
     return TrainedRun(run_id, spec, model, data, info.params["head"])
