@@ -34,3 +34,29 @@ def test_best_peer_is_the_fastest_peer_that_ran_at_the_same_precision():
     assert by["complex64"]["best_peer"] == "pl-jax" and by["complex64"]["ratio_vs_best_peer"] == 2.5
     assert by["complex128"]["best_peer"] == "pl-torch"
     assert abs(by["complex128"]["ratio_vs_best_peer"] - 1.2) < 1e-12 and by["complex128"]["met"] is False
+
+
+def test_thread_policy_one_thread_for_small_work_more_for_large(monkeypatch):
+    from workbench.engines import threads
+
+    monkeypatch.delenv("QMTL_THREADS", raising=False)
+    monkeypatch.setattr(threads, "cpu_count", lambda: 4)
+    assert threads.threads_for(8, 1024) == 1
+    assert threads.threads_for(20, 64) == 4
+    assert threads.threads_for(8, 1024, density=True) > 1
+    monkeypatch.setenv("QMTL_THREADS", "3")
+    assert threads.threads_for(8, 32) == 3
+    assert threads.processes_for(10) == 4 and threads.processes_for(1) == 1
+    env = threads.thread_env(1)
+    assert env["OMP_NUM_THREADS"] == "1" and "intra_op_parallelism_threads=1" in env["XLA_FLAGS"]
+
+
+def test_thread_scope_restores_the_previous_count():
+    import torch
+
+    from workbench.engines.threads import thread_scope
+
+    before = torch.get_num_threads()
+    with thread_scope(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -186,3 +186,61 @@ def format_benchmark(result: dict) -> str:
                 lines.append(f"  n={t['n']:>2}: {t['samples_per_s']:>10,.0f} samples/s   step {t['step_ms']:8.2f} ms"
                              f"   peak {t['peak_mib']:.1f} MiB")
     return "\n".join(lines)
+
+
+CONTENDED_GOAL = 0.8
+
+
+def run_contention(quick: bool = False, progress: Callable[[str], None] | None = None,
+                   batches: tuple[int, ...] = BATCHES) -> dict:
+    """Our engine with one other CPU-bound process running, against its idle one-thread figure.
+
+    Rows: idle with 1 thread; contended with the thread policy's count; contended with every core (what a
+    process that takes all cores gets). The busy process is a pure-Python loop started and stopped here."""
+    from workbench.engines.threads import cpu_count, threads_for
+
+    say = progress or (lambda s: None)
+    reps, min_s = (3, 0.5) if quick else (7, 2.0)
+    out = []
+    for precision in ("complex64", "complex128"):
+        job = {"engine": "ours", "precision": precision, "batches": sorted(batches), "n": 8, "tasks": 3,
+               "reps": reps, "min_seconds": min_s}
+        say(f"contention, {precision}: idle, 1 thread")
+        idle = {r["batch"]: r for r in run_job(job, 1)}
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            contended = {}
+            for b in sorted(batches):
+                policy = threads_for(8, b)
+                say(f"contention, {precision}, batch {b}: policy ({policy} thread{'s' * (policy > 1)}) and "
+                    f"{cpu_count()} threads, one busy process running")
+                contended[b] = (run_job({**job, "batches": [b]}, policy)[0],
+                                run_job({**job, "batches": [b]}, cpu_count())[0])
+        finally:
+            busy.kill()
+            busy.wait()
+        for b in sorted(batches):
+            pol, every = contended[b]
+            row = {"batch": b, "precision": precision, "idle_one_thread": idle[b].get("samples_per_s"),
+                   "policy_threads": threads_for(8, b), "contended_policy": pol.get("samples_per_s"),
+                   "contended_all_cores": every.get("samples_per_s"), "all_cores": cpu_count()}
+            if row["idle_one_thread"] and row["contended_policy"]:
+                row["kept"] = row["contended_policy"] / row["idle_one_thread"]
+                row["met"] = row["kept"] >= CONTENDED_GOAL
+            out.append(row)
+    return {"goal": CONTENDED_GOAL, "rows": out, "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()}
+
+
+def format_contention(result: dict) -> str:
+    lines = [f"one other CPU-bound process running; {result['cpus']} CPUs, load average at the end "
+             f"{result['load_average_at_end'][0]:.1f} (other load on a shared machine counts too)",
+             f"{'precision':<10} {'batch':>5} {'idle 1 thr':>11} {'busy, policy':>13} {'busy, all cores':>16} "
+             f"{'kept':>6}"]
+    for r in result["rows"]:
+        def f(v):
+            return f"{v:,.0f}" if v else "error"
+        kept = f"{r['kept']:.0%}" if "kept" in r else "-"
+        lines.append(f"{r['precision']:<10} {r['batch']:>5} {f(r['idle_one_thread']):>11} "
+                     f"{f(r['contended_policy']) + ' (' + str(r['policy_threads']) + ')':>13} "
+                     f"{f(r['contended_all_cores']):>16} {kept:>6}  goal >= {result['goal']:.0%}")
+    return "\n".join(lines)

@@ -14,6 +14,8 @@ def register(sub) -> None:
                    help="intra-op threads for every engine (default 1, the thread policy's choice at n=8)")
     p.add_argument("--engines", default=None,
                    help="comma-separated subset of: ours, pl-torch, pl-jax, lightning (default all)")
+    p.add_argument("--contended", action="store_true",
+                   help="our engine with one other CPU-bound process running, against its idle one-thread figure")
     p.add_argument("--noise", action="store_true",
                    help="noisy evaluation instead: torch density engine, our Aer-based executor and EstimatorV2 on a "
                         "fake backend")
@@ -48,7 +50,12 @@ def run(args) -> int:
         return 0
     if not 1 <= args.threads <= 256:
         raise UserError(f"--threads: must be between 1 and 256, got {args.threads}")
-    from workbench.analysis.bench import format_benchmark, run_benchmark
+    from workbench.analysis.bench import format_benchmark, format_contention, run_benchmark, run_contention
+
+    if args.contended:
+        result = run_contention(quick=args.quick, progress=progress)
+        print(json.dumps(result, indent=2) if args.json else format_contention(result))
+        return 0
 
     result = run_benchmark(quick=args.quick, progress=progress, threads=args.threads, engines=_engines(args.engines))
     print(json.dumps(result, indent=2) if args.json else format_benchmark(result))

@@ -9,13 +9,17 @@ Public API (the GUI, the trainer, and anything that launches runs call these):
 
 - ``threads_for(n_qubits, batch, density=False)``: the intra-op thread count for one simulation;
 - ``apply_thread_policy(n_qubits, batch, density=False)``: set it on torch in this process, return the count;
+- ``thread_scope(threads)``: a context manager that sets torch's count for a block and restores it;
 - ``thread_env(threads)``: environment variables that pin a child process's pools (OpenMP, MKL, XLA, torch);
 - ``processes_for(runs)``: how many worker processes to use for ``runs`` independent runs.
+
+``QMTL_THREADS=k`` in the environment overrides the policy everywhere.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 # Amplitudes x batch (x tasks) below which one thread is faster or as fast: see the measurement in the docstring
 # of ``threads_for``.
@@ -30,7 +34,11 @@ def cpu_count() -> int:
 
 
 def threads_for(n_qubits: int, batch: int, density: bool = False) -> int:
-    """Intra-op threads for simulating ``batch`` states of ``n_qubits`` (density matrices: 4^n amplitudes)."""
+    """Intra-op threads for simulating ``batch`` states of ``n_qubits`` (density matrices: 4^n amplitudes).
+    ``QMTL_THREADS`` in the environment overrides the policy."""
+    forced = os.environ.get("QMTL_THREADS", "").strip()
+    if forced.isdigit() and int(forced) > 0:
+        return int(forced)
     amplitudes = (4 if density else 2) ** max(int(n_qubits), 0)
     work = amplitudes * max(int(batch), 1)
     if work < ONE_THREAD_BELOW:
@@ -45,6 +53,21 @@ def apply_thread_policy(n_qubits: int, batch: int, density: bool = False) -> int
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
+
+
+@contextmanager
+def thread_scope(threads: int):
+    """Run a block with ``threads`` torch intra-op threads, restoring the previous count after it."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if threads != previous:
+        torch.set_num_threads(threads)
+    try:
+        yield threads
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
 
 
 def thread_env(threads: int) -> dict[str, str]:

@@ -208,6 +208,16 @@ class Trainer:
 
     # -- the loop
     def run(self) -> TrainResult:
+        from workbench.engines.threads import thread_scope, threads_for
+
+        # One thread at the workbench's usual sizes: faster alone, and no collapse when another process is busy.
+        # The density engine runs its own evaluation threads and keeps the count it is given.
+        threads = torch.get_num_threads() if self.engine in ("density", "default.mixed") else \
+            threads_for(self.spec.quantum.qubits, self.spec.training.batch_size)
+        with thread_scope(threads):
+            return self._run()
+
+    def _run(self) -> TrainResult:
         t0 = time.time()
         data = load_data(self.spec, self.base_dir)
         model, weighting, opt, sched = self._build(data)
