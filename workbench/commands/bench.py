@@ -1,4 +1,4 @@
-"""``qmtl bench``: engine throughput against PennyLane default.qubit, side by side in one process."""
+"""``qmtl bench``: engine throughput against PennyLane's fastest configurations, each engine in its own process."""
 
 from __future__ import annotations
 
@@ -7,18 +7,37 @@ import sys
 
 
 def register(sub) -> None:
-    p = sub.add_parser("bench", help="benchmark the fast engine against PennyLane default.qubit")
-    p.add_argument("--quick", action="store_true", help="fewer repetitions and a coarser qubit sweep")
+    p = sub.add_parser("bench", help="benchmark the fast engine against PennyLane (torch, JAX-jit, lightning)")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, no qubit sweep (about 2 min idle)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--threads", type=int, default=1,
+                   help="intra-op threads for every engine (default 1, the thread policy's choice at n=8)")
+    p.add_argument("--engines", default=None,
+                   help="comma-separated subset of: ours, pl-torch, pl-jax, lightning (default all)")
+    p.add_argument("--contended", action="store_true",
+                   help="our engine with one other CPU-bound process running, against its idle one-thread figure")
     p.add_argument("--noise", action="store_true",
-                   help="noisy evaluation instead: torch density engine, Aer fast path and EstimatorV2 on a fake "
-                        "backend")
+                   help="noisy evaluation instead: torch density engine, our Aer-based executor and EstimatorV2 on a "
+                        "fake backend")
     p.add_argument("--backend", default="fake_hanoi", help="fake backend for --noise (default fake_hanoi)")
     p.set_defaults(func=run)
 
 
+def _engines(text: str | None) -> tuple[str, ...] | None:
+    from workbench.analysis.bench_peers import ENGINES
+    from workbench.errors import UserError
+
+    if not text:
+        return None
+    names = tuple(e.strip() for e in text.split(",") if e.strip())
+    bad = [e for e in names if e not in ENGINES]
+    if bad or not names:
+        raise UserError(f"--engines: unknown engine {', '.join(bad) or repr(text)} (valid: {', '.join(ENGINES)})")
+    return names
+
+
 def run(args) -> int:
-    from workbench.analysis.bench import run_benchmark
+    from workbench.errors import UserError
 
     def progress(msg: str) -> None:
         print(f"  ... {msg}", file=sys.stderr, flush=True)
@@ -29,21 +48,15 @@ def run(args) -> int:
         noisy = run_noise_benchmark(args.backend, quick=args.quick, progress=progress)
         print(json.dumps(noisy, indent=2) if args.json else format_noise_benchmark(noisy))
         return 0
-    result = run_benchmark(quick=args.quick, progress=progress)
-    if args.json:
-        print(json.dumps(result, indent=2))
+    if not 1 <= args.threads <= 256:
+        raise UserError(f"--threads: must be between 1 and 256, got {args.threads}")
+    from workbench.analysis.bench import format_benchmark, format_contention, run_benchmark, run_contention
+
+    if args.contended:
+        result = run_contention(quick=args.quick, progress=progress)
+        print(json.dumps(result, indent=2) if args.json else format_contention(result))
         return 0
-    print(result["workload"])
-    print(f"threads: {result['threads']}, torch {result['torch_version']}")
-    print(f"{'batch':>6} {'ours (samples/s)':>17} {'default.qubit':>14} {'ratio':>7} {'goal':>5}")
-    for c in result["comparison"]:
-        print(f"{c['batch']:>6} {c['torch_samples_per_s']:>17,.0f} {c['default_qubit_samples_per_s']:>14,.0f} "
-              f"{c['ratio']:>7.1f} {'>=' + str(c['goal']):>5}")
-    print("\npeak memory above baseline (MiB):")
-    for t in result["timings"]:
-        print(f"  {t['engine']:<14} batch {t['batch']:>5}: {t['peak_mib']:7.1f}   step {t['step_ms']:8.2f} ms")
-    print("\nour engine by qubit count (batch 32):")
-    for t in result["qubit_sweep"]:
-        print(f"  n={t['n']:>2}: {t['samples_per_s']:>10,.0f} samples/s   step {t['step_ms']:8.2f} ms   "
-              f"peak {t['peak_mib']:.1f} MiB")
+
+    result = run_benchmark(quick=args.quick, progress=progress, threads=args.threads, engines=_engines(args.engines))
+    print(json.dumps(result, indent=2) if args.json else format_benchmark(result))
     return 0

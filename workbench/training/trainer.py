@@ -210,12 +210,20 @@ class Trainer:
 
     # -- the loop
     def run(self) -> TrainResult:
-        """Train (or resume) under the run's lock: a second process on the same run is refused by name."""
+        """Train (or resume) under the run's lock (a second process on the same run is refused by name) and the
+        thread policy."""
+        from workbench.engines.threads import thread_scope, threads_for
+
+        # One thread at the workbench's usual sizes: faster alone, and no collapse when another process is busy.
+        # The density engine runs its own evaluation threads and keeps the count it is given.
+        threads = torch.get_num_threads() if self.engine in ("density", "default.mixed") else \
+            threads_for(self.spec.quantum.qubits, self.spec.training.batch_size)
         self._lock = None
         if self.run_id is not None:
             self._lock = RunLock(self.store.run_dir(self.run_id), self.run_id, "resumed").acquire()
         try:
-            return self._run()
+            with thread_scope(threads):
+                return self._run()
         finally:
             if self._lock is not None:
                 self._lock.release()

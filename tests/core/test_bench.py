@@ -1,0 +1,62 @@
+"""``qmtl bench``: a worker process measures a real engine; the summary names the best peer per batch and
+precision; an engine that cannot run says why."""
+
+from workbench.analysis.bench import _best_peers, run_job
+
+
+def test_worker_measures_our_engine_in_its_own_process():
+    rows = run_job({"engine": "ours", "precision": "complex128", "batches": [2, 4], "n": 3, "tasks": 2, "reps": 2,
+                    "min_seconds": 0.0}, threads=1)
+    assert [r["batch"] for r in rows] == [2, 4]
+    for r in rows:
+        assert r["status"] == "ok", r
+        assert r["threads"] == 1 and r["samples_per_s"] > 0 and r["step_ms"] >= r["min_step_ms"] > 0
+
+
+def test_default_qubit_single_precision_is_reported_unavailable_for_every_batch():
+    rows = run_job({"engine": "pl-torch", "precision": "complex64", "batches": [2, 4], "n": 3, "tasks": 1,
+                    "reps": 1, "min_seconds": 0.0}, threads=1)
+    assert [r["status"] for r in rows] == ["unavailable", "unavailable"]
+    assert "complex128" in rows[0]["reason"]
+
+
+def _row(engine, precision, batch, rate, status="ok"):
+    return {"engine": engine, "precision": precision, "batch": batch, "status": status, "samples_per_s": rate,
+            "best_samples_per_s": rate * 1.5}
+
+
+def test_best_peer_is_the_fastest_peer_that_ran_at_the_same_precision():
+    rows = [_row("ours", "complex64", 32, 1000), _row("pl-jax", "complex64", 32, 400),
+            _row("lightning", "complex64", 32, 20), _row("pl-torch", "complex64", 32, 0, "unavailable"),
+            _row("ours", "complex128", 32, 600), _row("pl-jax", "complex128", 32, 300),
+            _row("pl-torch", "complex128", 32, 500)]
+    by = {c["precision"]: c for c in _best_peers(rows)}
+    assert by["complex64"]["best_peer"] == "pl-jax" and by["complex64"]["ratio_vs_best_peer"] == 2.5
+    assert by["complex128"]["best_peer"] == "pl-torch"
+    assert abs(by["complex128"]["ratio_vs_best_peer"] - 1.2) < 1e-12 and by["complex128"]["met"] is False
+
+
+def test_thread_policy_one_thread_for_small_work_more_for_large(monkeypatch):
+    from workbench.engines import threads
+
+    monkeypatch.delenv("QMTL_THREADS", raising=False)
+    monkeypatch.setattr(threads, "cpu_count", lambda: 4)
+    assert threads.threads_for(8, 1024) == 1
+    assert threads.threads_for(20, 64) == 4
+    assert threads.threads_for(8, 1024, density=True) > 1
+    monkeypatch.setenv("QMTL_THREADS", "3")
+    assert threads.threads_for(8, 32) == 3
+    assert threads.processes_for(10) == 4 and threads.processes_for(1) == 1
+    env = threads.thread_env(1)
+    assert env["OMP_NUM_THREADS"] == "1" and "intra_op_parallelism_threads=1" in env["XLA_FLAGS"]
+
+
+def test_thread_scope_restores_the_previous_count():
+    import torch
+
+    from workbench.engines.threads import thread_scope
+
+    before = torch.get_num_threads()
+    with thread_scope(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
