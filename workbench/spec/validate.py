@@ -6,8 +6,8 @@ import math
 import os
 
 from workbench.errors import SpecError
-from workbench.spec import vocabulary as V
 from workbench.spec import layout as L
+from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec, ExperimentSpec, ReadoutSpec, TaskSpec
 from workbench.spec.params import parse_param
 
@@ -295,15 +295,18 @@ def validate(spec: ExperimentSpec) -> None:
                                     f"{p!r} reads feature {tok.index}, but the encoder loads {d_width} features")
     for i, t in enumerate(spec.tasks):
         wires = L.task_wires(spec, i)
-        if t.block is not None:
-            if q.layout == "registers":
-                if t.block.wires is not None and list(t.block.wires) != wires:
-                    raise SpecError(f"tasks[{i}].block.wires", f"in the registers layout the block acts on the "
-                                                               f"task's register {wires}; size it with "
-                                                               f"tasks[{i}].qubits instead")
-                validate_block(L.effective_block(spec, i), f"tasks[{i}].block", q.qubits, encoder=False)
-            else:
-                validate_block(t.block, f"tasks[{i}].block", q.qubits, encoder=False)
+        if q.layout == "registers":
+            if t.block is not None and t.block.wires is not None and list(t.block.wires) != wires:
+                raise SpecError(f"tasks[{i}].block.wires", f"in the registers layout the block acts on the "
+                                                           f"task's register {wires}; size it with "
+                                                           f"tasks[{i}].qubits instead")
+            where = f"tasks[{i}].block" if t.block is not None else "quantum.default_block"
+            try:
+                validate_block(L.effective_block(spec, i), where, q.qubits, encoder=False)
+            except SpecError as exc:  # say which register the block did not fit
+                raise SpecError(exc.path, f"{exc.message} (task {t.name!r} on its register {wires})") from None
+        elif t.block is not None:
+            validate_block(t.block, f"tasks[{i}].block", q.qubits, encoder=False)
         problem = readout_problem(effective_readout(spec, t), t.classes, q.qubits, wires)
         if problem is None and q.layout == "registers":
             problem = _outside_register(effective_readout(spec, t), wires)
