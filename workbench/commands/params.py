@@ -54,8 +54,8 @@ def spec_heads(spec) -> dict:
     heads = {}
     for kind in ("qmtl", "hps"):
         head = make_head(kind, spec, d, engine="torch")
-        tasks = head.task_counts()
-        heads[kind] = {"shared": head.shared_count(), "tasks": tasks, "total": head.shared_count() + sum(tasks.values())}
+        tasks, shared = head.task_counts(), head.shared_count()
+        heads[kind] = {"shared": shared, "tasks": tasks, "total": shared + sum(tasks.values())}
     return {"width": program.n_qubits, "encoder_inputs": program.n_features, "d": d, "heads": heads,
             "statevector_bytes": 8 * 2**program.n_qubits}
 
