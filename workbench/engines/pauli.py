@@ -13,6 +13,7 @@ import math
 import torch
 
 from workbench.circuits.ir import PauliWord
+from workbench.circuits.pauli import basis_groups
 
 _S2 = 1 / math.sqrt(2)
 # rotate the eigenbasis of X (resp. Y) onto Z's: H, and H S^dagger
@@ -21,21 +22,6 @@ _ROTATIONS = {"X": [[_S2, _S2], [_S2, -_S2]], "Y": [[_S2, -1j * _S2], [_S2, 1j *
 
 def is_diagonal(words: tuple[PauliWord, ...] | list[PauliWord]) -> bool:
     return all(op == "Z" for word in words for op, _ in word)
-
-
-def basis_groups(words: list[PauliWord] | tuple[PauliWord, ...]) -> list[tuple[dict[int, str], list[int]]]:
-    """Greedy qubit-wise commuting groups: (measurement basis per wire, indices of the words measured in it)."""
-    groups: list[tuple[dict[int, str], list[int]]] = []
-    for i, word in enumerate(words):
-        basis = dict((w, op) for op, w in word)
-        for g_basis, members in groups:
-            if all(g_basis.get(w, op) == op for w, op in basis.items()):
-                g_basis.update(basis)
-                members.append(i)
-                break
-        else:
-            groups.append((basis, [i]))
-    return groups
 
 
 def z_columns(words, n: int, dtype=torch.float64, device=None) -> torch.Tensor:
