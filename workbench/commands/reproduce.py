@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import sys
@@ -23,6 +24,10 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=int, default=None, help="seeds per dataset and head (default 3, quick 2)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads while training (default 1: the circuits are too small to gain from more)")
+    p.add_argument("--layouts-only", action="store_true",
+                   help="run only the layout comparison (shared wires, task registers, HPS on digits, penguins, "
+                        "synthetic and the GLUE-structured set)")
+    p.add_argument("--no-layouts", action="store_true", help="leave the layout comparison out")
     p.add_argument("--json", action="store_true", help="print one JSON object with paths and headline numbers")
     p.set_defaults(func=run)
 
@@ -43,9 +48,13 @@ def run(args) -> int:
     if args.threads < 1:
         raise UserError(f"--threads: must be >= 1, got {args.threads}")
     settings = make_settings(args.quick, args.seeds)
+    if args.no_layouts:
+        settings = dataclasses.replace(settings, layouts=False)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out: {out} exists and is not a folder")
+    if args.layouts_only:
+        return _layouts_only(settings, out, args)
     control = TrainControl()
     # Ctrl-C stops cleanly between steps; the finished runs stay in the run store.
     previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
@@ -67,6 +76,30 @@ def run(args) -> int:
         }, indent=2))
         return 0
     _print_summary(rep)
+    return 0
+
+
+def _layouts_only(settings, out: Path, args) -> int:
+    import torch
+
+    from workbench.analysis.reproduce import layout_comparison
+    from workbench.runs import RunStore
+    from workbench.training import TrainControl
+
+    out.mkdir(parents=True, exist_ok=True)
+    store = RunStore(Path(args.runs_dir) if args.runs_dir else out / "runs")
+    control = TrainControl()
+    previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+    torch.set_num_threads(args.threads)
+    try:
+        files = layout_comparison(settings, out, store, lambda msg: print(msg, file=sys.stderr, flush=True),
+                                  control)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if files is None:
+        print("qmtl reproduce: interrupted; the finished runs are in the run store", file=sys.stderr)
+        return 130
+    print(json.dumps(files, indent=2) if args.json else Path(files["markdown"]).read_text(encoding="utf-8"))
     return 0
 
 
