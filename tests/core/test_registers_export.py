@@ -90,7 +90,8 @@ def test_sparse_pauli_observables_and_y_basis():
                if b.n_weights}
     ref = TorchEngine(program, dtype="complex128")(x, weights)["task_1"][0]
     qtc = to_qiskit(program, "task_1", inputs=x[0].numpy(), weights=weights)
-    assert [o.paulis[0].to_label() for o in qtc.observables] == ["IYYI", "IXII", "IXZI"]  # register [1, 2]; qubit 0 rightmost
+    # task_1's register is wires [1, 2]; Qiskit labels put qubit 0 rightmost
+    assert [o.paulis[0].to_label() for o in qtc.observables] == ["IYYI", "IXII", "IXZI"]
     sv = Statevector(qtc.circuit)
     for o, r in zip(qtc.observables, ref):
         assert abs(float(np.real(sv.expectation_value(o))) - float(r)) < 1e-9
