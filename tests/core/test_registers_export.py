@@ -123,6 +123,12 @@ def test_estimator_pubs_in_local_testing_mode(tmp_path):
     assert [len(ct.observables) for ct in tasks] == [1, 3, 1]
     backend = FakeManilaV2()
     isa = transpile_tasks(tasks, backend)
+    # pre-flight counts: task_1's words Z0, Z1 and X0 X1 need two measurement settings
+    from workbench.hardware.mitigation import Mitigation
+    from workbench.hardware.preflight import estimate
+
+    pre = estimate(isa, backend, shots=1000, mitigation=Mitigation(), local=True)
+    assert [t.groups for t in pre.tasks] == [1, 2, 1] and pre.qpu_s > 0
     forget_jobs()
     store = RunStore(tmp_path / "runs")
     rid = store.create_run(name="pauli local", kind="hardware")
