@@ -133,7 +133,7 @@ def run_layouts(studies: list[LayoutStudy], store, seeds: int, base_dir, *, tags
         out.append(o)
         if progress:
             score = f"acc {o.accuracy:.3f}" + (f" R2 {o.r2:.3f}" if o.r2 == o.r2 else "")
-            progress(f"[{i}/{len(plan)}] layouts {study.dataset:<14} {variant:<9} seed {seed}  {score}  "
+            progress(f"layouts [{i}/{len(plan)}] {study.dataset:<14} {variant:<9} seed {seed}  {score}  "
                      f"head params {o.head_params}  {o.seconds_per_epoch:.2f} s/epoch  "
                      f"elapsed {time.time() - t0:.0f} s")
     return out, True

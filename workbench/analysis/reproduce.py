@@ -480,7 +480,7 @@ def layout_comparison(settings: Settings, out: Path, store, log, control=None) -
 
     studies = make_layout_studies(settings)
     log(f"reproduce: layout comparison, {len(studies)} data sets x 3 heads x {settings.seeds} seeds")
-    outcomes, completed = run_layouts(studies, store, settings.seeds, RESOURCES, tags=[TAG], progress=log,
+    outcomes, completed = run_layouts(studies, store, settings.seeds, RESOURCES, tags=[f"{TAG}-layouts"], progress=log,
                                       control=control)
     if not completed:
         return None

@@ -70,7 +70,8 @@ def run(args) -> int:
     if args.json:
         print(json.dumps({
             "report": rep.files["report"], "csv": rep.files["csv"], "plots": rep.files["plots"],
-            "specs": rep.files.get("specs", {}), "runs_dir": str(rep.runs_dir), "quick": settings.quick,
+            "specs": rep.files.get("specs", {}), "layouts": rep.files.get("layouts"),
+            "runs_dir": str(rep.runs_dir), "quick": settings.quick,
             "seeds": settings.seeds, "runs": len(rep.outcomes), "wall_time_s": round(rep.wall_time_s, 1),
             "headline": rep.headline(),
         }, indent=2))
