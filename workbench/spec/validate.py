@@ -77,9 +77,12 @@ def effective_readout(spec: ExperimentSpec, task: TaskSpec) -> ReadoutSpec:
     if spec.quantum.layout == "registers":
         return L.registers_readout(task, len(wires))
     if task.is_regression:
-        return ReadoutSpec(kind="expval", wires=[wires[0]], scale=1.0, mapping="tanh")
-    r = default_readout(task.classes, len(wires))
-    r.wires = [wires[w] for w in r.wires]
+        return ReadoutSpec(kind="expval", wires=[wires[0] if wires else 0], scale=1.0, mapping="tanh")
+    block_wires = spec.block_for(task).wires
+    if not block_wires:  # every wire: the readout as it always was (also mid-edit, with no qubits yet)
+        return default_readout(task.classes, spec.quantum.qubits)
+    r = default_readout(task.classes, len(block_wires))  # on the block's own wires
+    r.wires = [block_wires[w] if w < len(block_wires) else w for w in r.wires]
     return r
 
 
