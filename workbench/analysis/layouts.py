@@ -197,7 +197,7 @@ def layout_plot(table: pd.DataFrame, path) -> str:
         ax.set_xticks(x + width, datasets, rotation=15)
         ax.set_title(title, fontsize=10)
     axes[1].set_yscale("log")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
