@@ -142,3 +142,20 @@ def test_estimator_pubs_in_local_testing_mode(tmp_path):
         # a noisy fake backend with shots: the values follow the exact ones loosely, not to rounding
         assert np.abs(values - ref[t.name].numpy()).max() < 0.35
     forget_jobs()
+
+
+def test_pennylane_snippet_reads_the_pauli_words():
+    from workbench.circuits.export_pennylane import to_pennylane_source
+
+    program = build_program(load(EXPERIMENTS / "registers-digits.toml"))
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(3, program.n_features, generator=g, dtype=torch.float64)
+    weights = {b.name: torch.randn(b.n_weights, generator=g, dtype=torch.float64) for b in program.blocks()
+               if b.n_weights}
+    ns: dict = {}
+    exec(compile(to_pennylane_source(program, {k: v.numpy() for k, v in weights.items()}), "snippet", "exec"), ns)
+    out = ns["readouts"](x.numpy())
+    ref = TorchEngine(program, dtype="complex128")(x, weights)
+    for t in program.tasks:
+        np.testing.assert_allclose(np.asarray(out[t.name]).reshape(ref[t.name].shape), ref[t.name].numpy(),
+                                   atol=1e-9)
