@@ -24,6 +24,7 @@ def test_params_json_reports_width_inputs_and_both_heads(capsys):
     assert d["heads"]["hps"]["total"] == 7 * 31 * 2 + 31 * 3 + 31  # Linear(30, C): 2, 3 and 1 outputs
     assert d["heads"]["hps"]["tasks"]["stsb"] == 31
     assert d["rows"][0]["qubits"] == 10 and d["rows"][0]["statevector_bytes"] == 8 * 2**10
+    assert d["engine_path"] == "one-state"
 
 
 def test_params_layout_registers_grows_width_with_tasks(capsys):

@@ -56,8 +56,12 @@ def spec_heads(spec) -> dict:
         head = make_head(kind, spec, d, engine="torch")
         tasks, shared = head.task_counts(), head.shared_count()
         heads[kind] = {"shared": shared, "tasks": tasks, "total": shared + sum(tasks.values())}
+    from workbench.engines.one_state import choose_path
+
+    # which simulation the torch engine runs: every task read from one state (disjoint task blocks) or one
+    # circuit per task
     return {"width": program.n_qubits, "encoder_inputs": program.n_features, "d": d, "heads": heads,
-            "statevector_bytes": 8 * 2**program.n_qubits}
+            "statevector_bytes": 8 * 2**program.n_qubits, "engine_path": choose_path(program)}
 
 
 def run(args) -> int:
