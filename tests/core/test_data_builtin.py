@@ -8,7 +8,7 @@ from workbench.errors import UserError
 
 
 def test_builtin_names():
-    assert builtin_names() == ["digits-3task", "penguins", "synthetic"]
+    assert builtin_names() == ["digits-3task", "penguins", "synthetic", "diabetes"]
 
 
 def test_digits_3task_shapes_and_derived_tasks():

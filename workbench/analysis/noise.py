@@ -165,6 +165,8 @@ def _scores(program: QMTLProgram, labels: np.ndarray, raw: dict | None, counts: 
             rng: np.random.Generator, bootstrap: int) -> dict[str, TaskScore]:
     out = {}
     for k, t in enumerate(program.tasks):
+        if t.readout.regression:  # accuracy and macro-F1 do not apply to a continuous target
+            continue
         y = np.asarray(labels[:, k], dtype=np.int64)
         if counts is None:
             pred = predictions(raw[t.name], t.readout)
@@ -206,6 +208,14 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
         raise UserError(f"labels: expected shape ({h.shape[0]}, {len(program.tasks)}), got {labels.shape}")
     weights = {k: (v.detach() if torch.is_tensor(v) else torch.as_tensor(v)).double() for k, v in weights.items()}
     say = progress or (lambda s: None)
+    # Pauli-word readouts are exact expectations of the (noisy) state: the density engine computes them, including
+    # X and Y words; Aer's path and sampled shots read computational-basis outcomes only
+    pauli = any(t.readout.kind == "pauli" for t in program.tasks)
+    if pauli and shots:
+        raise UserError("--shots: the head reads Pauli words; the noise comparison gives their exact expectations "
+                        "(leave --shots out)")
+    if pauli and engine == "aer":
+        engine = "density"
     rng = np.random.default_rng(seed)
     mode = f"{shots} shots" if shots else "exact"
     results = []

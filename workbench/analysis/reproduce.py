@@ -54,6 +54,11 @@ class Settings:
     scaling_T: tuple[int, ...] = tuple(range(1, 13))
     heads: tuple[str, ...] = HEADS
     groups: tuple[str, ...] = GROUPS  # which datasets of the accuracy comparison to run
+    # the layout comparison (shared wires, task registers, HPS): epochs and subsample per data set
+    layouts: bool = True
+    layout_epochs: tuple[tuple[str, int], ...] = (("digits", 10), ("penguins", 30), ("synthetic", 15), ("glue", 8))
+    layout_max_samples: tuple[tuple[str, int], ...] = (("digits", 800),)
+    layout_glue_samples: int = 1200
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -69,7 +74,9 @@ def make_settings(quick: bool = False, seeds: int | None = None, groups: tuple[s
     if quick:
         # A smoke-size run: every table and plot is produced, the numbers are not results.
         return Settings(quick=True, seeds=seeds or 2, digits_epochs=4, digits_max_samples=400, penguins_epochs=8,
-                        synthetic_T=(2, 4), synthetic_samples=300, synthetic_epochs=4, groups=groups)
+                        synthetic_T=(2, 4), synthetic_samples=300, synthetic_epochs=4, groups=groups,
+                        layout_epochs=(("digits", 2), ("penguins", 4), ("synthetic", 3), ("glue", 2)),
+                        layout_max_samples=(("digits", 300),), layout_glue_samples=300)
     return Settings(quick=False, seeds=seeds or 3, groups=groups)
 
 
@@ -444,7 +451,62 @@ def reproduce(settings: Settings, out_dir: str | Path, runs_dir: str | Path | No
     rep.files["plots"] = write_plots(rep)
     rep.wall_time_s = time.time() - t0
     rep.files.update(write_report(rep))
+    if settings.layouts:
+        layouts = layout_comparison(settings, out, store, log, control)
+        if layouts is None:
+            rep.completed = False
+            return rep
+        rep.files["layouts"] = layouts
+        _append_layouts(Path(rep.files["report"]), layouts)
     return rep
+
+
+# ------------------------------------------------------------------------------------- layout comparison
+def make_layout_studies(settings: Settings) -> list:
+    """Digits, penguins, synthetic (T = 3) and the GLUE-structured set, each as shared-wires and register specs."""
+    from workbench.analysis.layouts import LayoutStudy, to_registers, to_shared
+
+    epochs, samples = dict(settings.layout_epochs), dict(settings.layout_max_samples)
+    penguins = _resource_spec("penguins.toml")
+    synthetic = synthetic_spec(3, settings.synthetic_samples, settings.synthetic_qubits)
+    glue = _resource_spec("glue-structure-9task.toml")
+    glue.dataset.options["samples"] = settings.layout_glue_samples
+    return [
+        LayoutStudy("digits", _resource_spec("digits-3task.toml"), _resource_spec("registers-digits.toml"),
+                    epochs["digits"], samples.get("digits")),
+        LayoutStudy("penguins", penguins, to_registers(penguins), epochs["penguins"], samples.get("penguins")),
+        LayoutStudy("synthetic-T3", synthetic, to_registers(synthetic), epochs["synthetic"], samples.get("synthetic")),
+        LayoutStudy("glue-structure", to_shared(glue), glue, epochs["glue"], samples.get("glue")),
+    ]
+
+
+def layout_comparison(settings: Settings, out: Path, store, log, control=None) -> dict | None:
+    """Train the layout comparison, write its CSV, markdown table and plot; None when cancelled."""
+    from workbench.analysis.layouts import layout_markdown, layout_plot, layout_table, run_layouts
+
+    studies = make_layout_studies(settings)
+    log(f"reproduce: layout comparison, {len(studies)} data sets x 3 heads x {settings.seeds} seeds")
+    outcomes, completed = run_layouts(studies, store, settings.seeds, RESOURCES, tags=[f"{TAG}-layouts"], progress=log,
+                                      control=control)
+    if not completed:
+        return None
+    table = layout_table(outcomes)
+    csv = out / "layouts.csv"
+    table.to_csv(csv, index=False)
+    md = out / "layouts.md"
+    md.write_text("\n".join(layout_markdown(table)) + "\n", encoding="utf-8")
+    return {"csv": str(csv), "markdown": str(md), "plot": layout_plot(table, out / "layouts.png"),
+            "runs": [o.run_id for o in outcomes]}
+
+
+def _append_layouts(report: Path, layouts: dict) -> None:
+    text = Path(layouts["markdown"]).read_text(encoding="utf-8")
+    with open(report, "a", encoding="utf-8") as fh:
+        fh.write("\n## Layouts: shared wires, task registers, HPS\n\n"
+                 "Accuracy: mean test accuracy over the classification tasks; R^2: the regression task; mean ± std "
+                 "over seeds. Qubits, depth and 2q gates as executed: shared wires run one circuit per task, task "
+                 "registers one circuit for all tasks. s/epoch: training wall time per epoch.\n\n"
+                 + text + f"\n![layouts]({Path(layouts['plot']).name})\n")
 
 
 def _clock(seconds: float) -> str:

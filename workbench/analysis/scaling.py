@@ -26,6 +26,8 @@ class ScalingRow:
     depth: int  # deepest task circuit (shared encoder + block)
     two_qubit: int  # two-qubit gates over all task circuits, as executed on hardware
     encoder_layers: int
+    qubits: int = 0  # circuit width: fixed in the shared layout, the sum of the task registers otherwise
+    statevector_bytes: int = 0  # one complex64 statevector of that width (doubles with every qubit)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -42,10 +44,13 @@ def tasks_for(spec: ExperimentSpec, T: int) -> list[TaskSpec]:
     return out
 
 
-def spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None = None
-             ) -> tuple[ExperimentSpec, list[str]]:
+def spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None = None,
+             layout: str | None = None) -> tuple[ExperimentSpec, list[str]]:
     """The spec with T tasks and d = alpha * T; an encoder that cannot hold d features becomes ReUploading.
-    ``classes`` gives every task that many classes (C_t = C, the closed form's case)."""
+    ``classes`` gives every task that many classes (C_t = C, the closed form's case). ``layout`` = "registers"
+    (or a registers spec) sizes the circuit by the tasks' registers instead."""
+    if (layout or spec.quantum.layout) == "registers":
+        return _registers_spec_for(spec, T, alpha, classes)
     d = max(1, round(alpha * T))
     notes = []
     tasks = tasks_for(spec, T)
@@ -73,12 +78,50 @@ def spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None = N
     return new, notes
 
 
+def _registers_spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None
+                        ) -> tuple[ExperimentSpec, list[str]]:
+    """Task registers: the width is the sum of the registers and the encoder loads 3 x width features in 3
+    re-uploading layers; when d = alpha * T differs from that, a projection Linear(d, 3 x width) is part of the head."""
+    from workbench.spec.layout import REGISTER_ENCODING_LAYERS, registers_width
+
+    d = max(1, round(alpha * T))
+    tasks = tasks_for(spec, T)
+    if classes is not None:
+        tasks = [dataclasses.replace(t, classes=classes, kind="classification", target_range=None) for t in tasks]
+    converting = spec.quantum.layout != "registers"
+    out = []
+    for t in tasks:
+        readout = t.readout if (t.readout is not None and t.readout.kind == "pauli" and t.readout.relative
+                                and not converting and classes is None) else None
+        block = dataclasses.replace(t.block, wires=None) if t.block is not None and t.block.template != "Custom" \
+            else None
+        out.append(dataclasses.replace(t, readout=readout, block=block))
+    n = registers_width(out)
+    width = REGISTER_ENCODING_LAYERS * n
+    q = spec.quantum
+    encoder = q.encoder
+    if encoder.template != "ReUploading" or encoder.layers != REGISTER_ENCODING_LAYERS:
+        encoder = dataclasses.replace(encoder, template="ReUploading", layers=REGISTER_ENCODING_LAYERS,
+                                      gates=[], trainable_layers=0)
+    default_block = dataclasses.replace(q.default_block, ranges=None, wires=None)
+    if default_block.template == "Custom":
+        default_block = dataclasses.replace(default_block, template="StronglyEntanglingLayers", gates=[])
+    notes = [f"T={T}: task registers give {n} qubits; the encoder loads {width} features"
+             + (f" through a projection from d={d}" if d != width else "")]
+    new = dataclasses.replace(spec, tasks=out, backbone=dataclasses.replace(spec.backbone, width=d),
+                              quantum=dataclasses.replace(q, layout="registers", qubits=n, encoder=encoder,
+                                                          default_block=default_block,
+                                                          projection=None if d == width else width))
+    return new, notes
+
+
 def default_alpha(spec: ExperimentSpec) -> float:
     return spec.backbone.width / len(spec.tasks)
 
 
 def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None = None,
-                  notes: list[str] | None = None, classes: int | None = None) -> list[ScalingRow]:
+                  notes: list[str] | None = None, classes: int | None = None,
+                  layout: str | None = None) -> list[ScalingRow]:
     from workbench.models.heads import HPSHeads, QMTLHead  # torch only when the table is asked for
     from workbench.spec.validate import effective_readout, readout_problem
 
@@ -89,7 +132,7 @@ def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None 
     for T in tasks:
         if T < 1:
             raise UserError(f"tasks: T must be >= 1, got {T}")
-        spec_t, why = spec_for(spec, T, alpha, classes)
+        spec_t, why = spec_for(spec, T, alpha, classes, layout)
         if notes is not None:
             notes.extend(why)
         d = spec_t.backbone.width
@@ -99,15 +142,22 @@ def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None 
                 raise UserError(f"--classes: {t.classes} classes need a readout the {spec_t.quantum.qubits} qubits "
                                 f"cannot give ({problem[1]})")
         program = build_program(spec_t, d)
-        quantum = QMTLHead(program, "torch", spec_t.quantum.dtype)
+        projection = d if spec_t.quantum.projection is not None else None
+        if program.n_qubits <= MODULE_QUBITS:
+            quantum_params = sum(p.numel() for p in QMTLHead(program, "torch", spec_t.quantum.dtype,
+                                                              projection=projection).parameters())
+        else:  # registers grow the width with T: count what the module would hold, without its 2^n engine
+            quantum_params = sum(b.n_weights for b in program.blocks()) + \
+                ((projection + 1) * program.n_features if projection else 0)
         classical = HPSHeads(d, [(t.name, t.classes) for t in spec_t.tasks])
         res = program_resources(program)
         rows.append(ScalingRow(
             T=T, d=d,
             classical_params=sum(p.numel() for p in classical.parameters()),
-            quantum_params=sum(p.numel() for p in quantum.parameters()),
+            quantum_params=quantum_params,
             depth=res.max_depth, two_qubit=res.total_two_qubit,
-            encoder_layers=_encoder_layers(spec_t, d),
+            encoder_layers=_encoder_layers(spec_t, program.n_features),
+            qubits=program.n_qubits, statevector_bytes=8 * 2**program.n_qubits,
         ))
     return rows
 
@@ -117,6 +167,9 @@ def _encoder_layers(spec: ExperimentSpec, d: int) -> int:
     if enc.template == "ReUploading":
         return max(enc.layers, math.ceil(d / spec.quantum.qubits))
     return max(enc.layers, 1)
+
+
+MODULE_QUBITS = 14  # up to this width the quantum head's parameters are counted from an instantiated module
 
 
 def growth_exponent(ts, values) -> float:

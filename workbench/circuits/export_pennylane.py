@@ -143,6 +143,10 @@ def to_pennylane_source(program: QMTLProgram, weights: dict | None = None, *, ta
         out += _block_lines(t.block, "w", "    ")
         if r.kind == "expval":
             out.append("    return [" + ", ".join(f"qml.expval(qml.PauliZ({q}))" for q in r.wires) + "]")
+        elif r.kind == "pauli":
+            ops = {"X": "qml.PauliX", "Y": "qml.PauliY", "Z": "qml.PauliZ"}
+            words = [" @ ".join(f"{ops[op]}({w})" for op, w in word) for word in r.words]
+            out.append("    return [" + ", ".join(f"qml.expval({w})" for w in words) + "]")
         else:
             out.append(f"    return qml.probs(wires={list(r.wires)})")
     out += ["", "", "QNODES = {"]

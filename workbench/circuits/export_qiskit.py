@@ -31,7 +31,8 @@ from qiskit.circuit.library import StatePreparation
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
 from workbench.circuits.export_native import NativeOp, task_native_ops
-from workbench.circuits.ir import Param, QMTLProgram, Readout
+from workbench.circuits.ir import Param, PauliWord, QMTLProgram, Readout
+from workbench.circuits.pauli import BASIS_CHANGE, basis_groups, word_label
 from workbench.errors import UserError
 
 
@@ -42,7 +43,7 @@ class QiskitTaskCircuit:
     inputs: ParameterVector
     weights: ParameterVector
     readout: Readout
-    observables: list[SparsePauliOp]  # expval readouts: Z on each readout wire; empty for probs
+    observables: list[SparsePauliOp]  # expval: Z on each readout wire; pauli: one per word; empty for probs
     measured_wires: tuple[int, ...]  # the readout wires (probs: the wires whose distribution is read)
     weight_layout: dict[str, tuple[int, int]] = field(default_factory=dict)  # block -> [start, stop) in w
     bound_inputs: bool = False  # True when the inputs are numbers in the circuit (amplitude encoding)
@@ -167,6 +168,12 @@ def z_observable(wire: int, n: int) -> SparsePauliOp:
     return SparsePauliOp.from_sparse_list([("Z", [wire], 1.0)], num_qubits=n)
 
 
+def pauli_observable(word: PauliWord, n: int) -> SparsePauliOp:
+    """One Pauli word as an observable on n qubits (qubit w of the circuit is wire w)."""
+    return SparsePauliOp.from_sparse_list([("".join(op for op, _ in word), [w for _, w in word], 1.0)],
+                                          num_qubits=n)
+
+
 def projector_observables(wires: tuple[int, ...], n: int) -> list[SparsePauliOp]:
     """|b><b| on ``wires`` for every bitstring b, in class order (wires[0] is the most significant bit)."""
     k = len(wires)
@@ -202,22 +209,46 @@ def to_qiskit(program: QMTLProgram, task_name: str, *, inputs=None, weights=None
     for op in task_native_ops(program, task_name):
         _append(qc, op, angle, n)
     r = t.readout
-    observables = [z_observable(q, n) for q in r.wires] if r.kind == "expval" else []
+    observables = [z_observable(q, n) for q in r.wires] if r.kind == "expval" else \
+        [pauli_observable(word, n) for word in r.words] if r.kind == "pauli" else []
     qc.metadata = {"task": task_name, "readout": r.kind, "wires": list(r.wires), "classes": r.classes,
                    "weight_layout": {k: list(v) for k, v in weight_layout(program, task_name).items()}}
     return QiskitTaskCircuit(task_name, qc, x, w, r, observables, tuple(r.wires), weight_layout(program, task_name),
                              bound_inputs=x_row is not None)
 
 
-def with_measurements(qtc: QiskitTaskCircuit) -> QuantumCircuit:
-    """The circuit with its readout wires measured: wire ``wires[i]`` -> clbit ``k-1-i`` of register ``meas``."""
+def with_measurements(qtc: QiskitTaskCircuit, basis: int = 0) -> QuantumCircuit:
+    """The circuit with its readout wires measured: wire ``wires[i]`` -> clbit ``k-1-i`` of register ``meas``.
+    A Pauli-word readout is measured in one of its bases (``measurement_bases``): the basis change (H for X,
+    S^dagger H for Y) comes before the measurement of the wires that basis reads."""
     qc = qtc.circuit.copy()
-    k = len(qtc.measured_wires)
+    wires = qtc.measured_wires
+    if qtc.readout.kind == "pauli":
+        bases = measurement_bases(qtc.readout)
+        if not 0 <= basis < len(bases):
+            raise UserError(f"basis: task {qtc.task!r} is measured in {len(bases)} bases, got {basis}")
+        rotation, members, wires = bases[basis]
+        for w in wires:
+            for gate in BASIS_CHANGE[rotation[w]]:
+                getattr(qc, gate)(w)
+        qc.metadata = {**(qc.metadata or {}), "basis": basis, "measured_words":
+                       [word_label(qtc.readout.words[i]) for i in members], "word_indices": members}
+    k = len(wires)
     creg = ClassicalRegister(k, "meas")
     qc.add_register(creg)
-    for i, wire in enumerate(qtc.measured_wires):
+    for i, wire in enumerate(wires):
         qc.measure(wire, creg[k - 1 - i])
     return qc
+
+
+def measurement_bases(r: Readout) -> list[tuple[dict[int, str], list[int], tuple[int, ...]]]:
+    """Pauli-word readout: (basis per wire, indices of the words read in it, the wires measured, in readout
+    order), one entry per measured circuit."""
+    out = []
+    for rotation, members in basis_groups(r.words):
+        wires = tuple(w for w in r.wires if w in rotation)
+        out.append((rotation, members, wires))
+    return out
 
 
 def bind_values(qtc: QiskitTaskCircuit, x=None, weights=None, parameters=None) -> np.ndarray:

@@ -55,6 +55,7 @@ class Block:
     n_weights: int
     n_inputs: int = 0
     source: BlockSpec | None = None  # the template call it was expanded from
+    wires: tuple[int, ...] | None = None  # the wires a task block's template spans (None: every wire)
 
     @property
     def has_inputs(self) -> bool:
@@ -62,17 +63,42 @@ class Block:
             any(g.name == "AmplitudeEmbedding" for g in self.gates)
 
 
+PauliWord = tuple[tuple[str, int], ...]  # (("Z", 0), ("X", 3)): Z on wire 0 times X on wire 3
+
+
 @dataclass(frozen=True)
 class Readout:
-    kind: str  # "expval" | "probs"
+    """``expval``: <Z> per wire; ``probs``: basis-state probabilities of the wires; ``pauli``: one expectation
+    per Pauli word (absolute wires), ``wires`` then being the wires the words touch, in order."""
+
+    kind: str  # "expval" | "probs" | "pauli"
     wires: tuple[int, ...]
-    classes: int
+    classes: int  # 1: a regression task
     scale: float = 1.0
+    words: tuple[PauliWord, ...] = ()
+    scales: tuple[float, ...] = ()  # pauli: one scale per word (empty: ``scale`` for each)
+    single_logit: bool = False  # two classes from one value, trained with binary cross-entropy on it
+    tanh: bool = False  # regression: 0.5 + 0.5 tanh(scale * value) onto the target range, else linear
+    target_range: tuple[float, float] = (0.0, 1.0)  # regression
 
     @property
     def width(self) -> int:
         """Number of raw values the engine returns for this readout."""
+        if self.kind == "pauli":
+            return len(self.words)
         return len(self.wires) if self.kind == "expval" else 2 ** len(self.wires)
+
+    @property
+    def regression(self) -> bool:
+        return self.classes == 1
+
+    def word_list(self) -> tuple[PauliWord, ...]:
+        """The readout as Pauli words: expval wires become single-Z words (probs has none)."""
+        if self.kind == "pauli":
+            return self.words
+        if self.kind == "expval":
+            return tuple(((("Z", w),)) for w in self.wires)
+        raise ValueError("a probs readout is not a list of Pauli words")
 
 
 @dataclass

@@ -146,6 +146,18 @@ def expand_encoder(spec: BlockSpec, n: int, n_features: int) -> Block:
 
 
 def expand_ansatz(spec: BlockSpec, n: int, name: str) -> Block:
+    """The block on every wire, or (``spec.wires``) its template on those wires only: expanded on
+    len(wires) qubits, then wire i of the expansion is ``wires[i]`` of the circuit."""
+    if spec.wires is not None and list(spec.wires) != list(range(n)):
+        wires = tuple(spec.wires)
+        inner = _expand_ansatz(spec, len(wires), name)
+        inner.gates = [Gate(g.name, tuple(wires[w] for w in g.wires), g.params) for g in inner.gates]
+        inner.wires = wires
+        return inner
+    return _expand_ansatz(spec, n, name)
+
+
+def _expand_ansatz(spec: BlockSpec, n: int, name: str) -> Block:
     t = spec.template
     if t == "StronglyEntanglingLayers":
         gates, n_weights = _strongly_entangling(n, spec.layers, sel_ranges(spec, n)), 3 * n * spec.layers

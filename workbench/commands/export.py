@@ -133,18 +133,20 @@ def run(args: argparse.Namespace) -> int:
         _emit(text, args.out)
         return 0
     if args.format == "qasm3":
-        from workbench.circuits.export_qasm import to_qasm3
+        from workbench.circuits.export_qasm import qasm3_programs
 
         for task in tasks:
-            text = to_qasm3(program, task, weights=src.weights, inputs=row, header=src.title)
-            if args.out:
-                path = _out_path(args.out, task, len(tasks) > 1, "qasm3")
-                _emit(text, str(path))
-                print(f"wrote {path}", file=sys.stderr)
-            else:
-                if len(tasks) > 1:
-                    print(f"// ===== task {task} =====")
-                print(text)
+            # one program per measured circuit: a Pauli-word readout may need several bases
+            programs = qasm3_programs(program, task, weights=src.weights, inputs=row, header=src.title)
+            for suffix, text in programs:
+                if args.out:
+                    path = _out_path(args.out, task + suffix, len(tasks) > 1 or bool(suffix), "qasm3")
+                    _emit(text, str(path))
+                    print(f"wrote {path}", file=sys.stderr)
+                else:
+                    if len(tasks) > 1 or suffix:
+                        print(f"// ===== task {task}{suffix} =====")
+                    print(text)
         return 0
     # qiskit: QPY, one file holding every exported task circuit (in task order; metadata names the task)
     if not args.out:

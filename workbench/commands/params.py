@@ -12,7 +12,8 @@ from workbench.spec.examples import resolve_experiment
 from workbench.spec.bounds import MAX_CLASSES, MAX_WIDTH, user_float, user_int
 
 _HEADERS = {"T": "T", "d": "d", "classical_params": "classical head", "quantum_params": "quantum head",
-            "depth": "depth", "two_qubit": "2q gates", "encoder_layers": "enc layers"}
+            "depth": "depth", "two_qubit": "2q gates", "encoder_layers": "enc layers", "qubits": "qubits",
+            "statevector_bytes": "state"}
 
 
 def register(sub) -> None:
@@ -25,12 +26,44 @@ def register(sub) -> None:
                    help="capacity-matching factor, d = alpha*T (default: the spec's width / its task count)")
     p.add_argument("--classes", type=user_int("classes", 2, MAX_CLASSES), default=None,
                    help="give every task C classes (default: cycle through the spec's tasks)")
+    p.add_argument("--layout", choices=("shared", "registers"), default=None,
+                   help="circuit layout to scale (default: the spec's); registers: one register per task, so the "
+                        "width grows with T")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
 
 def _fmt(v: float) -> str:
     return "n/a" if math.isnan(v) else f"{v:.2f}"
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:g} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def spec_heads(spec) -> dict:
+    """The spec's own heads (not scaled): circuit width, encoder inputs and the QMTL and HPS head parameters,
+    counted from the instantiated modules."""
+    from workbench.circuits.program import build_program
+    from workbench.models.heads import make_head
+
+    d = spec.backbone.width
+    program = build_program(spec, d)
+    heads = {}
+    for kind in ("qmtl", "hps"):
+        head = make_head(kind, spec, d, engine="torch")
+        tasks, shared = head.task_counts(), head.shared_count()
+        heads[kind] = {"shared": shared, "tasks": tasks, "total": shared + sum(tasks.values())}
+    from workbench.engines.one_state import choose_path
+
+    # which simulation the torch engine runs: every task read from one state (disjoint task blocks) or one
+    # circuit per task
+    return {"width": program.n_qubits, "encoder_inputs": program.n_features, "d": d, "heads": heads,
+            "statevector_bytes": 8 * 2**program.n_qubits, "engine_path": choose_path(program)}
 
 
 def run(args) -> int:
@@ -43,12 +76,14 @@ def run(args) -> int:
         raise UserError(f"--alpha: d = alpha * T reaches {alpha * max(ts):g} features at T = {max(ts)}; "
                         f"at most {MAX_WIDTH}")
     notes: list[str] = []
-    rows = scaling_table(spec, ts, alpha, notes, classes=args.classes)
+    rows = scaling_table(spec, ts, alpha, notes, classes=args.classes, layout=args.layout)
+    layout = args.layout or spec.quantum.layout
     fit_all, fit_upper = exponents(rows), exponents(upper_half(rows))
     upper_ts = [r.T for r in upper_half(rows)]
     if args.json:
         print(json.dumps({
-            "spec": str(args.spec), "alpha": alpha, "qubits": spec.quantum.qubits,
+            "spec": str(args.spec), "alpha": alpha, "qubits": spec.quantum.qubits, "layout": layout,
+            **spec_heads(spec),
             "encoder": spec.quantum.encoder.template, "block": spec.quantum.default_block.template,
             "rows": [r.as_dict() for r in rows],
             # The growth claim is asymptotic: fit where the +1 bias terms, a fixed encoder and the mix of the
@@ -59,13 +94,15 @@ def run(args) -> int:
             "notes": notes,
         }, indent=2))
         return 0
-    print(f"{spec.name}: d = {alpha:g} * T, {spec.quantum.qubits} qubits, encoder {spec.quantum.encoder.template}, "
+    width = "register widths" if layout == "registers" else f"{spec.quantum.qubits} qubits"
+    print(f"{spec.name}: d = {alpha:g} * T, {width}, encoder {spec.quantum.encoder.template}, "
           f"task blocks {spec.quantum.default_block.template}")
     keys = list(_HEADERS)
     widths = [max(len(_HEADERS[k]), 6) for k in keys]
     print("  ".join(_HEADERS[k].rjust(w) for k, w in zip(keys, widths)))
     for r in rows:
         d = r.as_dict()
+        d["statevector_bytes"] = _human(d["statevector_bytes"])
         print("  ".join(str(d[k]).rjust(w) for k, w in zip(keys, widths)))
     label_w = sum(widths[:2]) + 2
     for label, fit in ((f"exponent, T={ts[0]}..{ts[-1]}", fit_all),
@@ -74,6 +111,9 @@ def run(args) -> int:
         print(label.rjust(label_w) + "  " + "  ".join(cells))
     print("classical heads grow as sum_t (d+1) C_t, quadratic in T; the quantum head as the blocks, linear in T.")
     print("2q gates count every task circuit as executed on hardware (each re-runs the shared encoder).")
+    print("state: one complex64 statevector of the circuit's width"
+          + (" (it doubles with every qubit a task adds: the fine print of task registers)." if layout == "registers"
+             else "."))
     for note in dict.fromkeys(notes):
         print(f"note: {note}")
     return 0

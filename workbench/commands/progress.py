@@ -28,7 +28,8 @@ class ProgressPrinter:
             self._bar(ev)
         elif ev.kind == "epoch":
             val = ev.metrics.get("val") or {}
-            accs = " ".join(f"{k}={m['accuracy']:.3f}" for k, m in val.items())
+            accs = " ".join(f"{k}={m['accuracy']:.3f}" if "accuracy" in m else f"{k}=R2 {m.get('r2', float('nan')):.3f}"
+                            for k, m in val.items())
             if self.tty:
                 self.stream.write("\r\033[K")
             self._line(f"epoch {ev.epoch}/{ev.total_epochs}  val acc {accs}" if accs else

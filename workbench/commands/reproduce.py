@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import sys
@@ -27,6 +28,10 @@ def register(sub) -> None:
                    help="comma-separated subset of digits-3task,penguins,synthetic (default: all three)")
     p.add_argument("--threads", type=user_int("threads", 1, 1024), default=1,
                    help="torch threads while training (default 1: the circuits are too small to gain from more)")
+    p.add_argument("--layouts-only", action="store_true",
+                   help="run only the layout comparison (shared wires, task registers, HPS on digits, penguins, "
+                        "synthetic and the GLUE-structured set)")
+    p.add_argument("--no-layouts", action="store_true", help="leave the layout comparison out")
     p.add_argument("--json", action="store_true", help="print one JSON object with paths and headline numbers")
     p.set_defaults(func=run)
 
@@ -48,9 +53,13 @@ def run(args) -> int:
         raise UserError(f"--threads: must be >= 1, got {args.threads}")
     groups = tuple(g.strip() for g in args.datasets.split(",") if g.strip()) if args.datasets else GROUPS
     settings = make_settings(args.quick, args.seeds, groups)
+    if args.no_layouts:
+        settings = dataclasses.replace(settings, layouts=False)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out: {out} exists and is not a folder")
+    if args.layouts_only:
+        return _layouts_only(settings, out, args)
     control = TrainControl()
     # Ctrl-C stops cleanly between steps; the finished runs stay in the run store.
     previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
@@ -66,12 +75,37 @@ def run(args) -> int:
     if args.json:
         print(json.dumps({
             "report": rep.files["report"], "csv": rep.files["csv"], "plots": rep.files["plots"],
-            "specs": rep.files.get("specs", {}), "runs_dir": str(rep.runs_dir), "quick": settings.quick,
+            "specs": rep.files.get("specs", {}), "layouts": rep.files.get("layouts"),
+            "runs_dir": str(rep.runs_dir), "quick": settings.quick,
             "seeds": settings.seeds, "runs": len(rep.outcomes), "wall_time_s": round(rep.wall_time_s, 1),
             "headline": rep.headline(),
         }, indent=2))
         return 0
     _print_summary(rep)
+    return 0
+
+
+def _layouts_only(settings, out: Path, args) -> int:
+    import torch
+
+    from workbench.analysis.reproduce import layout_comparison
+    from workbench.runs import RunStore
+    from workbench.training import TrainControl
+
+    out.mkdir(parents=True, exist_ok=True)
+    store = RunStore(Path(args.runs_dir) if args.runs_dir else out / "runs")
+    control = TrainControl()
+    previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+    torch.set_num_threads(args.threads)
+    try:
+        files = layout_comparison(settings, out, store, lambda msg: print(msg, file=sys.stderr, flush=True),
+                                  control)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if files is None:
+        print("qmtl reproduce: interrupted; the finished runs are in the run store", file=sys.stderr)
+        return 130
+    print(json.dumps(files, indent=2) if args.json else Path(files["markdown"]).read_text(encoding="utf-8"))
     return 0
 
 

@@ -78,6 +78,9 @@ def _print_result(r) -> None:
           f"best epoch {r.best_epoch}/{r.epochs_run}")
     print(f"{'task':<14} {'accuracy':>9} {'macro-F1':>9}")
     for task, m in r.test.items():
+        if "accuracy" not in m:  # a regression task
+            print(f"{task:<14} MAE {m['mae']:.4f}  R^2 {m['r2']:.3f}  Spearman {m['spearman']:.3f}")
+            continue
         print(f"{task:<14} {m['accuracy']:>9.3f} {m['macro_f1']:>9.3f}")
     print(f"{'mean':<14} {r.mean_test_accuracy:>9.3f}")
     p = r.params

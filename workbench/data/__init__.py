@@ -1,6 +1,6 @@
 """Multi-task datasets: built-in sets, a synthetic generator, user files, and the train/val/test preparation.
 
-Qt-free and torch-free: arrays are numpy (X float32 (N, F), Y int64 (N, T)).
+Qt-free and torch-free: arrays are numpy (X float32 (N, F), Y int64 (N, T), float64 with a regression task).
 """
 
 from workbench.data.dataset import DataError, MultiTaskDataset, TaskInfo, check_tasks, encode_labels

@@ -43,3 +43,21 @@ def load_penguins(features=None, labels=None, options: dict | None = None) -> Mu
         features = PENGUIN_FEATURES + (["year"] if opts.get_bool("year", False) else [])
     return dataset_from_frame(df, name="penguins", where="penguins", features=features,
                               labels=labels or PENGUIN_TASKS, dropna=True, missing_note="missing values")
+
+
+def load_diabetes(options: dict | None = None) -> MultiTaskDataset:
+    """scikit-learn's diabetes set (442 patients, 10 baseline measurements): disease progression after a year as a
+    regression task, and whether it is above a threshold (option threshold, default the median, 140) as a binary
+    task: a mixed classification + regression demo."""
+    opts = Options(options, "diabetes", ["threshold"])
+    from sklearn.datasets import load_diabetes as sk_diabetes
+
+    bunch = sk_diabetes()
+    y = bunch.target.astype(np.float64)
+    threshold = opts.get_float("threshold", float(np.median(y)))
+    high = (y > threshold).astype(np.float64)
+    tasks = [TaskInfo("progression", 1, [], kind="regression"),
+             TaskInfo("high", 2, [f"<= {threshold:g}", f"> {threshold:g}"])]
+    return MultiTaskDataset(name="diabetes", X=bunch.data, Y=np.column_stack([y, high]), tasks=tasks,
+                            feature_names=list(bunch.feature_names),
+                            notes=[f"diabetes: progression (regression) and progression > {threshold:g} (binary)"])

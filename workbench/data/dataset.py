@@ -20,15 +20,20 @@ class DataError(UserError):
 @dataclass
 class TaskInfo:
     name: str
-    classes: int
+    classes: int  # 1 for a regression task (one continuous output)
     class_names: list[str]
+    kind: str = "classification"  # classification | regression
+
+    @property
+    def is_regression(self) -> bool:
+        return self.kind == "regression"
 
 
 @dataclass
 class MultiTaskDataset:
     name: str
     X: np.ndarray  # float32 (N, F)
-    Y: np.ndarray  # int64 (N, T); column t holds labels 0..tasks[t].classes-1
+    Y: np.ndarray  # int64 (N, T), column t labels 0..classes-1; float64 when a task is a regression (its values)
     tasks: list[TaskInfo]
     feature_names: list[str]
     notes: list[str] = field(default_factory=list)
@@ -39,7 +44,8 @@ class MultiTaskDataset:
         # Importers report problems with file and column names first; this is the last line of defence so
         # that a model never receives a silently malformed array.
         self.X = np.asarray(self.X, dtype=np.float32)
-        self.Y = np.asarray(self.Y, dtype=np.int64)
+        regression = any(t.kind == "regression" for t in self.tasks)
+        self.Y = np.asarray(self.Y, dtype=np.float64 if regression else np.int64)
         if self.X.ndim != 2 or self.Y.ndim != 2:
             raise DataError(f"{self.name}: X must be 2-D and Y 2-D, got shapes {self.X.shape} and {self.Y.shape}")
         n = self.X.shape[0]
@@ -55,7 +61,11 @@ class MultiTaskDataset:
             raise DataError(f"{self.name}: features contain NaN or inf")
         for t, task in enumerate(self.tasks):
             col = self.Y[:, t]
-            if n and (col.min() < 0 or col.max() >= task.classes):
+            if task.is_regression:
+                if not np.isfinite(col).all():
+                    raise DataError(f"{self.name}: regression task '{task.name}' has NaN or inf values")
+                continue
+            if n and (col.min() < 0 or col.max() >= task.classes or (regression and (col % 1).any())):
                 raise DataError(
                     f"{self.name}: task '{task.name}' has labels outside 0..{task.classes - 1} "
                     f"(min {col.min()}, max {col.max()})"
@@ -78,7 +88,7 @@ class MultiTaskDataset:
         return [t.name for t in self.tasks]
 
     def summary(self) -> str:
-        tasks = ", ".join(f"{t.name}/{t.classes}" for t in self.tasks)
+        tasks = ", ".join(f"{t.name}/{'regression' if t.is_regression else t.classes}" for t in self.tasks)
         return f"{self.name}: {self.n_samples} samples, {self.n_features} features, tasks {tasks}"
 
     def select(self, features: Sequence[str] | str | None = None, labels: Sequence[str] | None = None):
@@ -160,8 +170,25 @@ def encode_labels(values, where: str) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64).reshape(-1), names
 
 
+def regression_values(values, where: str) -> np.ndarray:
+    """A numeric label column as a regression target (float64). ``where`` names the column."""
+    values = np.asarray(values)
+    missing = int(is_missing(values).sum())
+    if missing:
+        raise DataError(f"{where} has {missing} missing values")
+    try:
+        out = values.astype(np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        bad = next((v for v in values if not _is_number(v)), values[0])
+        raise DataError(f"{where} is not numeric (value {bad!r}); a regression task needs numbers") from None
+    if len(out) and np.ptp(out) == 0:
+        raise DataError(f"{where} is constant ({out[0]:g}); a regression task needs varying values")
+    return out
+
+
 def check_tasks(ds: MultiTaskDataset, expected: Sequence[tuple[str, int]]) -> None:
-    """Raise DataError when a spec's (task name, class count) list, in order, disagrees with the data."""
+    """Raise DataError when a spec's (task name, class count) list, in order, disagrees with the data.
+    A regression task has class count 1 on both sides."""
     have = ds.task_names
     if len(expected) != len(have):
         raise DataError(
@@ -175,5 +202,11 @@ def check_tasks(ds: MultiTaskDataset, expected: Sequence[tuple[str, int]]) -> No
                     f"(data order: {', '.join(have)})"
                 )
             raise DataError(f"{ds.name}: spec task '{name}' is not in the data (tasks: {', '.join(have)})")
+        if int(classes) == 1 and not task.is_regression:
+            raise DataError(f"task '{name}': the spec makes it a regression, but the data has {task.classes} "
+                            f"classes")
+        if task.is_regression and int(classes) != 1:
+            raise DataError(f"task '{name}': the data is a regression target; set kind = \"regression\" in the "
+                            f"spec (it says {classes} classes)")
         if int(classes) != task.classes:
             raise DataError(f"task '{name}': spec says {classes} classes, data has {task.classes}")

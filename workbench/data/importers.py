@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.data.dataset import DataError, MultiTaskDataset, TaskInfo, encode_labels, is_missing
+from workbench.data.dataset import (
+    DataError,
+    MultiTaskDataset,
+    TaskInfo,
+    encode_labels,
+    is_missing,
+    regression_values,
+)
 from workbench.data.options import Options
 from workbench.textsafe import first_line, shown
 
@@ -43,10 +50,20 @@ def _as_list(value: list[str] | str | None) -> list[str] | None:
 # ---------------------------------------------------------------------------------------------- tables
 
 
+def label_task(values, col: str, where: str, regression) -> tuple[TaskInfo, np.ndarray]:
+    """One label column as a task: a regression target when ``col`` is in ``regression``, else classes."""
+    if col in (regression or ()):
+        return TaskInfo(col, 1, [], kind="regression"), regression_values(values, where)
+    y, class_names = encode_labels(values, where)
+    return TaskInfo(col, len(class_names), class_names), y
+
+
 def dataset_from_frame(df: pd.DataFrame, *, name: str, where: str, features: list[str] | str | None,
                        labels: list[str] | None, dropna: bool,
-                       missing_note: str = "missing or non-finite values") -> MultiTaskDataset:
-    """Columns -> features, label columns -> tasks. ``where`` prefixes every message (usually the file name)."""
+                       missing_note: str = "missing or non-finite values",
+                       regression: list[str] | None = None) -> MultiTaskDataset:
+    """Columns -> features, label columns -> tasks (``regression`` names numeric label columns read as
+    regression targets). ``where`` prefixes every message (usually the file name)."""
     columns = [str(c) for c in df.columns]
     df = df.set_axis(columns, axis=1)
     if len(set(columns)) != len(columns):
@@ -90,8 +107,8 @@ def dataset_from_frame(df: pd.DataFrame, *, name: str, where: str, features: lis
 
     tasks, codes = [], []
     for col in labels:
-        y, class_names = encode_labels(df[col].to_numpy(), f"{where}: label column '{col}'")
-        tasks.append(TaskInfo(col, len(class_names), class_names))
+        task, y = label_task(df[col].to_numpy(), col, f"{where}: label column '{col}'", regression)
+        tasks.append(task)
         codes.append(y)
     return MultiTaskDataset(name=name, X=X, Y=np.column_stack(codes), tasks=tasks,
                             feature_names=list(features), notes=notes)
@@ -125,7 +142,7 @@ def _missing_error(where, features, bad_feat, labels, bad_label) -> DataError:
 
 
 def load_table(source: str, path: str | Path | None, features, labels, options: dict | None,
-               base_dir: Path | None) -> MultiTaskDataset:
+               base_dir: Path | None, regression: list[str] | None = None) -> MultiTaskDataset:
     allowed = ["dropna", "sep"] if source == "csv" else ["dropna"]
     opts = Options(options, source, allowed)
     dropna = opts.get_bool("dropna", False)
@@ -140,7 +157,7 @@ def load_table(source: str, path: str | Path | None, features, labels, options: 
     except Exception as exc:  # pandas/pyarrow raise many types; the user needs the file and the reason
         raise DataError(f"{shown(file.name)}: cannot read as {source}: {first_line(exc)}") from None
     return dataset_from_frame(df, name=file.stem, where=file.name, features=features, labels=labels,
-                              dropna=dropna)
+                              dropna=dropna, regression=regression)
 
 
 # ------------------------------------------------------------------------------------------------- npz
@@ -226,7 +243,7 @@ def npz_key(arrays: dict[str, np.ndarray], key: str, file: Path) -> np.ndarray:
 
 
 def load_npz(path: str | Path | None, features, labels, options: dict | None,
-             base_dir: Path | None) -> MultiTaskDataset:
+             base_dir: Path | None, regression: list[str] | None = None) -> MultiTaskDataset:
     opts = Options(options, "npz", ["dropna"])
     dropna = opts.get_bool("dropna", False)
     file = resolve_path("npz", path, base_dir)
@@ -293,8 +310,8 @@ def load_npz(path: str | Path | None, features, labels, options: dict | None,
 
     tasks, codes = [], []
     for col_name, col in columns:
-        y, class_names = encode_labels(col, f"{where}: label '{col_name}'")
-        tasks.append(TaskInfo(col_name, len(class_names), class_names))
+        task, y = label_task(col, col_name, f"{where}: label '{col_name}'", regression)
+        tasks.append(task)
         codes.append(y)
     return MultiTaskDataset(name=file.stem, X=X, Y=np.column_stack(codes), tasks=tasks,
                             feature_names=names, notes=notes)

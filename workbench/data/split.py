@@ -73,7 +73,7 @@ def prepare(ds: MultiTaskDataset, *, val_fraction: float = 0.1, test_fraction: f
     notes = list(ds.notes)
     first = ds.tasks[0] if ds.tasks else None
     y = ds.Y[:, 0] if first else None
-    stratify = stratify and first is not None
+    stratify = stratify and first is not None and not first.is_regression  # a continuous target has no strata
 
     if stratify and ds.split is None:
         _check_class_sizes(ds)
@@ -152,7 +152,7 @@ def _count(fraction: float, m: int) -> int:
 
 def _check_class_sizes(ds: MultiTaskDataset) -> None:
     task = ds.tasks[0]
-    counts = np.bincount(ds.Y[:, 0], minlength=task.classes)
+    counts = np.bincount(ds.Y[:, 0].astype(np.int64), minlength=task.classes)
     for k, c in enumerate(counts):
         if c == 1:
             raise DataError(f"{ds.name}: task '{task.name}' class '{task.class_names[k]}' has only 1 sample; "

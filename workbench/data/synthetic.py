@@ -1,4 +1,5 @@
-"""A generator of related classification tasks whose relatedness is a knob, for controlled comparisons."""
+"""A generator of related classification (and regression) tasks whose relatedness is a knob, for controlled
+comparisons. A class count of 1 in ``classes`` makes that task a regression target in (0, 1)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,17 @@ def make_synthetic(options: dict | None = None) -> MultiTaskDataset:
         z = np.sqrt(r) * shared + np.sqrt(1.0 - r) * private
         w = _unit(np.sqrt(r) * w_shared + np.sqrt(1.0 - r) * u)
         latents.append(z)
-        Y.append(_quantile_bins(z @ w + noise * score_noise, classes[len(Y)]))
+        score = z @ w + noise * score_noise
+        c = classes[len(Y)]
+        # regression: the score squashed into (0, 1) (a logistic of its standardised value), like STS-B's
+        # similarity scaled to [0, 1]
+        Y.append(1 / (1 + np.exp(-(score - score.mean()) / score.std())) if c == 1 else _quantile_bins(score, c))
     Z = np.hstack(latents)
     mix = rng.standard_normal((Z.shape[1], F)) / np.sqrt(Z.shape[1])
     X = Z @ mix + noise * rng.standard_normal((N, F))
 
-    tasks = [TaskInfo(name, c, [str(k) for k in range(c)]) for name, c in zip(names, classes)]
+    tasks = [TaskInfo(name, 1, [], kind="regression") if c == 1 else TaskInfo(name, c, [str(k) for k in range(c)])
+             for name, c in zip(names, classes)]
     note = (f"synthetic: {T} tasks, classes {classes}, {N} samples, {F} features, latent {L}, "
             f"relatedness {r:g}, noise {noise:g}, seed {seed}")
     return MultiTaskDataset(name="synthetic", X=X, Y=np.column_stack(Y), tasks=tasks,
@@ -75,9 +81,9 @@ def _classes(opts: Options, T: int) -> list[int]:
             raise DataError(f"synthetic: option 'classes' lists {len(value)} class counts for {T} tasks")
         out = []
         for v in value:
-            if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= MAX_CLASSES:
-                raise DataError(f"synthetic: option 'classes' entries must be integers in 2..{MAX_CLASSES}, "
-                                f"got {shown(v)}")
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_CLASSES:
+                raise DataError(f"synthetic: option 'classes' entries must be integers in 2..{MAX_CLASSES} (or 1 for "
+                                f"a regression task), got {shown(v)}")
             out.append(v)
         return out
     return [opts.get_int("classes", 2, minimum=2, maximum=MAX_CLASSES)] * T

@@ -435,6 +435,39 @@ def _outcome_coefficients(wires: tuple[int, ...], mats: list[np.ndarray | None],
     return G
 
 
+_PAULI_CODE = {"X": 1, "Y": 2, "Z": 3}
+
+
+def pauli_coefficients(words, mats: dict, n: int) -> tuple[np.ndarray, list[int]]:
+    """G (K, m) and the m Pauli-coefficient indices it reads: word k's measured value is sum_j G[k, j] a_j.
+    A readout error on a wire (assignment matrix A) turns the measured sign into alpha + beta * P on that wire,
+    so a word becomes a sum over its sub-words (exact for independent per-wire readout errors)."""
+    columns: dict[int, int] = {}
+    rows = []
+    for word in words:
+        terms = {0: 1.0}  # Pauli index -> coefficient
+        for op, w in word:
+            A = mats.get(w)
+            A = np.eye(2) if A is None else A
+            (a0, b0), (a1, b1) = [((A[m, 0] + A[m, 1]) / 2, (A[m, 0] - A[m, 1]) / 2) for m in (0, 1)]
+            alpha, beta = a0 - a1, b0 - b1
+            code = _PAULI_CODE[op] * 4 ** (n - 1 - w)
+            new: dict[int, float] = {}
+            for idx, c in terms.items():
+                if alpha:
+                    new[idx] = new.get(idx, 0.0) + c * alpha
+                new[idx + code] = new.get(idx + code, 0.0) + c * beta
+            terms = new
+        for idx in terms:
+            columns.setdefault(idx, len(columns))
+        rows.append(terms)
+    G = np.zeros((len(words), len(columns)))
+    for k, terms in enumerate(rows):
+        for idx, c in terms.items():
+            G[k, columns[idx]] = c
+    return G, list(columns)
+
+
 def _subset_indices(wires: tuple[int, ...], n: int) -> list[int]:
     k = len(wires)
     return [_z_index([w for i, w in enumerate(wires) if (S >> (k - 1 - i)) & 1], n) for S in range(2**k)]
@@ -448,7 +481,7 @@ class _Task:
     block: _Compiled
     n_weights: int
     G: np.ndarray  # raw readout from the Z-subset coefficients
-    G_outcomes: np.ndarray  # joint outcome probabilities (for shots)
+    G_outcomes: np.ndarray | None  # joint outcome probabilities (for shots)
     subsets: list[int]
 
 
@@ -477,6 +510,10 @@ class DensityEngine:
             block = compile_ops(native_gates(t.block.gates), self.noise, start_from_zero=False)
             r = t.readout
             mats = [self.noise.readout_matrix(w, t.name) for w in r.wires]
+            if r.kind == "pauli":  # measured after a basis change: the same bit flips act on every factor
+                G, subsets = pauli_coefficients(r.words, dict(zip(r.wires, mats)), n)
+                self.tasks.append(_Task(t.name, r, block, t.block.n_weights, G, None, subsets))
+                continue
             G = _outcome_coefficients(r.wires, mats, outcomes=r.kind == "probs")
             Go = _outcome_coefficients(r.wires, mats, outcomes=True)
             self.tasks.append(_Task(t.name, r, block, t.block.n_weights, G, Go, _subset_indices(r.wires, n)))
@@ -559,6 +596,10 @@ class DensityEngine:
 
     def outcome_probabilities(self, x, weights) -> dict[str, torch.Tensor]:
         """Joint distribution of every task's measured readout bits (B, 2^k), readout errors included."""
+        pauli = [t.name for t in self.tasks if t.G_outcomes is None]
+        if pauli:
+            raise UserError(f"task {pauli[0]!r}: outcome distributions (shots) are not available for Pauli-word "
+                            "readouts here; use exact expectations")
         return {k: v.clamp_min(0) for k, v in self._run_readouts(x, weights, outcomes=True).items()}
 
     def forward_shots(self, x, weights, shots: int, seed: int | None = None

@@ -57,15 +57,26 @@ def _apply_block(block: Block, n: int, x, w, native: bool) -> None:
                 qml.AmplitudeEmbedding(x[:, :d], wires=range(n), pad_with=0.0, normalize=True)
                 return
         else:
+            wires = list(block.wires) if block.wires is not None else list(range(n))
+            k = len(wires)  # a block on a subset of the wires (a task register) runs its template there
             if src.template == "StronglyEntanglingLayers":
-                qml.StronglyEntanglingLayers(w.reshape(src.layers, n, 3), wires=range(n),
-                                             ranges=sel_ranges(src, n) if n > 1 else None)
+                qml.StronglyEntanglingLayers(w.reshape(src.layers, k, 3), wires=wires,
+                                             ranges=sel_ranges(src, k) if k > 1 else None)
                 return
             if src.template == "BasicEntanglerLayers":
-                qml.BasicEntanglerLayers(w.reshape(src.layers, n), wires=range(n),
+                qml.BasicEntanglerLayers(w.reshape(src.layers, k), wires=wires,
                                          rotation=_GATES[f"R{src.rotation}"])
                 return
     _apply_gates(block.gates, x, w)
+
+
+_PAULI = {"X": qml.PauliX, "Y": qml.PauliY, "Z": qml.PauliZ}
+
+
+def pauli_operator(word):
+    """A Pauli word (("Z", 0), ("X", 2)) as a PennyLane operator (a tensor product of Pauli operators)."""
+    ops = [_PAULI[op](w) for op, w in word]
+    return ops[0] if len(ops) == 1 else qml.prod(*ops)
 
 
 class PennyLaneEngine:
@@ -94,6 +105,8 @@ class PennyLaneEngine:
             _apply_block(block, n, x, w_task, self.native)
             if r.kind == "expval":
                 return [qml.expval(qml.PauliZ(w)) for w in r.wires]
+            if r.kind == "pauli":
+                return [qml.expval(pauli_operator(word)) for word in r.words]
             return qml.probs(wires=list(r.wires))
 
         return circuit

@@ -28,7 +28,13 @@ def make_engine(name: str, program: QMTLProgram, *, dtype: str = "complex64", de
 
             if not torch.cuda.is_available():
                 raise UserError("training.device: 'cuda' was asked for, but torch sees no CUDA device")
-        return TorchEngine(program, dtype=dtype, device=device)
+        from workbench.engines.one_state import OneStateEngine, choose_path
+
+        if choose_path(program) == "one-state":  # task registers: every task read from one state
+            return OneStateEngine(program, dtype=dtype, device=device)
+        engine = TorchEngine(program, dtype=dtype, device=device)
+        engine.path = "per-task"
+        return engine
     if name in ("default.qubit", "lightning.qubit", "default.mixed"):
         from workbench.engines.pennylane_engine import PennyLaneEngine
 

@@ -21,6 +21,7 @@ import torch
 
 from workbench.circuits.ir import Block, Gate, Param, QMTLProgram, Readout
 from workbench.engines.lowering import Prim, is_real, lower
+from workbench.engines.pauli import PauliExpectations, is_diagonal, z_columns
 
 _REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
@@ -560,6 +561,9 @@ class TorchEngine:
                 for w in r.wires:
                     idx = idx * 2 + bits[:, w]
                 self._marginals[r.wires] = torch.nn.functional.one_hot(idx, 2 ** len(r.wires)).to(self.rdtype)
+        # Pauli words with X or Y factors: a basis change on the final state (pauli.py); their columns below are 0
+        self._rotated = {t.name: PauliExpectations(t.readout.words, n, self.rdtype, self.device)
+                         for t in program.tasks if t.readout.kind == "pauli" and not is_diagonal(t.readout.words)}
         # every readout of a group as columns of one matrix: one product gives all the group's raw readouts
         for group in self.groups:
             mats = [self._readout_matrix(r) for r in group.readouts]
@@ -568,6 +572,10 @@ class TorchEngine:
 
     # -- helpers
     def _readout_matrix(self, r: Readout) -> torch.Tensor:
+        if r.kind == "pauli":
+            if not is_diagonal(r.words):
+                return torch.zeros(self.D, len(r.words), dtype=self.rdtype, device=self.device)
+            return z_columns(r.words, self.n, self.rdtype, self.device)
         return self._z[:, list(r.wires)] if r.kind == "expval" else self._marginals[r.wires]
 
     @property
@@ -646,6 +654,9 @@ class TorchEngine:
                 offsets = [sum(group.widths[:g]) for g in range(len(group.widths))]
                 for g, name in enumerate(group.names):
                     out[name] = out[name].narrow(-1, offsets[g], group.widths[g])
+            for g, name in enumerate(group.names):
+                if name in self._rotated:
+                    out[name] = self._rotated[name](s[g])
         return out
 
     __call__ = forward

@@ -104,11 +104,12 @@ def program_tasks(program: QMTLProgram, weights: dict, h: np.ndarray,
         if tasks is not None and t.name not in tasks:
             continue
         q = to_qiskit(program, t.name)
-        circuit = q.circuit if t.readout.kind == "expval" else with_measurements(q)
+        estimator = t.readout.kind in ("expval", "pauli")  # Pauli words: EstimatorV2 with SparsePauliOp observables
+        circuit = q.circuit if estimator else with_measurements(q)
         values = bind_values(q, h, weights, parameters=circuit.parameters)
         trainable = tuple(p.name for p in circuit.parameters if getattr(p, "vector", None) is not None
                           and p.vector.name == q.weights.name)
-        obs = list(q.observables) if t.readout.kind == "expval" else None
+        obs = list(q.observables) if estimator else None
         out.append(CircuitTask(t.name, circuit, values, obs, trainable,
                                meta={"readout": t.readout.kind, "wires": list(t.readout.wires),
                                      "classes": t.readout.classes}))

@@ -27,11 +27,14 @@ def _init_weights(n: int, generator: torch.Generator | None) -> nn.Parameter:
 
 
 class QuantumCircuitHead(nn.Module):
-    """Runs one QMTL program: shared encoder weights (if any) and one weight vector per task block."""
+    """Runs one QMTL program: shared encoder weights (if any) and one weight vector per task block.
+    With ``projection`` = d (``quantum.projection``: the map from the backbone's width to the encoder's input), a
+    trainable Linear(d, program.n_features) comes first; its parameters count as the head's shared part."""
 
     def __init__(self, program: QMTLProgram, engine: str = "torch", dtype: str = "complex64", device: str = "cpu",
-                 generator: torch.Generator | None = None, noise: str | None = None):
+                 generator: torch.Generator | None = None, noise: str | None = None, projection: int | None = None):
         super().__init__()
+        self.projection = nn.Linear(projection, program.n_features) if projection else None
         self.program = program
         self.engine_name = engine
         self.engine = make_engine(engine, program, dtype=dtype, device=device, noise=noise)
@@ -41,6 +44,8 @@ class QuantumCircuitHead(nn.Module):
                 self.weights[block.name] = _init_weights(block.n_weights, generator)
 
     def raw(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
+        if self.projection is not None:
+            h = self.projection(h)
         return self.engine(h, dict(self.weights.items()))
 
     def forward(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -48,7 +53,8 @@ class QuantumCircuitHead(nn.Module):
         return {t.name: readout_logits(raw[t.name], t.readout).to(h.dtype) for t in self.program.tasks}
 
     def shared_count(self) -> int:
-        return self.weights["encoder"].numel() if "encoder" in self.weights else 0
+        extra = sum(p.numel() for p in self.projection.parameters()) if self.projection is not None else 0
+        return (self.weights["encoder"].numel() if "encoder" in self.weights else 0) + extra
 
     def task_counts(self) -> dict[str, int]:
         return {t.name: (self.weights[t.name].numel() if t.name in self.weights else 0) for t in self.program.tasks}
@@ -91,7 +97,8 @@ class HybridHead(nn.Module):
         block = expand_ansatz(spec.quantum.default_block, n, "shared")
         program = QMTLProgram(n, d, base.encoder,
                               [TaskCircuit("shared", n, block, Readout("expval", tuple(range(n)), n))])
-        self.vqc = QuantumCircuitHead(program, engine, dtype, device, generator, spec.quantum.noise)
+        self.vqc = QuantumCircuitHead(program, engine, dtype, device, generator, spec.quantum.noise,
+                                      projection=_projection(spec, d))
         self.heads = nn.ModuleDict({t.name: nn.Linear(n, t.classes) for t in spec.tasks})
 
     def forward(self, h):
@@ -117,7 +124,8 @@ class SingleVQCHeads(nn.Module):
         self.circuits = nn.ModuleDict()
         for t in full.tasks:
             program = QMTLProgram(full.n_qubits, d, build_program(spec, d).encoder, [t])
-            self.circuits[t.name] = QuantumCircuitHead(program, engine, dtype, device, generator, spec.quantum.noise)
+            self.circuits[t.name] = QuantumCircuitHead(program, engine, dtype, device, generator, spec.quantum.noise,
+                                                       projection=_projection(spec, d))
 
     def forward(self, h):
         out = {}
@@ -132,6 +140,10 @@ class SingleVQCHeads(nn.Module):
         return {name: sum(p.numel() for p in head.parameters()) for name, head in self.circuits.items()}
 
 
+def _projection(spec: ExperimentSpec, d: int) -> int | None:
+    return d if spec.quantum.projection is not None else None
+
+
 def make_head(kind: str, spec: ExperimentSpec, d: int, *, engine: str | None = None, device: str = "cpu",
               generator: torch.Generator | None = None) -> nn.Module:
     from workbench.errors import UserError
@@ -139,7 +151,8 @@ def make_head(kind: str, spec: ExperimentSpec, d: int, *, engine: str | None = N
     engine = engine or spec.quantum.engine
     dtype = spec.quantum.dtype
     if kind == "qmtl":
-        return QMTLHead(build_program(spec, d), engine, dtype, device, generator, spec.quantum.noise)
+        return QMTLHead(build_program(spec, d), engine, dtype, device, generator, spec.quantum.noise,
+                        projection=_projection(spec, d))
     if kind == "hps":
         return HPSHeads(d, [(t.name, t.classes) for t in spec.tasks])
     if kind == "hybrid":

@@ -51,6 +51,7 @@ class BlockSpec:
     gates: list[GateSpec] = field(default_factory=list)  # Custom
     input_scale: float = 1.0  # encoders: angle = input_scale * feature
     trainable_layers: int = 0  # encoders: trainable shared layers after each upload layer
+    wires: list[int] | None = None  # task blocks: act on these wires only (None: every wire, or the register)
 
 
 @dataclass
@@ -58,16 +59,33 @@ class ReadoutSpec:
     kind: str = "expval"  # expval: <Z> per wire; probs: basis-state probabilities of the wires
     wires: list[int] = field(default_factory=lambda: [0])
     scale: float = 1.0  # logits = scale * <Z> (expval); ignored for probs (log-probabilities)
+    # kind = "pauli": one Pauli word per output, e.g. "Z0", "Z0 Z1", "X0 X1", "Y2"
+    words: list[str] = field(default_factory=list)
+    relative: bool = True  # pauli words: wires counted within the task's register (true) or absolute (false)
+    scales: list[float] | None = None  # pauli words: one scale per word (default: ``scale`` for every word)
+    binary: str = "two-logit"  # two classes from one value: "two-logit" (softmax) or "single-logit" (BCE)
+    mapping: str = "linear"  # regression tasks: "linear" or "tanh" (0.5 + 0.5 tanh(.) onto the target range)
 
 
 @dataclass
 class TaskSpec:
     name: str
-    classes: int
+    classes: int = 0  # classification: the class count; a regression task has one output (classes = 1)
     block: BlockSpec | None = None  # None: the head's default block
     readout: ReadoutSpec | None = None  # None: the automatic readout for ``classes``
     label: str | None = None  # data column / task name in the dataset, when it differs
     weight: float = 1.0  # loss weight
+    kind: str = "classification"  # classification | regression (MSE on one continuous output)
+    qubits: int | None = None  # registers layout: the size of this task's register (default: by its outputs)
+    target_range: list[float] | None = None  # regression: [low, high] the readout maps onto (default [0, 1])
+
+    def __post_init__(self) -> None:
+        if self.kind == "regression" and self.classes == 0:
+            self.classes = 1  # one continuous output
+
+    @property
+    def is_regression(self) -> bool:
+        return self.kind == "regression"
 
 
 @dataclass
@@ -81,6 +99,10 @@ class BackboneSpec:
 @dataclass
 class QuantumSpec:
     qubits: int = 4
+    # "shared": every task block acts on all qubits; "registers": each task owns a register of qubits sized by
+    # its outputs, and qubits must equal the sum of the registers
+    layout: str = "shared"
+    projection: int | None = None  # a trainable Linear from backbone.width to this many encoder inputs
     encoder: BlockSpec = field(default_factory=lambda: BlockSpec(template="AngleEmbedding"))
     default_block: BlockSpec = field(default_factory=BlockSpec)
     engine: str = "torch"

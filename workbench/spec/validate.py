@@ -6,6 +6,7 @@ import math
 
 from workbench.errors import SpecError
 from workbench.spec import bounds as B
+from workbench.spec import layout as L
 from workbench.spec import vocabulary as V
 from workbench.spec.bounds import MAX_QUBITS  # noqa: F401 - the GUI's qubit spin box reads it here
 from workbench.spec.memory import check_training_fits, human_bytes, memory_limit, total_memory_bytes  # noqa: F401
@@ -34,14 +35,78 @@ def default_readout(classes: int, qubits: int) -> ReadoutSpec:
     return ReadoutSpec(kind="probs", wires=list(range(k)))
 
 
+def _task_index(spec: ExperimentSpec, task: TaskSpec) -> int:
+    for i, t in enumerate(spec.tasks):
+        if t is task:
+            return i
+    return spec.tasks.index(task)
+
+
 def effective_readout(spec: ExperimentSpec, task: TaskSpec) -> ReadoutSpec:
-    return task.readout if task.readout is not None else default_readout(task.classes, spec.quantum.qubits)
+    if task.readout is not None:
+        return task.readout
+    wires = L.task_wires(spec, _task_index(spec, task))
+    if spec.quantum.layout == "registers":
+        return L.registers_readout(task, len(wires))
+    if task.is_regression:
+        return ReadoutSpec(kind="expval", wires=[wires[0] if wires else 0], scale=1.0, mapping="tanh")
+    block_wires = spec.block_for(task).wires
+    if not block_wires:  # every wire: the readout as it always was (also mid-edit, with no qubits yet)
+        return default_readout(task.classes, spec.quantum.qubits)
+    r = default_readout(task.classes, len(block_wires))  # on the block's own wires
+    r.wires = [block_wires[w] if w < len(block_wires) else w for w in r.wires]
+    return r
 
 
-def readout_problem(readout: ReadoutSpec, classes: int, qubits: int) -> tuple[str, str] | None:
-    """Return (field, reason) when the readout cannot serve ``classes`` on ``qubits`` wires, else None."""
+def _pauli_problem(readout: ReadoutSpec, classes: int, qubits: int, wires: list[int] | None
+                   ) -> tuple[str, str] | None:
+    if not readout.words:
+        return "words", "needs at least one Pauli word, e.g. [\"Z0\"]"
+    register = list(range(qubits)) if wires is None else wires
+    try:
+        words = L.absolute_words(readout, register)
+    except ValueError as exc:
+        return "words", str(exc)
+    for text, word in zip(readout.words, words):
+        bad = [w for _, w in word if not 0 <= w < qubits]
+        if bad:
+            return "words", f"{text!r}: wire {bad[0]} does not exist (the circuit has wires 0..{qubits - 1})"
+    k = len(words)
+    if readout.scales is not None:
+        if len(readout.scales) != k:
+            return "scales", f"needs one scale per word ({k}), got {len(readout.scales)}"
+        if not all(math.isfinite(v) for v in readout.scales):
+            return "scales", f"must be finite numbers, got {readout.scales}"
+    if classes == 1:
+        if k != 1:
+            return "words", f"a regression task reads one word, got {k}"
+    elif readout.binary == "single-logit":
+        if classes != 2 or k != 1:
+            return "binary", (f"single-logit needs a 2-class task and one word; the task has {classes} classes "
+                              f"and {k} word(s)")
+    elif not (k == classes or (classes == 2 and k == 1)):
+        return "words", f"needs one word per class ({classes}), or one word for 2 classes; got {k}"
+    return None
+
+
+def readout_problem(readout: ReadoutSpec, classes: int, qubits: int, wires: list[int] | None = None
+                    ) -> tuple[str, str] | None:
+    """Return (field, reason) when the readout cannot serve ``classes`` on ``qubits`` wires, else None.
+    ``classes`` 1 is a regression task; ``wires`` is the task's register (relative Pauli words count within it)."""
     if readout.kind not in V.READOUTS:
         return "kind", f"unknown value {readout.kind!r} (valid: {', '.join(V.READOUTS)})"
+    if readout.binary not in V.BINARY_READOUTS:
+        return "binary", f"unknown value {readout.binary!r} (valid: {', '.join(V.BINARY_READOUTS)})"
+    if readout.mapping not in V.REGRESSION_MAPPINGS:
+        return "mapping", f"unknown value {readout.mapping!r} (valid: {', '.join(V.REGRESSION_MAPPINGS)})"
+    if readout.binary == "single-logit" and readout.kind == "probs":
+        return "binary", "single-logit needs an expval or pauli readout"
+    if readout.kind == "pauli":
+        return _pauli_problem(readout, classes, qubits, wires)
+    if classes == 1 and (readout.kind != "expval" or len(readout.wires) != 1):
+        return "kind", "a regression task reads one <Z> (kind = \"expval\" on one wire) or one Pauli word"
+    if readout.binary == "single-logit" and (classes != 2 or len(readout.wires) != 1):
+        return "binary", f"single-logit needs a 2-class task and one wire, got {classes} classes"
     if not readout.wires:
         return "wires", "needs at least one wire"
     bad = [w for w in readout.wires if not 0 <= w < qubits]
@@ -60,7 +125,24 @@ def readout_problem(readout: ReadoutSpec, classes: int, qubits: int) -> tuple[st
     return None
 
 
+def _validate_block_wires(block: BlockSpec, path: str, qubits: int, encoder: bool) -> int:
+    """The number of wires the block's template spans: its ``wires`` when given, else every qubit."""
+    if block.wires is None:
+        return qubits
+    if encoder:
+        raise SpecError(f"{path}.wires", "the shared encoder acts on every qubit; only task blocks take wires")
+    if not block.wires:
+        raise SpecError(f"{path}.wires", "needs at least one wire (or leave it out for every wire)")
+    for w in block.wires:
+        if isinstance(w, bool) or not isinstance(w, int) or not 0 <= w < qubits:
+            raise SpecError(f"{path}.wires", f"wire {w!r} does not exist (the circuit has wires 0..{qubits - 1})")
+    if len(set(block.wires)) != len(block.wires):
+        raise SpecError(f"{path}.wires", f"repeats a wire: {block.wires}")
+    return len(block.wires)
+
+
 def validate_block(block: BlockSpec, path: str, qubits: int, encoder: bool) -> None:
+    qubits = _validate_block_wires(block, path, qubits, encoder)  # templates and custom gates count within them
     allowed = V.ENCODERS if encoder else V.ANSATZE
     _one_of(f"{path}.template", block.template, allowed)
     B.check_int(f"{path}.layers", block.layers, 0 if encoder else 1, B.MAX_LAYERS)
@@ -194,8 +276,18 @@ def validate(spec: ExperimentSpec) -> None:
         if t.name in seen:
             raise SpecError(f"tasks[{i}].name", f"duplicate task name {shown(t.name)}")
         seen.add(t.name)
-        if t.classes < 2:
+        _one_of(f"tasks[{i}].kind", t.kind, V.TASK_KINDS)
+        if t.is_regression:
+            if t.classes != 1:
+                raise SpecError(f"tasks[{i}].classes", f"a regression task has one output; leave classes out "
+                                                       f"(got {t.classes})")
+            _check_range(f"tasks[{i}].target_range", t.target_range)
+        elif t.classes < 2:
             raise SpecError(f"tasks[{i}].classes", f"needs at least 2 classes, got {t.classes}")
+        elif t.target_range is not None:
+            raise SpecError(f"tasks[{i}].target_range", "only a regression task has a target range")
+        if t.qubits is not None and not 1 <= t.qubits <= MAX_QUBITS:
+            raise SpecError(f"tasks[{i}].qubits", f"must be in 1..{MAX_QUBITS}, got {t.qubits}")
         if not (t.weight >= 0 and math.isfinite(t.weight)):
             raise SpecError(f"tasks[{i}].weight", f"must be >= 0, got {t.weight!r}")
     # backbone
@@ -211,6 +303,7 @@ def validate(spec: ExperimentSpec) -> None:
         raise SpecError("quantum.qubits", f"needs at least 1 qubit, got {q.qubits}")
     _one_of("quantum.engine", q.engine, V.ENGINES)
     _one_of("quantum.dtype", q.dtype, V.DTYPES)
+    _validate_layout(spec)
     if q.noise is not None:
         from workbench.engines.noise_model import NoiseSpec  # numpy only: validation stays torch-free
 
@@ -222,7 +315,7 @@ def validate(spec: ExperimentSpec) -> None:
             raise SpecError("quantum.noise", str(exc).removeprefix("quantum.noise: ")) from None
     validate_block(q.encoder, "quantum.encoder", q.qubits, encoder=True)
     validate_block(q.default_block, "quantum.default_block", q.qubits, encoder=False)
-    d_width = b.width
+    d_width = L.encoder_width(spec)
     enc = q.encoder.template
     if enc in ("AngleEmbedding", "IQPEmbedding") and d_width > q.qubits:
         raise SpecError("quantum.encoder.template",
@@ -238,11 +331,24 @@ def validate(spec: ExperimentSpec) -> None:
                 tok = parse_param(p)
                 if tok.kind == "input" and tok.index >= d_width:
                     raise SpecError(f"quantum.encoder.gates[{i}].params[{j}]",
-                                    f"{p!r} reads feature {tok.index}, but backbone.width is {d_width}")
+                                    f"{p!r} reads feature {tok.index}, but the encoder loads {d_width} features")
     for i, t in enumerate(spec.tasks):
-        if t.block is not None:
+        wires = L.task_wires(spec, i)
+        if q.layout == "registers":
+            if t.block is not None and t.block.wires is not None and list(t.block.wires) != wires:
+                raise SpecError(f"tasks[{i}].block.wires", f"in the registers layout the block acts on the "
+                                                           f"task's register {wires}; size it with "
+                                                           f"tasks[{i}].qubits instead")
+            where = f"tasks[{i}].block" if t.block is not None else "quantum.default_block"
+            try:
+                validate_block(L.effective_block(spec, i), where, q.qubits, encoder=False)
+            except SpecError as exc:  # say which register the block did not fit
+                raise SpecError(exc.path, f"{exc.message} (task {t.name!r} on its register {wires})") from None
+        elif t.block is not None:
             validate_block(t.block, f"tasks[{i}].block", q.qubits, encoder=False)
-        problem = readout_problem(effective_readout(spec, t), t.classes, q.qubits)
+        problem = readout_problem(effective_readout(spec, t), t.classes, q.qubits, wires)
+        if problem is None and q.layout == "registers":
+            problem = _outside_register(effective_readout(spec, t), wires)
         if problem:
             field, reason = problem
             where = f"tasks[{i}].readout.{field}" if t.readout is not None else "quantum.qubits"
@@ -265,3 +371,49 @@ def validate(spec: ExperimentSpec) -> None:
     _positive("training.weight_decay", tr.weight_decay, allow_zero=True)
     # last: the estimate builds the circuits, which needs everything above to hold
     check_training_fits(spec)
+
+
+def _check_range(path: str, value) -> None:
+    if value is None:
+        return
+    if len(value) != 2 or not all(math.isfinite(v) for v in value) or not value[0] < value[1]:
+        raise SpecError(path, f"needs two finite numbers [low, high] with low < high, got {value!r}")
+
+
+def _outside_register(readout: ReadoutSpec, wires: list[int]) -> tuple[str, str] | None:
+    """Registers layout: a task reads only its own register (all tasks can then be read from one state)."""
+    if readout.kind == "pauli":
+        used = [w for word in L.absolute_words(readout, wires) for _, w in word]
+        field = "words"
+    else:
+        used, field = list(readout.wires), "wires"
+    bad = [w for w in used if w not in wires]
+    if bad:
+        return field, f"wire {bad[0]} is outside the task's register {wires}"
+    return None
+
+
+def _validate_layout(spec: ExperimentSpec) -> None:
+    q = spec.quantum
+    _one_of("quantum.layout", q.layout, V.LAYOUTS)
+    if q.projection is not None:
+        _positive("quantum.projection", q.projection)
+    if q.layout != "registers":
+        return
+    for i, t in enumerate(spec.tasks):
+        if t.readout is None and not t.is_regression and t.classes > L.max_default_words(L.register_size(t)):
+            raise SpecError(f"tasks[{i}].qubits", f"{t.classes} classes need more Pauli words than a "
+                                                  f"{L.register_size(t)}-qubit register offers by default; "
+                                                  f"give a larger register or a readout")
+    width = L.registers_width(spec.tasks)
+    if q.qubits != width:
+        sizes = " + ".join(str(L.register_size(t)) for t in spec.tasks)
+        raise SpecError("quantum.qubits", f"the registers layout uses {sizes} = {width} qubits (one register per "
+                                          f"task); set qubits = {width}, got {q.qubits}")
+    need = L.REGISTER_ENCODING_LAYERS * width
+    have = L.encoder_width(spec)
+    if have != need:
+        where = "quantum.projection" if q.projection is not None else "backbone.width"
+        raise SpecError(where, f"the registers layout loads {L.REGISTER_ENCODING_LAYERS} x {width} = {need} "
+                               f"features into the shared encoder, got {have}; set backbone.width = {need} or "
+                               f"quantum.projection = {need}")

@@ -27,7 +27,7 @@ from workbench.spec.model import ExperimentSpec
 from workbench.training.checkpoint import load_checkpoint, load_state, save_checkpoint
 from workbench.training.control import TrainControl
 from workbench.training.events import EventBus, TrainEvent
-from workbench.training.metrics import accuracy, macro_f1
+from workbench.training.objectives import batch_score, single_logit, task_loss, task_metrics
 
 CHECKPOINT = "checkpoints/last.pt"
 BEST = "checkpoints/best.pt"
@@ -37,9 +37,10 @@ BEST = "checkpoints/best.pt"
 def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> PreparedData:
     """The spec's dataset, checked against its tasks, split and scaled (deterministic for the spec's seed)."""
     d = spec.dataset
-    ds = load_dataset(d.source, path=d.path, features=d.features, labels=d.labels, options=d.options,
-                      base_dir=Path(base_dir) if base_dir else None)
     names = [t.label or t.name for t in spec.tasks]
+    ds = load_dataset(d.source, path=d.path, features=d.features, labels=d.labels, options=d.options,
+                      base_dir=Path(base_dir) if base_dir else None,
+                      regression=[n for n, t in zip(names, spec.tasks) if t.is_regression])
     if d.labels is None and set(names) <= set(ds.task_names) and names != ds.task_names:
         ds = ds.select(labels=names)  # the spec may use a subset of a dataset's tasks, in its own order
     check_tasks(ds, [(name, t.classes) for name, t in zip(names, spec.tasks)])
@@ -56,7 +57,8 @@ def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> Prepa
 # ---------------------------------------------------------------------------------------------- helpers
 def evaluate(model: MultiTaskModel, X: np.ndarray, Y: np.ndarray, spec: ExperimentSpec,
              batch: int | None = None) -> dict:
-    """Per-task loss, accuracy and macro-F1 on (X, Y), in batches whose states fit the memory limit."""
+    """Per-task loss and metrics on (X, Y) (accuracy and macro-F1, or MAE, R^2 and Spearman for a regression), in
+    batches whose states fit the memory limit."""
     if len(X) == 0:
         return {}
     if batch is None:
@@ -73,16 +75,12 @@ def evaluate(model: MultiTaskModel, X: np.ndarray, Y: np.ndarray, spec: Experime
     model.train()
     result = {}
     for k, t in enumerate(spec.tasks):
-        lg = torch.cat(logits[t.name])
-        y = torch.as_tensor(Y[:, k])
-        pred = lg.argmax(1).numpy()
-        result[t.name] = {"loss": float(nn.functional.cross_entropy(lg, y)),
-                          "accuracy": accuracy(Y[:, k], pred), "macro_f1": macro_f1(Y[:, k], pred, t.classes)}
+        result[t.name] = task_metrics(torch.cat(logits[t.name]), Y[:, k], t, single_logit(spec, t))
     return result
 
 
 def _mean(metrics: dict, key: str) -> float:
-    vals = [m[key] for m in metrics.values()]
+    vals = [m[key] for m in metrics.values() if key in m]  # regression tasks have no accuracy
     return float(np.mean(vals)) if vals else float("nan")
 
 
@@ -234,6 +232,7 @@ class Trainer:
         model, weighting, opt, sched = self._build(data)
         tasks = self.spec.tasks
         task_w = torch.tensor([t.weight for t in tasks], dtype=torch.float32)
+        single = [single_logit(self.spec, t) for t in tasks]
         start_epoch, step, best_val, best_epoch, bad_epochs, elapsed = 1, 0, float("inf"), 0, 0, 0.0
         shuffle = torch.Generator().manual_seed(self.seed)
         resumed = self.run_id is not None
@@ -285,7 +284,7 @@ class Trainer:
                         return self._stop("cancelled", t0, elapsed, epoch - 1, best_epoch, model, data)
                     idx = perm[b * bs:(b + 1) * bs]
                     out = model(X[idx])
-                    losses = torch.stack([nn.functional.cross_entropy(out[t.name].float(), Y[idx, k])
+                    losses = torch.stack([task_loss(out[t.name], Y[idx, k], t, single[k])
                                           for k, t in enumerate(tasks)])
                     loss = weighting(losses * task_w) if weighting else (losses * task_w).sum()
                     opt.zero_grad(set_to_none=True)
@@ -295,19 +294,20 @@ class Trainer:
                     with torch.no_grad():
                         batch_metrics = {}
                         for k, t in enumerate(tasks):
-                            correct = int((out[t.name].argmax(1) == Y[idx, k]).sum())
+                            key, score = batch_score(out[t.name], Y[idx, k], t)
                             s = sums[t.name]
                             s[0] += float(losses[k]) * len(idx)
-                            s[1] += correct
+                            s[1] += score
                             s[2] += len(idx)
-                            batch_metrics[t.name] = {"loss": float(losses[k]), "accuracy": correct / len(idx)}
+                            batch_metrics[t.name] = {"loss": float(losses[k]), key: score / len(idx)}
                     step_rows.append((step, epoch, "step", "loss", float(loss.detach())))
                     self._emit("step", epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
                                metrics={"train": batch_metrics})
                 if sched:
                     sched.step()
                 train_m = {t.name: {"loss": sums[t.name][0] / sums[t.name][2],
-                                    "accuracy": sums[t.name][1] / sums[t.name][2]} for t in tasks}
+                                    "mae" if t.is_regression else "accuracy": sums[t.name][1] / sums[t.name][2]}
+                           for t in tasks}
                 val_m = evaluate(model, data.X_val, data.Y_val, self.spec)
                 if epoch not in logged_epochs:
                     self.store.log_metrics(self.run_id, step_rows + _rows(epoch, step, "train", train_m)

@@ -235,7 +235,9 @@ class BudgetPanel(QWidget):
             f'<b style="color:{theme.quantum}">Quantum head: {res.total_params} trainable</b> '
             f"({res.shared_params} shared + {task_total} task-specific) &nbsp;·&nbsp; "
             f'<b style="color:{theme.classical}">Classical HPS heads: {hps}</b> = ({d}+1)·({classes}) '
-            f"for the same {n} task{'s' * (n != 1)}")
+            f"for the same {n} task{'s' * (n != 1)} &nbsp;·&nbsp; <b>width {spec.quantum.qubits} qubits</b>"
+            + (" (task registers: one per task, the statevector doubles with every qubit)"
+               if spec.quantum.layout == "registers" else ""))
 
     def _row(self, r: int, values: list, total: bool = False) -> None:
         for c, v in enumerate(values):

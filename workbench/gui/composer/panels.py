@@ -42,6 +42,7 @@ from workbench.gui.composer.document import ExperimentDocument
 from workbench.gui.composer.ops import ENCODER, BlockKey
 from workbench.gui.composer.scene import format_angle
 from workbench.spec import vocabulary as V
+from workbench.spec.layout import parse_word
 from workbench.spec.model import BlockSpec
 from workbench.spec.params import parse_param
 from workbench.spec.validate import MAX_QUBITS, effective_readout
@@ -605,9 +606,14 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.readout_box = QGroupBox("Readout")
         rf = QFormLayout(self.readout_box)
         self.auto_readout = QCheckBox("Automatic (from the class count)")
-        self.readout_kind = _combo(["⟨Z⟩ per wire (expval)", "Basis-state probabilities (probs)"], list(V.READOUTS))
+        self.readout_kind = _combo(["⟨Z⟩ per wire (expval)", "Basis-state probabilities (probs)",
+                                    "Pauli words (pauli)"], list(V.READOUTS))
         self.readout_wires = QLineEdit()
         self.readout_wires.setToolTip("Measured wires, e.g. '0, 1, 2, 3'")
+        self.readout_words = QLineEdit()
+        self.readout_words.setToolTip("One Pauli word per output, comma-separated, e.g. 'Z0, Z1, X0 X1'")
+        self.readout_relative = QCheckBox("Wires counted within the task's register")
+        self.readout_single = QCheckBox("One logit (binary cross-entropy)")
         self.readout_scale = _dspin(-1000, 1000, 3, 0.5)
         self.readout_scale.setToolTip("logits = scale × ⟨Z⟩ (expval readouts)")
         self.readout_error = ErrorLabel()  # input refused
@@ -615,6 +621,9 @@ class InspectorPanel(QScrollArea, Refreshing):
         rf.addRow(self.auto_readout)
         rf.addRow("Kind", self.readout_kind)
         rf.addRow("Wires", self.readout_wires)
+        rf.addRow("Words", self.readout_words)
+        rf.addRow(self.readout_relative)
+        rf.addRow(self.readout_single)
         rf.addRow(self.readout_error)
         rf.addRow("Scale", self.readout_scale)
         rf.addRow(self.readout_problem)
@@ -629,6 +638,10 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.auto_readout.toggled.connect(self._auto_toggled)
         self.readout_kind.activated.connect(lambda _i: self._readout_edit(kind=self.readout_kind.currentData()))
         self.readout_wires.editingFinished.connect(self._wires_edited)
+        self.readout_words.editingFinished.connect(self._words_edited)
+        self.readout_relative.clicked.connect(lambda on: self._readout_edit(relative=bool(on)))
+        self.readout_single.clicked.connect(
+            lambda on: self._readout_edit(binary="single-logit" if on else "two-logit"))
         self.readout_scale.valueChanged.connect(lambda v: self._readout_edit(scale=float(v)))
         self.gate_wires.editingFinished.connect(self._gate_wires_edited)
         doc.changed.connect(lambda _p: self.guarded_refresh())
@@ -700,6 +713,17 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.readout_error.show_error(None)
         self._readout_edit(wires=wires)
 
+    def _words_edited(self) -> None:
+        words = [w.strip() for w in self.readout_words.text().split(",") if w.strip()]
+        try:
+            for w in words:
+                parse_word(w)
+        except ValueError as exc:
+            self.readout_error.show_error(f"not taken: {exc}")
+            return
+        self.readout_error.show_error(None)
+        self._readout_edit(words=[" ".join(f"{op}{q}" for op, q in parse_word(w)) for w in words])
+
     def _gate_wires_edited(self) -> None:
         if self.ref is None:
             return
@@ -738,8 +762,18 @@ class InspectorPanel(QScrollArea, Refreshing):
             if not self.readout_wires.hasFocus() or not self.readout_error.isVisible():
                 self.readout_wires.setText(", ".join(map(str, r.wires)))
             self.readout_scale.setValue(r.scale)
-            self.readout_form.setRowVisible(self.readout_scale, r.kind == "expval")
-            for w in (self.readout_kind, self.readout_wires, self.readout_scale):
+            if not self.readout_words.hasFocus() or not self.readout_error.isVisible():
+                self.readout_words.setText(", ".join(r.words))
+            self.readout_relative.setChecked(r.relative)
+            self.readout_single.setChecked(r.binary == "single-logit")
+            pauli = r.kind == "pauli"
+            self.readout_form.setRowVisible(self.readout_scale, r.kind in ("expval", "pauli"))
+            self.readout_form.setRowVisible(self.readout_wires, not pauli)
+            self.readout_form.setRowVisible(self.readout_words, pauli)
+            self.readout_form.setRowVisible(self.readout_relative, pauli)
+            self.readout_form.setRowVisible(self.readout_single, task.classes == 2 and r.kind != "probs")
+            for w in (self.readout_kind, self.readout_wires, self.readout_scale, self.readout_words,
+                      self.readout_relative, self.readout_single):
                 w.setEnabled(task.readout is not None)
             rp = [p for p in problems if p.where in (("readout", self.key), ("task", self.key))]
             self.readout_problem.show_error("; ".join(p.message for p in rp) if rp else None)

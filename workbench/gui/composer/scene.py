@@ -21,6 +21,7 @@ from workbench.circuits.templates import upload_layers
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.composer import ops
 from workbench.gui.composer.ops import ENCODER, BlockKey, Problem
+from workbench.spec import layout as L
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec, GateSpec, ReadoutSpec
 from workbench.spec.validate import effective_readout
@@ -249,12 +250,13 @@ class GateItem(QGraphicsItem):
 class TemplateItem(QGraphicsItem):
     """A template call drawn as one box over all wires; double-click expands it to gates."""
 
-    def __init__(self, band: BandItem, width: float, wires: int):
+    def __init__(self, band: BandItem, width: float, wires: int, span: tuple[int, int] | None = None):
         super().__init__(band)
         self.band = band
         self.w = width
-        self.h = max(wires - 1, 0) * WIRE_PITCH + GATE_H + 6
-        self.setPos(BAND_PAD, wire_y(0) - GATE_H / 2 - 3)
+        first, last = span if span is not None else (0, wires - 1)  # a task register: only its wires
+        self.h = max(last - first, 0) * WIRE_PITCH + GATE_H + 6
+        self.setPos(BAND_PAD, wire_y(first) - GATE_H / 2 - 3)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(1)
         self.setCacheMode(CACHE)
@@ -304,17 +306,27 @@ class TemplateItem(QGraphicsItem):
 class ReadoutItem(QGraphicsItem):
     """Measurement meters on the task's readout wires."""
 
-    def __init__(self, band: BandItem, x: float, readout: ReadoutSpec, problem: str | None):
+    def __init__(self, band: BandItem, x: float, readout: ReadoutSpec, problem: str | None,
+                 register: list[int] | None = None):
         super().__init__(band)
         self.band = band
         self.readout = readout
         self.problem = problem
         self.wires = [w for w in readout.wires if isinstance(w, int) and w >= 0]
+        words = None
+        if readout.kind == "pauli":
+            try:
+                words = L.absolute_words(readout, register or [])
+                self.wires = sorted({w for word in words for _, w in word})
+            except ValueError:
+                self.wires = []
         self.setPos(x, 0)
         self.setZValue(2)
         self.setCacheMode(CACHE)
         kind = "⟨Z⟩ per wire" if readout.kind == "expval" else "basis-state probabilities"
         tip = f"Readout: {kind} of wires {readout.wires}"
+        if words is not None:
+            tip = "Readout: Pauli words " + ", ".join(" ".join(f"{op}{w}" for op, w in word) for word in words)
         if problem:
             tip += f"\n⚠ {problem}"
         self.setToolTip(tip)
@@ -331,7 +343,7 @@ class ReadoutItem(QGraphicsItem):
         f.setPixelSize(10)
         painter.setFont(f)
         painter.setPen(QColor(theme.error) if self.problem else QColor(theme.muted))
-        label = "⟨Z⟩" if self.readout.kind == "expval" else "P(·)"
+        label = {"expval": "⟨Z⟩", "pauli": "⟨P⟩"}.get(self.readout.kind, "P(·)")
         painter.drawText(QRectF(0, TOP - 16, READOUT_W, 14), Qt.AlignmentFlag.AlignCenter, label)
         cx = READOUT_W / 2
         for w in self.wires:
@@ -594,9 +606,10 @@ class ComposerScene(QGraphicsScene):
             except Exception:  # noqa: BLE001
                 readout = None
             title = f"{task.name}"
-            kind = "" if readout is None else ("⟨Z⟩" if readout.kind == "expval" else "probs")
+            kind = "" if readout is None else {"expval": "⟨Z⟩", "pauli": "Pauli words"}.get(readout.kind, "probs")
             share = "default block" if task.block is None else ops.block_label(block)
-            subtitle = f"{task.classes} classes · {kind} · {share}"
+            outputs = "regression" if task.is_regression else f"{task.classes} classes"
+            subtitle = f"{outputs} · {kind} · {share}"
         mine = band_problems(key, problems)
         resolved = None
         if block.template == "Custom":
@@ -629,11 +642,26 @@ class ComposerScene(QGraphicsScene):
                 res = model.resolved[i] if model.resolved is not None else None
                 GateItem(band, i, g, c, res, gate_problems.get(i))
         else:
-            TemplateItem(band, model.content_w, self.qubits)
+            TemplateItem(band, model.content_w, self.qubits, self._lane_span(key))
         if model.readout is not None:
             rp = next((p.message for p in model.problems if p.where[0] == "readout"), None)
-            ReadoutItem(band, model.width - BAND_PAD / 2 - READOUT_W, model.readout, rp)
+            ReadoutItem(band, model.width - BAND_PAD / 2 - READOUT_W, model.readout, rp, self._register(key))
         return band
+
+    def _register(self, key: BlockKey) -> list[int] | None:
+        """The wires a task's block acts on: its register, or its block's wires (None: unknown mid-edit)."""
+        if key == ENCODER:
+            return None
+        try:
+            return L.task_wires(self.doc.spec, key)
+        except Exception:  # noqa: BLE001 - a half-typed spec must not stop the drawing
+            return None
+
+    def _lane_span(self, key: BlockKey) -> tuple[int, int] | None:
+        wires = self._register(key)
+        if not wires or wires == list(range(self.doc.spec.quantum.qubits)):
+            return None
+        return min(wires), max(wires)
 
     def _template_detail(self, key: BlockKey, block: BlockSpec) -> str:
         spec = self.doc.spec

@@ -443,7 +443,7 @@ class TrainPanel(QWidget):
             self.plots.add_event(ev)
             val = ev.metrics.get("val", {})
             if val:
-                acc = sum(m["accuracy"] for m in val.values()) / len(val)
+                acc = _mean_accuracy(val)
                 self.message.emit(f"run {ev.run_id}: epoch {ev.epoch}/{ev.total_epochs}, mean val accuracy "
                                   f"{acc:.3f}", False)
         elif kind == "paused":
@@ -460,7 +460,7 @@ class TrainPanel(QWidget):
                                               "resume it from the runs browser")
         elif kind == "finished":
             test = ev.metrics.get("test", {})
-            acc = sum(m["accuracy"] for m in test.values()) / len(test) if test else float("nan")
+            acc = _mean_accuracy(test)
             self.progress.setValue(1000)
             self._end(ev.run_id, "finished", f"run <b>{ev.run_id}</b> finished: mean test accuracy {acc:.3f}")
         elif kind == "failed" and self.status != "failed":  # the worker may report a failure twice
@@ -499,3 +499,9 @@ def _esc(value) -> str:
 
 def default_base_dir(doc: ExperimentDocument, demo_dir: Path) -> Path:
     return doc.path.parent if doc.path else demo_dir
+
+
+def _mean_accuracy(metrics: dict) -> float:
+    """Mean accuracy over the classification tasks (a regression task has MAE and R^2 instead)."""
+    accs = [m["accuracy"] for m in metrics.values() if "accuracy" in m]
+    return sum(accs) / len(accs) if accs else float("nan")
