@@ -16,8 +16,8 @@ from qiskit import qasm3
 
 from workbench.circuits.export_qiskit import measurement_bases, to_qiskit, with_measurements
 from workbench.circuits.ir import QMTLProgram
-from workbench.textsafe import escape
 from workbench.circuits.pauli import word_label
+from workbench.textsafe import escape
 
 
 def qasm3_programs(program: QMTLProgram, task_name: str, **kw) -> list[tuple[str, str]]:

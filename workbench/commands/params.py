@@ -8,8 +8,8 @@ import math
 from workbench.analysis.scaling import COLUMNS, exponents, parse_task_range, scaling_table, upper_half
 from workbench.errors import UserError
 from workbench.spec import load
-from workbench.spec.examples import resolve_experiment
 from workbench.spec.bounds import MAX_CLASSES, MAX_WIDTH, user_float, user_int
+from workbench.spec.examples import resolve_experiment
 
 _HEADERS = {"T": "T", "d": "d", "classical_params": "classical head", "quantum_params": "quantum head",
             "depth": "depth", "two_qubit": "2q gates", "encoder_layers": "enc layers", "qubits": "qubits",

@@ -10,8 +10,8 @@ from workbench.errors import UserError
 from workbench.models.heads import HEADS
 from workbench.runs import RunStore, default_runs_dir
 from workbench.spec import load
-from workbench.spec.examples import resolve_experiment
 from workbench.spec.bounds import MAX_EPOCHS, MAX_SEED, user_int
+from workbench.spec.examples import resolve_experiment
 from workbench.training import EventBus, TrainControl, Trainer, resume
 
 
