@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 from workbench.errors import UserError
 
-SECONDS_PER_UNIT = 1.5e-9  # one multiply-add of a density op, float32, 2 cores (measured on the digits demo)
+SECONDS_PER_UNIT = 5e-10  # one multiply-add of a density op, float32, 2 cores (measured on the digits demo)
 DEFAULT_MAX_SECONDS = 600.0
 
 
