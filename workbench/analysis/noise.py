@@ -41,7 +41,7 @@ from workbench.errors import UserError
 
 ENGINES = ("aer", "density")
 __all__ = ["BackendResult", "CancelToken", "Cancelled", "NoiseProgress", "NoiseReport", "TaskScore", "accuracy",
-           "evaluate_noise", "macro_f1", "parse_backends", "store_report"]
+           "evaluate_noise", "macro_f1", "parse_backends", "store_report", "trained_inputs"]
 
 
 @dataclass(frozen=True)
@@ -305,6 +305,27 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
         say(NoiseProgress(b.label, i, len(planned), "done", N, N, total, be.plan.est_seconds))
     report.seconds = time.perf_counter() - t_start
     return report
+
+def trained_inputs(store, run_id: str, limit: int | None = None):
+    """What ``qmtl noise RUN`` evaluates for a stored run: (program, weights, h of the test split, labels, title)."""
+    from workbench.training import load_trained
+
+    trained = load_trained(store, run_id)
+    if trained.head_kind != "qmtl":
+        raise UserError(f"run {trained.run_id} trained a {trained.head_kind!r} head; noise evaluation needs the "
+                        "QMTL quantum head (head = qmtl)")
+    model, data = trained.model, trained.data
+    X, Y = data.X_test, data.Y_test
+    if limit is not None:
+        X, Y = X[:limit], Y[:limit]
+    if len(X) == 0:
+        raise UserError("the test split is empty: nothing to evaluate")
+    model.eval()
+    with torch.no_grad():
+        h = model.backbone(torch.as_tensor(np.asarray(X, dtype=np.float32)))
+    weights = {k: v.detach() for k, v in model.head.weights.items()}
+    return model.head.program, weights, h, Y, f"{trained.spec.name} (run {trained.run_id})"
+
 
 # ----------------------------------------------------------------------------------------------- storing
 def store_report(store, run_id: str, report: NoiseReport) -> list[str]:

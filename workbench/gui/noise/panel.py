@@ -2,13 +2,13 @@
 backends and on hardware, as a grouped bar plot and a table.
 
 The computation is the one ``qmtl noise RUN`` does (``load_trained`` -> backbone on the test split ->
-``analysis.noise.evaluate_noise`` -> ``store_report``), run in a worker process (``noise/worker.py``: Qiskit and
-Aer never run in the GUI process); a 10 Hz ``QTimer`` on the GUI thread drains its messages (progress per backend
-with ETA, the result). Cancel sets the evaluation's cancel token in the worker: it stops between chunks of inputs
-and the backends already done are shown and stored. Every
-message carries the run id it belongs to and a request number, so a result that arrives after the shown run
-changed is stored with its own run but not drawn. The view box picks the figure the bars show (exact accuracy,
-accuracy under the shot budget with its 95 % interval, loss, margin, readout contraction, distance from ideal).
+``analysis.noise.evaluate_noise`` -> ``store_report``), run as a job of the common worker pool in a worker process
+(``gui/common/worker.py``, job function ``analysis.background.noise_comparison``: Qiskit and Aer never run in the
+GUI process); the job's signals bring progress per backend with ETA and the result. Cancel cancels the job, which
+is the evaluation's cancel token: it stops between chunks of inputs, and the backends already done are shown and
+stored. A result that arrives after the shown run changed is stored with its own run but not drawn. The view box
+picks the figure the bars show (exact accuracy, accuracy under the shot budget with its 95 % interval, loss,
+margin, readout contraction, distance from ideal).
 Hardware results are read from the run's ``summary["hardware"]`` (written by ``qmtl hardware run`` and the
 hardware panel).
 """
@@ -20,14 +20,13 @@ import html
 import io
 import json
 import math
-import queue
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -57,7 +56,7 @@ from workbench.errors import UserError
 from workbench.gui.common import messages
 from workbench.gui.common.compat import guard_none_refcount
 from workbench.gui.common.theme import LIGHT, TASK_HUES, Theme
-from workbench.gui.noise.comparison import ComparisonRequest, one_line
+from workbench.gui.common.worker import workers
 from workbench.runs.store import RunStore
 
 guard_none_refcount()
@@ -107,6 +106,24 @@ class Row:
 
 
 # ------------------------------------------------------------------------------------------ Qt-free part
+@dataclass
+class ComparisonRequest:
+    number: int
+    run_id: str
+    backends: list[str]
+    shots: int | None
+    engine: str
+    limit: int | None
+    seed: int
+    store: bool
+    started: float = field(default_factory=time.monotonic)
+
+    def job_kwargs(self) -> dict:
+        """The keyword arguments of ``analysis.background.noise_comparison``."""
+        return {"run_id": self.run_id, "backends": list(self.backends), "shots": self.shots, "engine": self.engine,
+                "limit": self.limit, "seed": self.seed, "store": self.store}
+
+
 def rows_from_report(report) -> list[Row]:
     return [Row(r.backend, "simulated", t, s.accuracy, s.macro_f1, s.as_dict(), r.engine, r.shots, r.inputs,
                 r.seconds) for r in report.results for t, s in r.tasks.items()]
@@ -175,7 +192,7 @@ class NoisePanel(QWidget):
     progressed = Signal(str, float)  # backend being evaluated, fraction of the whole comparison done
     cancelled = Signal(str)  # run id whose comparison was cancelled (the backends done are shown and stored)
 
-    POLL_MS = 100
+    job_target = "workbench.analysis.background:noise_comparison"  # the job function (tests swap in a slow one)
 
     def __init__(self, store: RunStore, parent: QWidget | None = None):
         super().__init__(parent)
@@ -188,15 +205,10 @@ class NoisePanel(QWidget):
         self.bar_items: dict[str, pg.BarGraphItem] = {}
         self.error_items: dict[str, pg.ErrorBarItem] = {}
         self.last_seconds: float | None = None
-        self._queue: queue.Queue = queue.Queue()
         self._request: ComparisonRequest | None = None
         self._numbers = 0
-        self._worker = None  # ProcessNoiseComparison of the running request
-        self._cancelling = False
+        self._job = None  # the running comparison's Job (workbench.gui.common.worker)
         self._build()
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.POLL_MS)
-        self._timer.timeout.connect(self._drain)
         self.set_theme(LIGHT)
         self.set_run(None)
 
@@ -474,7 +486,7 @@ class NoisePanel(QWidget):
         return self._request is not None
 
     def start(self) -> bool:
-        """Validate the choices (errors in place, one line) and start the comparison in a worker thread."""
+        """Validate the choices (errors in place, one line) and start the comparison as a worker-process job."""
         from workbench.analysis.noise import parse_backends
 
         self._clear_error()
@@ -490,31 +502,28 @@ class NoisePanel(QWidget):
         except UserError as exc:
             self.show_error(one_line(exc))
             return False
-        from workbench.gui.noise.worker import ProcessNoiseComparison
-
         self._numbers += 1
         req = ComparisonRequest(self._numbers, self.run_id, items,
                                 None if self.exact.isChecked() else self.shots.value(), self.engine.currentData(),
                                 self.limit.value() or None, 0, self.store_box.isChecked())
         self._request = req
-        self._cancelling = False
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.progress.setFormat(f"starting the worker for run {req.run_id}…")
+        self.progress.setFormat(f"starting run {req.run_id}…")
         self.status.setText("")
-        put = self._queue.put
-        self._worker = ProcessNoiseComparison(req.job(self.store.root),
-                                              lambda kind, payload: put((kind, req, payload)))
-        self._worker.start()
-        self._timer.start()
+        job = self._job = workers().submit(self.job_target, key=f"noise-{id(self)}", owner=self,
+                                           root=str(self.store.root), **req.job_kwargs())
+        job.progress.connect(lambda info, req=req: self._on_progress(req, info))
+        job.returned.connect(lambda result, req=req: self._on_returned(req, result))
+        job.errored.connect(lambda err, req=req: self._on_ended(req, err.message))
+        job.aborted.connect(lambda req=req: self._on_ended(req, "stopped"))
         self._update_buttons()
         return True
 
     def cancel(self) -> None:
         """Stop the running comparison after its current chunk of inputs; the backends done are kept."""
-        if self._request is not None and self._worker is not None and not self._cancelling:
-            self._cancelling = True
-            self._worker.cancel()
+        if self._job is not None and not self._job.done and not self._job.cancel_requested:
+            self._job.cancel()
             self.cancel_button.setEnabled(False)
             self.progress.setFormat("cancelling…")
 
@@ -523,48 +532,48 @@ class NoisePanel(QWidget):
         self.rows = []
         self._show_rows()
 
-    def _drain(self) -> None:
-        while True:
-            try:
-                kind, req, payload = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            current = req.run_id == self.run_id
-            if kind == "progress":
-                if current:
-                    self._show_progress(payload)
-                continue
-            self._request, self._worker, self._cancelling = None, None, False
-            self._timer.stop()
-            seconds = time.monotonic() - req.started
-            self._update_buttons()
-            if not current:  # the shown run changed meanwhile: stored with its own run, not drawn here
-                self.progress.setFormat("idle")
-                self.progress.setValue(0)
-                continue
-            if kind == "error":
-                self.progress.setFormat("failed")
-                self.show_error(payload)
-                continue
-            report, stored = payload
-            self.last_seconds = seconds
-            if report.cancelled:
-                self.progress.setFormat(f"cancelled: {len(report.results)} of {len(req.backends)} backends kept")
-            else:
-                self.progress.setValue(self.progress.maximum())
-                self.progress.setFormat(f"done in {seconds:.1f} s")
-            new = rows_from_report(report)
-            done = {r.backend for r in new}
-            self.rows = [r for r in self.rows if r.source == "hardware" or r.backend not in done] + new
-            mode = f"{report.shots} shots per input" if report.shots else "exact expectation values only"
-            times = ", ".join(f"{r.backend} {r.seconds:.1f} s" for r in report.results)
-            self.status.setText(f"{report.inputs} test inputs, {mode}"
-                                + (f"; stored with run {req.run_id}" if stored else "; not stored")
-                                + (f"; time per backend: {times}" if times else ""))
-            self._show_rows()
-            if report.cancelled:
-                self.cancelled.emit(req.run_id)
+    def _on_progress(self, req: ComparisonRequest, info: dict) -> None:
+        if req.run_id == self.run_id and info.get("event") is not None:
+            self._show_progress(info["event"])
+
+    def _on_ended(self, req: ComparisonRequest, error: str | None) -> bool:
+        """The job is over: reset the controls; True when its result belongs to the run shown."""
+        self._request, self._job = None, None
+        self._update_buttons()
+        if req.run_id != self.run_id:  # the shown run changed meanwhile: stored with its own run, not drawn here
+            self.progress.setFormat("idle")
+            self.progress.setValue(0)
+            return False
+        if error is not None:
+            self.progress.setFormat("failed" if error != "stopped" else "stopped")
+            if error != "stopped":
+                self.show_error(error)
             self.finished.emit(req.run_id)
+        return True
+
+    def _on_returned(self, req: ComparisonRequest, result) -> None:
+        if not self._on_ended(req, None):
+            return
+        report, stored = result
+        seconds = time.monotonic() - req.started
+        self.last_seconds = seconds
+        if report.cancelled:
+            self.progress.setFormat(f"cancelled: {len(report.results)} of {len(req.backends)} backends kept")
+        else:
+            self.progress.setValue(self.progress.maximum())
+            self.progress.setFormat(f"done in {seconds:.1f} s")
+        new = rows_from_report(report)
+        done = {r.backend for r in new}
+        self.rows = [r for r in self.rows if r.source == "hardware" or r.backend not in done] + new
+        mode = f"{report.shots} shots per input" if report.shots else "exact expectation values only"
+        times = ", ".join(f"{r.backend} {r.seconds:.1f} s" for r in report.results)
+        self.status.setText(f"{report.inputs} test inputs, {mode}"
+                            + (f"; stored with run {req.run_id}" if stored else "; not stored")
+                            + (f"; time per backend: {times}" if times else ""))
+        self._show_rows()
+        if report.cancelled:
+            self.cancelled.emit(req.run_id)
+        self.finished.emit(req.run_id)
 
     def _show_progress(self, ev) -> None:
         """One ``NoiseProgress``: the bar covers the whole comparison, the text names the backend and its ETA."""
@@ -583,19 +592,18 @@ class NoisePanel(QWidget):
         self.progressed.emit(ev.backend, overall)
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Tests and scripts: let the worker finish and its result be applied (processes events)."""
+        """Scripts: let the job finish and its result be applied (processes events)."""
         from PySide6.QtCore import QCoreApplication
 
         end = time.monotonic() + timeout
         while self._request is not None and time.monotonic() < end:
             QCoreApplication.processEvents()
             time.sleep(0.01)
-            self._drain()
         return self._request is None
 
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(self.run_id is not None and not self.busy)
-        self.cancel_button.setEnabled(self.busy and not self._cancelling)
+        self.cancel_button.setEnabled(self._job is not None and not self._job.cancel_requested)
         has = bool(self.rows)
         self.csv_button.setEnabled(has)
         self.plot_button.setEnabled(has)
@@ -797,8 +805,14 @@ class NoisePanel(QWidget):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.cancel()  # a closed panel's comparison stops; what it finished is still stored
-        self._timer.stop()
         super().closeEvent(event)
+
+
+def one_line(exc: BaseException | str) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, BaseException) and not isinstance(exc, UserError):
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 def _f(v, digits: int = 3) -> str:
