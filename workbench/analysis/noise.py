@@ -306,15 +306,19 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
     report.seconds = time.perf_counter() - t_start
     return report
 
-def trained_inputs(store, run_id: str, limit: int | None = None):
+def trained_inputs(store, run_id: str, limit: int | None = None, where: str = "run"):
     """What ``qmtl noise RUN`` evaluates for a stored run: (program, weights, h of the test split, labels, title)."""
     from workbench.training import load_trained
 
     trained = load_trained(store, run_id)
     if trained.head_kind != "qmtl":
-        raise UserError(f"run {trained.run_id} trained a {trained.head_kind!r} head; noise evaluation needs the "
-                        "QMTL quantum head (head = qmtl)")
-    model, data = trained.model, trained.data
+        raise UserError(f"{where}: run {trained.run_id} trained a {trained.head_kind!r} head; noise evaluation needs "
+                        "the QMTL quantum head (head = qmtl)")
+    return model_inputs(trained.model, trained.data, limit) + (f"{trained.spec.name} (run {trained.run_id})",)
+
+
+def model_inputs(model, data, limit: int | None = None) -> tuple:
+    """(program, weights, h, labels) of a QMTL model on the first ``limit`` test inputs of ``data``."""
     X, Y = data.X_test, data.Y_test
     if limit is not None:
         X, Y = X[:limit], Y[:limit]
@@ -323,8 +327,7 @@ def trained_inputs(store, run_id: str, limit: int | None = None):
     model.eval()
     with torch.no_grad():
         h = model.backbone(torch.as_tensor(np.asarray(X, dtype=np.float32)))
-    weights = {k: v.detach() for k, v in model.head.weights.items()}
-    return model.head.program, weights, h, Y, f"{trained.spec.name} (run {trained.run_id})"
+    return model.head.program, {k: v.detach() for k, v in model.head.weights.items()}, h, Y
 
 
 # ----------------------------------------------------------------------------------------------- storing

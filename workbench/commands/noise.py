@@ -16,9 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from workbench.errors import UserError
 
 
@@ -52,8 +49,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _load(source: str, runs_dir: str | None):
+def _load(source: str, runs_dir: str | None, limit: int | None):
     """(program, weights, h_test, labels, title, store, run_id, note)."""
+    from workbench.analysis.noise import model_inputs, trained_inputs
     from workbench.models.model import build_model
     from workbench.spec import load, validate
     from workbench.training import load_data
@@ -65,19 +63,15 @@ def _load(source: str, runs_dir: str | None):
         data = load_data(spec, path.parent)
         model = build_model(spec, data.X_train.shape[1], "qmtl", seed=spec.training.seed)
         note = "untrained weights (an experiment file was given): pass a run id to evaluate trained weights"
-        return model, data, spec.name, None, None, note
+        return model_inputs(model, data, limit) + (spec.name, None, None, note)
     from workbench.runs.store import DB_NAME, RunStore, default_runs_dir
-    from workbench.training import load_trained
 
     root = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
     if not (root / DB_NAME).exists():
         raise UserError(f"RUN: {source!r} is neither an experiment file nor a run (no runs in {root})")
     store = RunStore(root)
-    trained = load_trained(store, source)
-    if trained.head_kind != "qmtl":
-        raise UserError(f"RUN: run {trained.run_id} trained a {trained.head_kind!r} head; noise evaluation needs the "
-                        "QMTL quantum head (head = qmtl)")
-    return trained.model, trained.data, f"{trained.spec.name} (run {trained.run_id})", store, trained.run_id, ""
+    program, weights, h, labels, title = trained_inputs(store, source, limit, where="RUN")
+    return program, weights, h, labels, title, store, store.resolve(source), ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,19 +82,8 @@ def run(args: argparse.Namespace) -> int:
         low = 1 if name in ("repeats", "limit") else 0
         if value is not None and value < low:
             raise UserError(f"--{name.replace('_', '-')}: must be >= {low}, got {value:g}")
-    model, data, title, store, run_id, note = _load(args.run, args.runs_dir)
-    head = model.head
-    program = head.program
+    program, weights, h, Y, title, store, run_id, note = _load(args.run, args.runs_dir, args.limit)
     choices = parse_backends(args.backends, program.n_qubits)
-    X, Y = data.X_test, data.Y_test
-    if args.limit is not None:
-        X, Y = X[: args.limit], Y[: args.limit]
-    if len(X) == 0:
-        raise UserError("the test split is empty: nothing to evaluate")
-    model.eval()
-    with torch.no_grad():
-        h = model.backbone(torch.as_tensor(np.asarray(X, dtype=np.float32)))
-    weights = {k: v.detach() for k, v in head.weights.items()}
 
     token = CancelToken()
     bar = NoiseProgressPrinter()
@@ -205,7 +188,7 @@ def _print_table(report) -> None:
         print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
         for c in cells:
             print("  ".join(v.ljust(w) for v, w in zip(c, widths)))
-    print("time per backend (plan + simulate):")
+    print("time per backend: total (plan + simulate; the rest is scoring):")
     for r in report.results:
         print(f"  {r.backend}: {r.seconds:.1f} s ({r.prepare_seconds:.1f} + {r.simulate_seconds:.1f}), "
               f"{r.plan.get('executor')} on {r.plan.get('qubits')} qubits, depth {r.plan.get('depth')}, "
