@@ -244,3 +244,16 @@ def test_cli_on_a_trained_run(tmp_path, capsys):
     assert main(["noise", result.run_id, "--runs-dir", runs, "--shots", "-1"]) == 2
     assert "--shots: must be >= 0" in capsys.readouterr().err
     assert main(["noise", "nope", "--runs-dir", runs]) == 2
+
+
+def test_a_routed_circuit_too_wide_for_a_density_matrix_is_refused():
+    from workbench.analysis.noise_plan import BackendPlan, check
+
+    wide = BackendPlan("fake_x", "device", "ptm", 15, physical_qubits=list(range(15)), depth=300,
+                       two_qubit_gates=200, state_bytes=4 * 4**15, est_seconds=10)
+    with pytest.raises(UserError) as exc:
+        check(wide, 100, None, 8)
+    msg = str(exc.value)
+    assert "an exact density matrix of 15 qubits is beyond this machine" in msg and "4.0 GiB per input" in msg
+    assert "--engine density" in msg and "\n" not in msg
+    check(BackendPlan("fake_y", "device", "ptm", 8, est_seconds=10), 100, 60, 8)  # fits: no refusal
