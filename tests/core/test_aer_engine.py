@@ -158,3 +158,48 @@ def test_too_small_backend_is_a_user_error():
     program = build_program(small_spec(6))
     with pytest.raises(UserError, match="fake_manila has 5 qubits but the circuit needs 6"):
         AerEngine(program, "fake_manila")
+
+
+def test_demo_on_a_133_qubit_cz_device_transpiles_onto_its_own_qubits():
+    """The digits demo on fake_torino: transpiling symbolic ``u`` gates for a CZ device used to run for hours in
+    Qiskit's basis translator; written as rz-ry-rz they transpile at once, to the same unitary, and the routed
+    circuit stays on as many physical qubits as the circuit has."""
+    from qiskit.quantum_info import Operator
+
+    from workbench.circuits.export_qiskit import to_qiskit
+    from workbench.engines.fake_backends import _symbolic_u_as_zyz
+    from workbench.spec import load
+    from workbench.spec.examples import EXPERIMENTS
+
+    program = build_program(load(EXPERIMENTS / "digits-3task.toml"))
+    circuit = to_qiskit(program, "parity").circuit
+    circuit.global_phase = 0
+    rewritten = _symbolic_u_as_zyz(circuit)
+    assert "u" in circuit.count_ops() and "u" not in rewritten.count_ops()
+    values = dict(zip(circuit.parameters, np.random.default_rng(0).uniform(-3, 3, circuit.num_parameters)))
+    a = Operator(circuit.assign_parameters(values)).data
+    b = Operator(rewritten.assign_parameters({p: values[p] for p in rewritten.parameters})).data
+    k = np.unravel_index(np.argmax(np.abs(a)), a.shape)
+    np.testing.assert_allclose(a, b * (a[k] / b[k]), atol=1e-10)
+    engine = AerEngine(program, "fake_torino", precision="single")
+    for t in program.tasks:
+        prep = engine.prepare(t.name)
+        assert len(prep.active) == program.n_qubits and prep.depth > 0
+
+
+def test_noise_model_on_some_qubits_equals_the_full_model_there():
+    from qiskit.quantum_info import PTM
+
+    from workbench.engines.aer_engine import restrict_noise_model
+
+    qubits = [0, 1, 3]
+    mine = restrict_noise_model(fake_backends.noise_model_on(BACKEND, qubits), qubits)
+    full = restrict_noise_model(fake_backends.noise_model(BACKEND), qubits)
+    assert mine._local_quantum_errors.keys() == full._local_quantum_errors.keys()
+    for gate, errors in full._local_quantum_errors.items():
+        assert errors.keys() == mine._local_quantum_errors[gate].keys()
+        for q, err in errors.items():
+            np.testing.assert_allclose(PTM(mine._local_quantum_errors[gate][q].to_quantumchannel()).data,
+                                       PTM(err.to_quantumchannel()).data, atol=1e-12)
+    for q, err in full._local_readout_errors.items():
+        np.testing.assert_allclose(mine._local_readout_errors[q].probabilities, err.probabilities)

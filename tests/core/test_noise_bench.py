@@ -23,3 +23,16 @@ def test_bench_noise_quick_json(capsys):
 def test_bench_noise_bad_backend(capsys):
     assert main(["bench", "--noise", "--backend", "fake_manila"]) == 2
     assert "fake_manila has 5 qubits" in capsys.readouterr().err
+
+
+def test_comparison_benchmark_reports_every_backend_with_its_plan():
+    from workbench.analysis.bench_noise import format_comparison_benchmark, run_comparison_benchmark
+    from workbench.spec.examples import EXPERIMENTS
+
+    r = run_comparison_benchmark("ideal,depolarizing:0.05,fake_manila", shots=64,
+                                 spec_path=EXPERIMENTS / "small-synthetic.toml")
+    assert [b["backend"] for b in r["backends"]] == ["ideal", "depolarizing:0.05", "fake_manila"]
+    assert [b["executor"] for b in r["backends"]] == ["statevector", "density", "ptm"]
+    assert all(b["seconds"] >= b["simulate_seconds"] > 0 and b["depth"] > 0 for b in r["backends"])
+    assert r["seconds"] >= sum(b["seconds"] for b in r["backends"]) * 0.99 and r["goal_seconds"] == 60
+    assert "whole comparison:" in format_comparison_benchmark(r)

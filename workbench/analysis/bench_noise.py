@@ -226,3 +226,49 @@ def format_noise_benchmark(r: dict) -> str:
     worst = max(d["max_abs"] for d in r["deviation_density_vs_aer_same_channels"].values())
     lines.append(f"density engine vs Aer, same uniform channels: max {worst:.1e}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------- comparison
+COMPARISON = "ideal,depolarizing:0.01,depolarizing:0.05,fake_hanoi,fake_torino"
+COMPARISON_GOAL_S = 60.0
+
+
+def run_comparison_benchmark(backends: str = COMPARISON, *, shots: int = 1024, spec_path: str | Path | None = None,
+                             progress: Callable[[str], None] | None = None) -> dict:
+    """``qmtl bench --noise-comparison``: the whole ``qmtl noise`` comparison on the demo's test split (seeded
+    weights: the time does not depend on training), per-backend plan and simulation time, against the goal of
+    the full comparison in under a minute on 2 cores."""
+    from workbench.analysis.noise import evaluate_noise
+
+    say = progress or (lambda s: None)
+    spec, program, h, weights = _workload(Path(spec_path) if spec_path else DEMO)
+    labels = np.zeros((h.shape[0], len(program.tasks)), dtype=np.int64)
+
+    def on_progress(ev) -> None:
+        if ev.phase in ("plan", "done"):
+            say(f"{ev.backend}: {ev.phase}" + (f" in {ev.elapsed:.1f} s" if ev.phase == "done" else ""))
+
+    t0 = time.perf_counter()
+    report = evaluate_noise(program, weights, h, labels, backends, shots=shots, progress=on_progress)
+    total = time.perf_counter() - t0
+    return {"workload": f"{spec.name}: {h.shape[0]} test inputs x {len(program.tasks)} tasks, "
+                        f"{program.n_qubits} qubits, {shots} shots", "threads": torch.get_num_threads(),
+            "seconds": total, "goal_seconds": COMPARISON_GOAL_S, "goal_met": total < COMPARISON_GOAL_S,
+            "backends": [{"backend": r.backend, "executor": r.executor, "seconds": r.seconds,
+                          "plan_seconds": r.prepare_seconds, "simulate_seconds": r.simulate_seconds,
+                          "estimate_seconds": r.plan.get("est_seconds"), "qubits": r.plan.get("qubits"),
+                          "depth": r.plan.get("depth"), "two_qubit_gates": r.plan.get("two_qubit_gates")}
+                         for r in report.results]}
+
+
+def format_comparison_benchmark(r: dict) -> str:
+    lines = [r["workload"], f"threads {r['threads']}", "",
+             f"{'backend':<20} {'executor':<12} {'qubits':>6} {'depth':>6} {'2q':>5} {'plan s':>7} {'sim s':>7} "
+             f"{'total s':>8} {'est. s':>7}"]
+    for b in r["backends"]:
+        lines.append(f"{b['backend']:<20} {b['executor']:<12} {b['qubits']:>6} {b['depth']:>6} "
+                     f"{b['two_qubit_gates']:>5} {b['plan_seconds']:>7.1f} {b['simulate_seconds']:>7.1f} "
+                     f"{b['seconds']:>8.1f} {b['estimate_seconds']:>7.1f}")
+    lines.append(f"\nwhole comparison: {r['seconds']:.1f} s (goal < {r['goal_seconds']:.0f} s: "
+                 f"{'met' if r['goal_met'] else 'NOT met'})")
+    return "\n".join(lines)

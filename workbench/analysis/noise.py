@@ -9,12 +9,17 @@ Backends (one string each):
   ``engines/noise_model.py``): the torch density-matrix engine (exact; the same numbers as Aer with those
   channels);
 - a fake backend such as ``fake_hanoi``: the Aer engine with the backend's full noise model on the transpiled
-  circuit (``engine="aer"``, default), or the density engine's calibrated model of it (``engine="density"``).
+  circuit cut to the physical qubits it touches (``engine="aer"``, default), or the density engine's calibrated
+  model of it on the circuit's own qubits (``engine="density"``).
 
-Without shots the readouts are exact expectation values (what infinitely many shots would give). With ``shots``
-each input is measured that many times (Aer samples for Aer, multinomial samples of the exact outcome
-distribution otherwise) and every metric gets a shot error bar: the standard deviation of the metric over
-parametric-bootstrap resamples of the measured counts.
+How it runs: first every backend is planned (``noise_plan``: transpiled depth, two-qubit gates, physical qubits
+touched, state size, time estimate) and the whole comparison is refused up front, with the figures and the
+options, if one of them cannot finish. Then each backend computes the exact outcome distribution of every task's
+measured bits once; every figure (``noise_metrics``) comes from it: exact accuracy, macro-F1, loss, margin,
+contraction of the readout, distance from the ideal class distribution, and accuracy under ``shots`` measurements
+per input (sampled from that distribution as hardware would, repeated for a 95 % interval). ``progress`` gets a
+``NoiseProgress`` per step (per chunk of inputs while simulating); ``cancel`` (anything with a ``cancelled``
+attribute) stops between chunks, and the report keeps the backends already done (``cancelled`` set).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -29,13 +35,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
+from workbench.analysis.noise_metrics import TaskScore, accuracy, macro_f1, score_task
 from workbench.circuits.ir import QMTLProgram
 from workbench.errors import UserError
-from workbench.models.readout import readout_logits
 
 ENGINES = ("aer", "density")
-CSV_COLUMNS = ("backend", "engine", "task", "accuracy", "accuracy_se", "macro_f1", "macro_f1_se", "shots",
-               "inputs", "seconds")
+__all__ = ["BackendResult", "CancelToken", "Cancelled", "NoiseProgress", "NoiseReport", "TaskScore", "accuracy",
+           "evaluate_noise", "macro_f1", "parse_backends", "store_report", "trained_inputs"]
 
 
 @dataclass(frozen=True)
@@ -68,58 +74,29 @@ def parse_backends(items: str | list[str], n_qubits: int, where: str = "--backen
     return out
 
 
-# ------------------------------------------------------------------------------------------------ metrics
-def accuracy(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.mean(y == pred)) if len(y) else float("nan")
-
-
-def macro_f1(y: np.ndarray, pred: np.ndarray, classes: int) -> float:
-    """Mean F1 over the classes present in the labels or the predictions (scikit-learn's convention)."""
-    cm = np.bincount(y * classes + pred, minlength=classes * classes).reshape(classes, classes)
-    tp = np.diag(cm).astype(float)
-    denom = cm.sum(0) + cm.sum(1)
-    present = denom > 0
-    if not present.any():
-        return float("nan")
-    return float((2 * tp[present] / denom[present]).mean())
-
-
-def predictions(raw: np.ndarray | torch.Tensor, readout) -> np.ndarray:
-    r = torch.as_tensor(np.asarray(raw, dtype=np.float64) if not torch.is_tensor(raw) else raw.double())
-    return readout_logits(r, readout).argmax(-1).cpu().numpy()
-
-
-def _raw_from_counts(counts: np.ndarray, readout) -> np.ndarray:
-    from workbench.engines.density_engine import readout_from_counts
-
-    return readout_from_counts(counts, readout)[0]
-
-
-@dataclass
-class TaskScore:
-    accuracy: float
-    macro_f1: float
-    accuracy_se: float | None = None
-    macro_f1_se: float | None = None
-
-
+# ----------------------------------------------------------------------------------------------- results
 @dataclass
 class BackendResult:
     backend: str
     kind: str
-    engine: str
+    engine: str  # torch | density | aer
     description: str
-    seconds: float
+    seconds: float  # prepare + simulate + scoring
     inputs: int
     shots: int | None
     tasks: dict[str, TaskScore] = field(default_factory=dict)
+    executor: str = ""  # statevector | density | ptm | aer
+    prepare_seconds: float = 0.0  # transpiling, noise model, compiling the executor
+    simulate_seconds: float = 0.0
+    plan: dict = field(default_factory=dict)  # BackendPlan.as_dict()
 
     @property
     def inputs_per_s(self) -> float:
-        return self.inputs / self.seconds if self.seconds > 0 else float("inf")
+        return self.inputs / self.simulate_seconds if self.simulate_seconds > 0 else float("inf")
 
     def as_dict(self) -> dict:
         d = asdict(self)
+        d["tasks"] = {t: s.as_dict() for t, s in self.tasks.items()}
         d["inputs_per_s"] = self.inputs_per_s
         return d
 
@@ -132,18 +109,23 @@ class NoiseReport:
     results: list[BackendResult]
     title: str = ""
     note: str = ""
+    repeats: int = 0  # shot resamplings behind each interval
+    cancelled: bool = False  # stopped by the user: ``results`` holds the backends finished before
+    seconds: float = 0.0  # the whole comparison
 
     def as_dict(self) -> dict:
-        return {"title": self.title, "inputs": self.inputs, "shots": self.shots, "engine": self.engine,
-                "note": self.note, "results": [r.as_dict() for r in self.results]}
+        return {"title": self.title, "inputs": self.inputs, "shots": self.shots, "repeats": self.repeats,
+                "engine": self.engine, "note": self.note, "cancelled": self.cancelled,
+                "seconds": round(self.seconds, 3), "results": [r.as_dict() for r in self.results]}
 
     def rows(self) -> list[dict]:
         out = []
         for r in self.results:
             for task, s in r.tasks.items():
-                out.append({"backend": r.backend, "engine": r.engine, "task": task, "accuracy": s.accuracy,
-                            "accuracy_se": s.accuracy_se, "macro_f1": s.macro_f1, "macro_f1_se": s.macro_f1_se,
-                            "shots": r.shots, "inputs": r.inputs, "seconds": round(r.seconds, 3)})
+                row = {"backend": r.backend, "engine": r.engine, "executor": r.executor, "task": task}
+                row.update({k: getattr(s, k) for k in SCORE_COLUMNS})
+                row.update({"shots": r.shots, "inputs": r.inputs, "seconds": round(r.seconds, 3)})
+                out.append(row)
         return out
 
     def to_csv(self) -> str:
@@ -156,50 +138,109 @@ class NoiseReport:
 
     def summary(self) -> dict:
         """Compact form for a run's summary: backend -> task -> metrics."""
-        return {r.backend: {t: {k: v for k, v in asdict(s).items() if v is not None} for t, s in r.tasks.items()}
-                for r in self.results}
+        return {r.backend: {t: s.as_dict() for t, s in r.tasks.items()} for r in self.results}
+
+
+SCORE_COLUMNS = tuple(TaskScore.__dataclass_fields__)
+CSV_COLUMNS = ("backend", "engine", "executor", "task") + SCORE_COLUMNS + ("shots", "inputs", "seconds")
+
+
+@dataclass
+class NoiseProgress:
+    """One step of a comparison, for progress bars: ``phase`` is plan | prepare | simulate | done."""
+
+    backend: str
+    index: int  # of the backend, from 0
+    total: int  # backends
+    phase: str
+    done: float = 0.0  # inputs simulated so far (simulate)
+    inputs: int = 0
+    elapsed: float = 0.0  # seconds since this backend started
+    est_seconds: float = 0.0  # the plan's estimate for this backend
+    message: str = ""
+
+
+class Cancelled(Exception):
+    """Raised inside an evaluation when its cancel token is set."""
+
+
+class CancelToken:
+    """Set from any thread (a signal handler, a GUI button); the evaluation stops between chunks of inputs."""
+
+    def __init__(self):
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
 
 
 # --------------------------------------------------------------------------------------------- evaluation
-def _scores(program: QMTLProgram, labels: np.ndarray, raw: dict | None, counts: dict | None, shots: int | None,
-            rng: np.random.Generator, bootstrap: int) -> dict[str, TaskScore]:
-    out = {}
-    for k, t in enumerate(program.tasks):
-        if t.readout.regression:  # accuracy and macro-F1 do not apply to a continuous target
-            continue
-        y = np.asarray(labels[:, k], dtype=np.int64)
-        if counts is None:
-            pred = predictions(raw[t.name], t.readout)
-            out[t.name] = TaskScore(accuracy(y, pred), macro_f1(y, pred, t.classes))
-            continue
-        c = counts[t.name]
-        pred = predictions(_raw_from_counts(c, t.readout), t.readout)
-        accs, f1s = [], []
-        p = c / c.sum(axis=1, keepdims=True)
-        for _ in range(bootstrap):
-            resampled = rng.multinomial(shots, p)
-            bp = predictions(_raw_from_counts(resampled, t.readout), t.readout)
-            accs.append(accuracy(y, bp))
-            f1s.append(macro_f1(y, bp, t.classes))
-        out[t.name] = TaskScore(accuracy(y, pred), macro_f1(y, pred, t.classes), float(np.std(accs, ddof=1)),
-                                float(np.std(f1s, ddof=1)))
-    return out
+def _marginal(states: torch.Tensor, wires: tuple[int, ...], n: int) -> np.ndarray:
+    """Outcome distribution (B, 2^k) of ``wires`` (first most significant) from statevectors (B, 2^n)."""
+    p = (states.abs() ** 2).double().reshape(-1, *([2] * n))
+    others = tuple(1 + w for w in range(n) if w not in wires)
+    p = p.sum(dim=others) if others else p
+    kept = sorted(wires)
+    p = p.permute(0, *[1 + kept.index(w) for w in wires])
+    return p.reshape(p.shape[0], -1).numpy()
 
 
-def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str | list, *, shots: int | None = None,
-                   engine: str = "aer", seed: int = 0, bootstrap: int = 100,
-                   progress: Callable[[str], None] | None = None) -> NoiseReport:
-    """Per-task accuracy and macro-F1 of the head under each backend, for inputs ``h`` (N, n_features) and
-    ``labels`` (N, T) in the program's task order."""
-    from workbench.engines import fake_backends
-    from workbench.engines.aer_engine import AerEngine
-    from workbench.engines.density_engine import DensityEngine
-    from workbench.engines.torch_engine import TorchEngine
+class _Backend:
+    """One backend's engine, its plan, and its outcome distributions."""
 
+    def __init__(self, choice: BackendChoice, program: QMTLProgram, engine: str, inputs: int):
+        from workbench.analysis import noise_plan
+        from workbench.engines import fake_backends
+        from workbench.engines.aer_engine import AerEngine
+        from workbench.engines.density_engine import DensityEngine
+        from workbench.engines.torch_engine import TorchEngine
+
+        self.choice, self.program = choice, program
+        if choice.kind == "ideal":
+            self.engine_name, self.sim = "torch", TorchEngine(program, dtype="complex128")
+            self.plan = noise_plan.plan_statevector(choice.label, program, inputs)
+        elif choice.kind == "device" and engine == "aer":
+            self.engine_name, self.sim = "aer", AerEngine(program, choice.name, precision="single")
+            self.plan = noise_plan.plan_device(choice.label, program, self.sim, inputs)
+        else:
+            noise = fake_backends.calibrated_noise(choice.name, program) if choice.kind == "device" else choice.name
+            self.engine_name, self.sim = "density", DensityEngine(program, noise, dtype="complex64")
+            self.plan = noise_plan.plan_density(choice.label, choice.kind, program, self.sim, inputs)
+
+    def outcome_probabilities(self, h: torch.Tensor, weights: dict, tick) -> dict[str, np.ndarray]:
+        with torch.no_grad():
+            if self.engine_name == "torch":
+                tick(0)
+                states = self.sim.final_states(h, weights)
+                out = {t.name: _marginal(states[t.name], t.readout.wires, self.program.n_qubits)
+                       for t in self.program.tasks}
+                tick(h.shape[0])
+                return out
+            probs = self.sim.outcome_probabilities(h, weights, tick=tick)
+        return {k: (v.double().cpu().numpy() if torch.is_tensor(v) else np.asarray(v, dtype=np.float64))
+                for k, v in probs.items()}
+
+
+def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str | list, *,
+                   shots: int | None = 1024, engine: str = "aer", seed: int = 0, repeats: int = 200,
+                   max_seconds: float | None = None, progress: Callable[[NoiseProgress], None] | None = None,
+                   cancel=None) -> NoiseReport:
+    """Per-task figures of the head under each backend, for inputs ``h`` (N, n_features) and ``labels`` (N, T)
+    in the program's task order. ``shots``: the shot budget of the ``shots_*`` figures (None or 0: exact only)."""
+    from workbench.analysis import noise_plan
+
+    t_start = time.perf_counter()
     if engine not in ENGINES:
         raise UserError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
-    if shots is not None and shots < 1:
-        raise UserError(f"--shots: must be >= 1, got {shots}")
+    if shots is not None and shots < 0:
+        raise UserError(f"--shots: must be >= 0, got {shots}")
+    if repeats < 1:
+        raise UserError(f"--repeats: must be >= 1, got {repeats}")
+    shots = shots or None
     choices = backends if isinstance(backends, list) and all(isinstance(b, BackendChoice) for b in backends) \
         else parse_backends(backends, program.n_qubits)
     h = torch.as_tensor(np.asarray(h.detach().cpu() if torch.is_tensor(h) else h, dtype=np.float64))
@@ -207,55 +248,90 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
     if labels.ndim != 2 or labels.shape != (h.shape[0], len(program.tasks)):
         raise UserError(f"labels: expected shape ({h.shape[0]}, {len(program.tasks)}), got {labels.shape}")
     weights = {k: (v.detach() if torch.is_tensor(v) else torch.as_tensor(v)).double() for k, v in weights.items()}
-    say = progress or (lambda s: None)
-    # Pauli-word readouts are exact expectations of the (noisy) state: the density engine computes them, including
-    # X and Y words; Aer's path and sampled shots read computational-basis outcomes only
-    pauli = any(t.readout.kind == "pauli" for t in program.tasks)
-    if pauli and shots:
-        raise UserError("--shots: the head reads Pauli words; the noise comparison gives their exact expectations "
-                        "(leave --shots out)")
-    if pauli and engine == "aer":
-        engine = "density"
+    pauli = [t.name for t in program.tasks if t.readout.kind == "pauli"]
+    if pauli:  # the comparison scores measured outcome distributions; Pauli words need their own estimator
+        raise UserError(f"task {pauli[0]!r} reads Pauli words: the noise comparison scores computational-basis "
+                        "readouts only (for now)")
+    say = progress or (lambda ev: None)
+    N = int(h.shape[0])
+    report = NoiseReport(N, shots, engine, [], repeats=repeats if shots else 0)
+
+    def stop_if_cancelled() -> None:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled
+
+    # plan every backend before simulating any: refuse up front what cannot finish
+    planned: list[tuple[_Backend, float]] = []
+    try:
+        for i, b in enumerate(choices):
+            stop_if_cancelled()
+            say(NoiseProgress(b.label, i, len(choices), "plan", inputs=N, message="planning"))
+            t0 = time.perf_counter()
+            be = _Backend(b, program, engine, N)
+            noise_plan.check(be.plan, N, max_seconds, program.n_qubits)
+            planned.append((be, time.perf_counter() - t0))
+    except Cancelled:
+        report.cancelled = True
+        report.seconds = time.perf_counter() - t_start
+        return report
+
+    ideal = None
     rng = np.random.default_rng(seed)
-    mode = f"{shots} shots" if shots else "exact"
-    results = []
-    for b in choices:
+    for i, (be, prep_s) in enumerate(planned):
+        b = be.choice
         t0 = time.perf_counter()
-        raw = counts = None
-        with torch.no_grad():
-            if b.kind == "device" and engine == "aer":
-                eng = AerEngine(program, b.name, precision="single")
-                first = program.tasks[0].name
-                how = "Aer's samples" if shots else ("exact, Pauli-transfer executor" if eng.executor_used(first)
-                                                     == "ptm" else "exact, Aer density matrix")
-                used, desc = "aer", f"{b.name} noise model (Aer) on the ISA circuit, qubits " \
-                                    f"{eng.circuit_report()[first]['active_qubits']}, {how}"
-                say(f"{b.label}: Aer, {mode}, {h.shape[0]} inputs")
-                if shots:
-                    counts = eng.outcome_counts(h, weights, shots, seed)
-                else:
-                    raw = eng(h, weights)
-            elif b.kind == "ideal" and not shots:
-                say(f"{b.label}: torch statevector engine")
-                raw = TorchEngine(program, dtype="complex128")(h, weights)
-                used, desc = "torch", "ideal (statevector)"
-            else:
-                noise = fake_backends.calibrated_noise(b.name, program) if b.kind == "device" else b.name
-                dens = DensityEngine(program, None if b.kind == "ideal" else noise, dtype="complex64")
-                used, desc = "density", dens.noise.describe()
-                say(f"{b.label}: torch density-matrix engine, {mode}")
-                if shots:
-                    probs = dens.outcome_probabilities(h, weights)
-                    counts = {}
-                    for t in program.tasks:
-                        p = probs[t.name].double().cpu().numpy()
-                        counts[t.name] = rng.multinomial(shots, p / p.sum(axis=1, keepdims=True)).astype(np.float64)
-                else:
-                    raw = dens(h, weights)
-        seconds = time.perf_counter() - t0
-        scores = _scores(program, labels, raw, counts, shots, rng, bootstrap)
-        results.append(BackendResult(b.label, b.kind, used, desc, seconds, int(h.shape[0]), shots, scores))
-    return NoiseReport(int(h.shape[0]), shots, engine, results)
+        done = [0.0]
+
+        def tick(rows: float, b=b, i=i, be=be, t0=t0, done=done) -> None:
+            stop_if_cancelled()
+            done[0] += rows
+            say(NoiseProgress(b.label, i, len(planned), "simulate", done[0], N, time.perf_counter() - t0,
+                              be.plan.est_seconds))
+
+        try:
+            tick(0)
+            probs = be.outcome_probabilities(h, weights, tick)
+            if ideal is None:  # the reference for the distance from ideal (cheap: statevector)
+                ideal = probs if b.kind == "ideal" else _Backend(BackendChoice("ideal", "ideal", "ideal"), program,
+                                                                 engine, N).outcome_probabilities(h, weights,
+                                                                                                  lambda r: None)
+        except Cancelled:
+            report.cancelled = True
+            break
+        sim_s = time.perf_counter() - t0
+        scores = {t.name: score_task(t.readout, t.classes, np.asarray(labels[:, k], dtype=np.int64),
+                                     probs[t.name], ideal[t.name], shots, repeats, rng)
+                  for k, t in enumerate(program.tasks)}
+        total = prep_s + time.perf_counter() - t0
+        report.results.append(BackendResult(b.label, b.kind, be.engine_name, be.plan.detail, total, N, shots, scores,
+                                            executor=be.plan.executor, prepare_seconds=prep_s,
+                                            simulate_seconds=sim_s, plan=be.plan.as_dict()))
+        say(NoiseProgress(b.label, i, len(planned), "done", N, N, total, be.plan.est_seconds))
+    report.seconds = time.perf_counter() - t_start
+    return report
+
+def trained_inputs(store, run_id: str, limit: int | None = None, where: str = "run"):
+    """What ``qmtl noise RUN`` evaluates for a stored run: (program, weights, h of the test split, labels, title)."""
+    from workbench.training import load_trained
+
+    trained = load_trained(store, run_id)
+    if trained.head_kind != "qmtl":
+        raise UserError(f"{where}: run {trained.run_id} trained a {trained.head_kind!r} head; noise evaluation needs "
+                        "the QMTL quantum head (head = qmtl)")
+    return model_inputs(trained.model, trained.data, limit) + (f"{trained.spec.name} (run {trained.run_id})",)
+
+
+def model_inputs(model, data, limit: int | None = None) -> tuple:
+    """(program, weights, h, labels) of a QMTL model on the first ``limit`` test inputs of ``data``."""
+    X, Y = data.X_test, data.Y_test
+    if limit is not None:
+        X, Y = X[:limit], Y[:limit]
+    if len(X) == 0:
+        raise UserError("the test split is empty: nothing to evaluate")
+    model.eval()
+    with torch.no_grad():
+        h = model.backbone(torch.as_tensor(np.asarray(X, dtype=np.float32)))
+    return model.head.program, {k: v.detach() for k, v in model.head.weights.items()}, h, Y
 
 
 # ----------------------------------------------------------------------------------------------- storing

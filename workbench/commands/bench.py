@@ -20,6 +20,9 @@ def register(sub) -> None:
                    help="noisy evaluation instead: torch density engine, our Aer-based executor and EstimatorV2 on a "
                         "fake backend")
     p.add_argument("--backend", default="fake_hanoi", help="fake backend for --noise (default fake_hanoi)")
+    p.add_argument("--noise-comparison", action="store_true",
+                   help="the whole qmtl noise comparison on the demo (ideal, two depolarizing levels, fake_hanoi, "
+                        "fake_torino, 1024 shots): time per backend against the one-minute goal")
     p.set_defaults(func=run)
 
 
@@ -42,6 +45,12 @@ def run(args) -> int:
     def progress(msg: str) -> None:
         print(f"  ... {msg}", file=sys.stderr, flush=True)
 
+    if getattr(args, "noise_comparison", False):
+        from workbench.analysis.bench_noise import format_comparison_benchmark, run_comparison_benchmark
+
+        result = run_comparison_benchmark(progress=progress)
+        print(json.dumps(result, indent=2) if args.json else format_comparison_benchmark(result))
+        return 0
     if getattr(args, "noise", False):
         from workbench.analysis.bench_noise import format_noise_benchmark, run_noise_benchmark
 

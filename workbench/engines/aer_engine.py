@@ -57,6 +57,7 @@ class _Prepared:
     noise_model: object
     active: list[int]  # physical qubits kept (device mode), or the wires (logical mode)
     isa_ops: dict
+    depth: int = 0  # of the ISA circuit (device mode)
     ptm: object = None  # PTMCircuit of the reduced circuit (executor "ptm"), built on first use
     ptm_error: str = ""  # why the PTM path does not apply, if it does not
 
@@ -90,12 +91,15 @@ class _Unsupported(Exception):
     pass
 
 
+_CHANNELS: dict = {}  # (backend, active qubits) -> {(gate, wires): channels}: the tasks of a program share them
+
+
 class _AerChannels:
     """``channels_after(op)`` for a reduced ISA circuit: the noise model's error on that gate as a PTM."""
 
-    def __init__(self, nm):
+    def __init__(self, nm, key=None):
         self.nm = nm
-        self._cache: dict = {}
+        self._cache: dict = _CHANNELS.setdefault(key, {}) if key is not None else {}
 
     def channels_after(self, op) -> list:
         key = (op.name, op.wires)
@@ -166,7 +170,8 @@ def _ptm_circuit(prep: _Prepared, backend: str, precision: str = "double"):
         wires = tuple(circuit.find_bit(q).index for q in inst.qubits)
         natives.append(NativeOp(name, wires, tuple(_expr_param(v) for v in inst.operation.params)))
         signature.append((name, wires, tuple(str(v) for v in inst.operation.params)))
-    return PTMCircuit(natives, circuit.num_qubits, _AerChannels(prep.noise_model), prep.readout_qubits,
+    return PTMCircuit(natives, circuit.num_qubits, _AerChannels(prep.noise_model, (backend, tuple(prep.active))),
+                      prep.readout_qubits,
                       prep.readout_mats, signature=signature, noise_key=(backend, tuple(prep.active)),
                       dtype=torch.float32 if precision == "single" else torch.float64)
 
@@ -286,10 +291,7 @@ class AerEngine:
         n = self.program.n_qubits
         final = fake_backends.final_wires(isa, n)
         red, active = _reduce(isa, [final[w] for w in qtc.measured_wires])
-        if len(active) > MAX_ACTIVE_QUBITS:
-            raise UserError(f"backend {self.backend}: task {task!r} uses {len(active)} physical qubits after "
-                            f"routing; exact density matrices stop at {MAX_ACTIVE_QUBITS}")
-        full = fake_backends.noise_model(self.backend)
+        full = fake_backends.noise_model_on(self.backend, active)
         nm = restrict_noise_model(full, active)
         idx = {p: i for i, p in enumerate(active)}
         ro = [idx[final[w]] for w in qtc.measured_wires]
@@ -298,12 +300,20 @@ class AerEngine:
             err = full._local_readout_errors.get((final[w],), full._default_readout_error)
             mats.append(None if err is None else _readout_of(err))
         return _Prepared(qtc, _with_probabilities(red, ro), _with_measurements(red, ro), ro, mats, nm, active,
-                         dict(isa.count_ops()))
+                         dict(isa.count_ops()), isa.depth())
 
-    def prepare(self, task: str) -> _Prepared:
-        """Transpile (device mode) and cut down one task circuit; cached."""
-        if task in self._prepared:
-            return self._prepared[task]
+    def prepare(self, task: str, check: bool = True) -> _Prepared:
+        """Transpile (device mode) and cut down one task circuit; cached. ``check``: refuse a circuit whose
+        routed form touches more physical qubits than an exact density matrix can hold."""
+        if task not in self._prepared:
+            self._prepared[task] = self._prepare(task)
+        prep = self._prepared[task]
+        if check and len(prep.active) > MAX_ACTIVE_QUBITS:
+            raise UserError(f"backend {self.backend}: task {task!r} uses {len(prep.active)} physical qubits after "
+                            f"routing; exact density matrices stop at {MAX_ACTIVE_QUBITS}")
+        return prep
+
+    def _prepare(self, task: str) -> _Prepared:
         if self.backend:
             isa, qtc = fake_backends.transpile_program_task(self.backend, self.program, task,
                                                             optimization_level=self.optimization_level,
@@ -316,7 +326,6 @@ class AerEngine:
             mats = [self.noise.readout_matrix(w) for w in ro]
             nm = self.noise.to_aer_noise_model() if not self.noise.is_ideal else None
             prep = _Prepared(qtc, circuit, None, ro, mats, nm, list(range(self.program.n_qubits)), {})
-        self._prepared[task] = prep
         return prep
 
     # -- circuits for one evaluation
@@ -409,8 +418,9 @@ class AerEngine:
         return {k: self._np(v) for k, v in (weights or {}).items()}
 
     # -- public
-    def outcome_probabilities(self, x, weights) -> dict[str, np.ndarray]:
-        """Exact joint probabilities (B, 2^k) of every task's measured readout bits, readout errors included."""
+    def outcome_probabilities(self, x, weights, tick=None) -> dict[str, np.ndarray]:
+        """Exact joint probabilities (B, 2^k) of every task's measured readout bits, readout errors included.
+        ``tick(rows)``: called around each chunk of inputs (progress; it may raise to cancel)."""
         X, W = self._np(x), self._weights(weights)
         out: dict[str, np.ndarray] = {}
         ptm = {t.name: c for t in self.program.tasks if (c := self._ptm(t.name, self.prepare(t.name))) is not None}
@@ -420,11 +430,15 @@ class AerEngine:
             names = list(ptm)
             ws = [torch.as_tensor(flat_weights(self.program, name, W)) for name in names]
             with torch.no_grad():
-                probs = ptm[names[0]].evaluate_many([ptm[k] for k in names], torch.as_tensor(X), ws)
+                probs = ptm[names[0]].evaluate_many([ptm[k] for k in names], torch.as_tensor(X), ws, tick)
             out.update({k: p.double().numpy() for k, p in zip(names, probs)})
         for t in self.program.tasks:
             if t.name not in out:
+                if tick is not None:
+                    tick(0)
                 out[t.name] = self._run(t.name, X, W, None, None)
+                if tick is not None:
+                    tick(len(X) / len(self.program.tasks))
         return {t.name: out[t.name] for t in self.program.tasks}
 
     def forward(self, x, weights) -> dict[str, torch.Tensor]:

@@ -558,7 +558,7 @@ class DensityEngine:
         w = self._weights(weights, task.name, task.n_weights)
         return propagate_observables(task.block, o, _Params(None, w), self.n, self._cache)
 
-    def _run_readouts(self, x, weights, outcomes: bool) -> dict[str, torch.Tensor]:
+    def _run_readouts(self, x, weights, outcomes: bool, tick=None) -> dict[str, torch.Tensor]:
         x = torch.as_tensor(x).to(device=self.device, dtype=self.rdtype)
         B = x.shape[0]
         G = {t.name: t.G_outcomes if outcomes else t.G for t in self.tasks}
@@ -581,7 +581,8 @@ class DensityEngine:
 
         # evaluation: chunks in parallel threads, each op single-threaded. The ops are small (16 MiB), so torch's
         # own intra-op threading mostly synchronises; measured 1.5-3x faster on 2 cores
-        results = _in_threads(work, list(range(0, B, step)), self.workers or torch.get_num_threads(), self.device)
+        results = _in_threads(work, list(range(0, B, step)), self.workers or torch.get_num_threads(), self.device,
+                              tick)
         return {t.name: torch.cat([r[t.name] for r in results]) for t in self.tasks}
 
     def _chunks(self, B: int) -> int:
@@ -594,13 +595,14 @@ class DensityEngine:
 
     __call__ = forward
 
-    def outcome_probabilities(self, x, weights) -> dict[str, torch.Tensor]:
-        """Joint distribution of every task's measured readout bits (B, 2^k), readout errors included."""
+    def outcome_probabilities(self, x, weights, tick=None) -> dict[str, torch.Tensor]:
+        """Joint distribution of every task's measured readout bits (B, 2^k), readout errors included.
+        ``tick``: see ``_in_threads`` (progress and cancellation between chunks of inputs)."""
         pauli = [t.name for t in self.tasks if t.G_outcomes is None]
         if pauli:
             raise UserError(f"task {pauli[0]!r}: outcome distributions (shots) are not available for Pauli-word "
                             "readouts here; use exact expectations")
-        return {k: v.clamp_min(0) for k, v in self._run_readouts(x, weights, outcomes=True).items()}
+        return {k: v.clamp_min(0) for k, v in self._run_readouts(x, weights, outcomes=True, tick=tick).items()}
 
     def forward_shots(self, x, weights, shots: int, seed: int | None = None
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -631,7 +633,17 @@ def readout_from_counts(counts: np.ndarray, r: Readout) -> tuple[np.ndarray, np.
     return z, np.sqrt(np.clip(1 - z**2, 0, None) / shots)
 
 
-def _in_threads(work, starts: list[int], workers: int, device: torch.device) -> list:
+def _in_threads(work, starts: list[int], workers: int, device: torch.device, tick=None) -> list:
+    """``work(start)`` for every chunk start. ``tick(rows)``, if given, is called before each chunk (rows = 0; it
+    may raise to stop: cancellation) and after it (rows = the chunk's size, for progress)."""
+    if tick is not None:
+        inner = work
+
+        def work(start: int):
+            tick(0)
+            out = inner(start)
+            tick(len(next(iter(out.values()))) if out else 0)
+            return out
     workers = min(workers, len(starts))
     if workers > 1 and not torch.is_grad_enabled() and device.type == "cpu":
         prev = torch.get_num_threads()
@@ -706,7 +718,8 @@ class PTMCircuit:
         return PTMCircuit.evaluate_many([self], x, [w])[0]
 
     @staticmethod
-    def evaluate_many(circuits: list[PTMCircuit], x: torch.Tensor, ws: list[torch.Tensor]) -> list[torch.Tensor]:
+    def evaluate_many(circuits: list[PTMCircuit], x: torch.Tensor, ws: list[torch.Tensor], tick=None
+                      ) -> list[torch.Tensor]:
         """Outcome probabilities of several circuits on the same inputs; circuits with equal ``shared_key`` (the
         task circuits of one program transpiled on one layout) compute their shared part once per sample."""
         first = circuits[0]
@@ -736,5 +749,5 @@ class PTMCircuit:
             return out
 
         results = _in_threads(work, list(range(0, B, step)), first.workers or torch.get_num_threads(),
-                              torch.device("cpu"))
+                              torch.device("cpu"), tick)
         return [torch.cat([r[i] for r in results]).clamp_min(0) for i in range(len(circuits))]

@@ -139,6 +139,56 @@ def _noise_model(name: str):
         return NoiseModel.from_backend(get_backend(name))
 
 
+class _TargetOn:
+    """The parts of a backend's ``Target`` that Aer's device-model functions read, limited to some qubits."""
+
+    def __init__(self, target, qubits):
+        self._target, self._qubits = target, set(qubits)
+        self.num_qubits = target.num_qubits
+        self.qubit_properties = target.qubit_properties
+
+    def _on(self, props):
+        if props is None:
+            return None
+        return {q: p for q, p in props.items() if q is not None and self._qubits.issuperset(q)}
+
+    def items(self):
+        return [(name, self._on(props)) for name, props in self._target.items()]
+
+    def get(self, name, default=None):
+        props = self._target.get(name, default)
+        return props if props is default else self._on(props)
+
+    def operation_from_name(self, name):
+        return self._target.operation_from_name(name)
+
+
+def noise_model_on(name: str, qubits) -> object:
+    """``NoiseModel.from_backend`` limited to the errors on ``qubits`` (same functions, same numbers, physical
+    qubit numbering kept): building the whole model of a 133-qubit device takes seconds that a circuit on 8 of its
+    qubits does not need."""
+    return _noise_model_on(resolve(name), tuple(sorted(qubits)))
+
+
+@lru_cache(maxsize=32)
+def _noise_model_on(name: str, qubits: tuple[int, ...]):
+    import warnings
+
+    from qiskit_aer.noise import NoiseModel
+    from qiskit_aer.noise.device.models import basic_device_gate_errors, basic_device_readout_errors
+
+    backend = get_backend(name)
+    view = _TargetOn(backend.target, qubits)
+    nm = NoiseModel(basis_gates=backend.operation_names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for q, err in basic_device_readout_errors(target=view):
+            nm.add_readout_error(err, q, warnings=False)
+        for gate, q, err in basic_device_gate_errors(target=view):
+            nm.add_quantum_error(err, gate, q, warnings=False)
+    return nm
+
+
 # --------------------------------------------------------------------------------------------- transpile
 _TRANSPILED: dict = {}
 
@@ -169,10 +219,36 @@ def transpile_task(name: str, circuit, key: tuple, *, optimization_level: int = 
         # crawl on CZ devices (17 s instead of 0.4 s for the digits demo on fake_torino): drop it
         circuit = circuit.copy()
         circuit.global_phase = 0
-    isa = pm.run(circuit)
+    isa = pm.run(_symbolic_u_as_zyz(circuit))
     with _LOCK:
         _TRANSPILED[cache_key] = isa
     return isa
+
+
+def _symbolic_u_as_zyz(circuit):
+    """``u(theta, phi, lam)`` gates with symbolic angles written as ``rz(lam) ry(theta) rz(phi)`` (equal up to a
+    global phase, which no measurement sees).
+
+    Qiskit's basis translator is pathological on symbolic ``u`` gates in longer circuits on CZ devices: it spends
+    its time formatting ever-growing parameter expressions (profiled: ``symbol_expr::Symbol::repr``), and the
+    time grows exponentially with the number of gates (the digits demo's 8-qubit task circuit on fake_torino:
+    40 gates 0.3 s, 50 gates 1 s, 60 gates 15 s, the whole circuit did not finish in 15 minutes). The same circuit
+    with ``u`` as rz-ry-rz transpiles in 0.1 s to the same unitary."""
+    from qiskit import QuantumCircuit
+
+    if not any(inst.operation.name == "u" and inst.operation.is_parameterized() for inst in circuit.data):
+        return circuit
+    out = QuantumCircuit(*circuit.qregs, *circuit.cregs, global_phase=circuit.global_phase, name=circuit.name)
+    for inst in circuit.data:
+        op = inst.operation
+        if op.name == "u" and op.is_parameterized():
+            theta, phi, lam = op.params
+            out.rz(lam, inst.qubits[0])
+            out.ry(theta, inst.qubits[0])
+            out.rz(phi, inst.qubits[0])
+        else:
+            out.append(inst)
+    return out
 
 
 def initial_wires(isa, n: int) -> list[int]:

@@ -1,11 +1,16 @@
-"""Noise comparison panel: a trained run's test accuracy per task, ideal, under noise channels, on fake IBM
+"""Noise comparison panel: a trained run's per-task test figures, ideal, under noise channels, on fake IBM
 backends and on hardware, as a grouped bar plot and a table.
 
 The computation is the one ``qmtl noise RUN`` does (``load_trained`` -> backbone on the test split ->
-``analysis.noise.evaluate_noise`` -> ``store_report``), run in a Python thread; a 10 Hz ``QTimer`` on the GUI
-thread drains the thread's queue. Every message carries the run id it belongs to and a request number, so a
-result that arrives after the shown run changed is stored with its own run but not drawn. Hardware results are
-read from the run's ``summary["hardware"]`` (written by ``qmtl hardware run`` and the hardware panel).
+``analysis.noise.evaluate_noise`` -> ``store_report``), run as a job of the common worker pool in a worker process
+(``gui/common/worker.py``, job function ``analysis.background.noise_comparison``: Qiskit and Aer never run in the
+GUI process); the job's signals bring progress per backend with ETA and the result. Cancel cancels the job, which
+is the evaluation's cancel token: it stops between chunks of inputs, and the backends already done are shown and
+stored. A result that arrives after the shown run changed is stored with its own run but not drawn. The view box
+picks the figure the bars show (exact accuracy, accuracy under the shot budget with its 95 % interval, loss,
+margin, readout contraction, distance from ideal).
+Hardware results are read from the run's ``summary["hardware"]`` (written by ``qmtl hardware run`` and the
+hardware panel).
 """
 
 from __future__ import annotations
@@ -15,15 +20,13 @@ import html
 import io
 import json
 import math
-import queue
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,6 +56,7 @@ from workbench.errors import UserError
 from workbench.gui.common import messages
 from workbench.gui.common.compat import guard_none_refcount
 from workbench.gui.common.theme import LIGHT, TASK_HUES, Theme
+from workbench.gui.common.worker import workers
 from workbench.runs.store import RunStore
 
 guard_none_refcount()
@@ -60,11 +64,17 @@ guard_none_refcount()
 CHANNELS = (("depolarizing", "Depolarizing", "p", 0.01),
             ("amplitude_damping", "Amplitude damping", "γ", 0.02),
             ("phase_damping", "Phase damping", "λ", 0.02))
-COLUMNS = ["Backend", "Source", "Task", "Accuracy", "± (shots)", "Macro-F1", "± (shots)", "Shots", "Inputs",
-           "Time s"]
-CSV_COLUMNS = ("backend", "source", "engine", "task", "accuracy", "accuracy_se", "macro_f1", "macro_f1_se", "shots",
-               "inputs", "seconds")
-METRICS = (("accuracy", "Accuracy"), ("macro_f1", "Macro-F1"))
+COLUMNS = ["Backend", "Source", "Task", "Accuracy", "Acc. (shots) [95%]", "Macro-F1", "Loss", "Margin", "|<Z>|",
+           "TV ideal", "Shots", "Inputs", "Time s"]
+FIGURES = ("accuracy", "macro_f1", "loss", "margin", "mean_abs_z", "tv_from_ideal", "shots_accuracy",
+           "shots_accuracy_low", "shots_accuracy_high", "shots_macro_f1", "shots_macro_f1_low", "shots_macro_f1_high")
+CSV_COLUMNS = ("backend", "source", "engine", "task") + FIGURES + ("shots", "inputs", "seconds")
+# the views of the plot: (figure, label, the range the bars start from); "{shots}" is the shot budget
+VIEWS = (("accuracy", "Accuracy (exact)"), ("shots_accuracy", "Accuracy ({shots} shots)"),
+         ("macro_f1", "Macro-F1 (exact)"), ("shots_macro_f1", "Macro-F1 ({shots} shots)"),
+         ("loss", "Test loss (exact)"), ("margin", "Mean margin p1 - p2 (exact)"),
+         ("mean_abs_z", "Mean |<Z>| of the readout (exact)"), ("tv_from_ideal", "TV distance from ideal (exact)"))
+UNBOUNDED = {"loss"}  # figures not in [0, 1]
 IDEAL_COLOR = "#5d6470"
 
 
@@ -76,8 +86,7 @@ class Row:
     task: str
     accuracy: float
     macro_f1: float
-    accuracy_se: float | None = None
-    macro_f1_se: float | None = None
+    figures: dict = field(default_factory=dict)  # FIGURES that this row has (hardware rows: accuracy, macro_f1)
     engine: str = ""
     shots: int | None = None
     inputs: int | None = None
@@ -87,9 +96,18 @@ class Row:
     def series(self) -> str:
         return f"hardware: {self.backend}" if self.source == "hardware" else self.backend
 
+    def figure(self, key: str) -> float | None:
+        if key in ("accuracy", "macro_f1"):
+            return getattr(self, key)
+        if self.source == "hardware" and key in ("shots_accuracy", "shots_macro_f1"):
+            return getattr(self, key[6:])  # measured with its shots: that is what the shot view shows
+        v = self.figures.get(key)
+        return None if v is None else float(v)
 
+
+# ------------------------------------------------------------------------------------------ Qt-free part
 @dataclass
-class _Request:
+class ComparisonRequest:
     number: int
     run_id: str
     backends: list[str]
@@ -100,47 +118,15 @@ class _Request:
     store: bool
     started: float = field(default_factory=time.monotonic)
 
-
-# ------------------------------------------------------------------------------------------ Qt-free part
-def noise_inputs(store: RunStore, run_id: str, limit: int | None = None):
-    """What ``qmtl noise RUN`` evaluates: (program, weights, h of the test split, labels, title)."""
-    import torch
-
-    from workbench.training import load_trained
-
-    trained = load_trained(store, run_id)
-    if trained.head_kind != "qmtl":
-        raise UserError(f"run {trained.run_id} trained a {trained.head_kind!r} head; noise evaluation needs the "
-                        "QMTL quantum head (head = qmtl)")
-    model, data = trained.model, trained.data
-    X, Y = data.X_test, data.Y_test
-    if limit is not None:
-        X, Y = X[:limit], Y[:limit]
-    if len(X) == 0:
-        raise UserError("the test split is empty: nothing to evaluate")
-    model.eval()
-    with torch.no_grad():
-        h = model.backbone(torch.as_tensor(np.asarray(X, dtype=np.float32)))
-    weights = {k: v.detach() for k, v in model.head.weights.items()}
-    return model.head.program, weights, h, Y, f"{trained.spec.name} (run {trained.run_id})"
-
-
-def run_comparison(store: RunStore, req: _Request, say) -> tuple:
-    """The CLI's path, in the worker thread: evaluate, then store with the run (summary "noise", CSV, JSON)."""
-    from workbench.analysis.noise import evaluate_noise, parse_backends, store_report
-
-    program, weights, h, labels, title = noise_inputs(store, req.run_id, req.limit)
-    choices = parse_backends(req.backends, program.n_qubits, where="backends")
-    report = evaluate_noise(program, weights, h, labels, choices, shots=req.shots, engine=req.engine, seed=req.seed,
-                            progress=say)
-    report.title = title
-    stored = store_report(store, req.run_id, report) if req.store else []
-    return report, stored
+    def job_kwargs(self) -> dict:
+        """The keyword arguments of ``analysis.background.noise_comparison``."""
+        return {"run_id": self.run_id, "backends": list(self.backends), "shots": self.shots, "engine": self.engine,
+                "limit": self.limit, "seed": self.seed, "store": self.store}
 
 
 def rows_from_report(report) -> list[Row]:
-    return [Row(r.backend, "simulated", t, s.accuracy, s.macro_f1, s.accuracy_se, s.macro_f1_se, r.engine, r.shots,
-                r.inputs, r.seconds) for r in report.results for t, s in r.tasks.items()]
+    return [Row(r.backend, "simulated", t, s.accuracy, s.macro_f1, s.as_dict(), r.engine, r.shots, r.inputs,
+                r.seconds) for r in report.results for t, s in r.tasks.items()]
 
 
 def rows_from_summary(store: RunStore, run_id: str) -> list[Row]:
@@ -160,7 +146,7 @@ def rows_from_summary(store: RunStore, run_id: str) -> list[Row]:
         d = details.get(backend, {})
         for task, m in (tasks or {}).items():
             rows.append(Row(backend, "simulated", task, float(m.get("accuracy", math.nan)),
-                            float(m.get("macro_f1", math.nan)), m.get("accuracy_se"), m.get("macro_f1_se"),
+                            float(m.get("macro_f1", math.nan)), {k: m[k] for k in FIGURES if k in m},
                             d.get("engine", ""), d.get("shots"), d.get("inputs"), d.get("seconds")))
     for backend, entry in (summary.get("hardware") or {}).items():
         if not isinstance(entry, dict):
@@ -178,9 +164,10 @@ def rows_to_csv(rows: list[Row]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in rows:
-        w.writerow(["" if v is None else v for v in (r.backend, r.source, r.engine, r.task, r.accuracy,
-                                                      r.accuracy_se, r.macro_f1, r.macro_f1_se, r.shots, r.inputs,
-                                                      None if r.seconds is None else round(r.seconds, 3))])
+        values = [r.backend, r.source, r.engine, r.task] + [r.figure(k) if k in ("accuracy", "macro_f1") else
+                                                            r.figures.get(k) for k in FIGURES]
+        values += [r.shots, r.inputs, None if r.seconds is None else round(r.seconds, 3)]
+        w.writerow(["" if v is None else v for v in values])
     return buf.getvalue()
 
 
@@ -201,9 +188,11 @@ def _series_order(rows: list[Row]) -> list[str]:
 class NoisePanel(QWidget):
     """Pick backends, compare a run's test accuracy across them, plot, tabulate and export."""
 
-    finished = Signal(str)  # run id whose comparison finished and is shown
+    finished = Signal(str)  # run id whose comparison finished (or was cancelled) and is shown
+    progressed = Signal(str, float)  # backend being evaluated, fraction of the whole comparison done
+    cancelled = Signal(str)  # run id whose comparison was cancelled (the backends done are shown and stored)
 
-    POLL_MS = 100
+    job_target = "workbench.analysis.background:noise_comparison"  # the job function (tests swap in a slow one)
 
     def __init__(self, store: RunStore, parent: QWidget | None = None):
         super().__init__(parent)
@@ -216,14 +205,10 @@ class NoisePanel(QWidget):
         self.bar_items: dict[str, pg.BarGraphItem] = {}
         self.error_items: dict[str, pg.ErrorBarItem] = {}
         self.last_seconds: float | None = None
-        self._queue: queue.Queue = queue.Queue()
-        self._request: _Request | None = None
+        self._request: ComparisonRequest | None = None
         self._numbers = 0
-        self._thread: threading.Thread | None = None
+        self._job = None  # the running comparison's Job (workbench.gui.common.worker)
         self._build()
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.POLL_MS)
-        self._timer.timeout.connect(self._drain)
         self.set_theme(LIGHT)
         self.set_run(None)
 
@@ -288,14 +273,15 @@ class NoisePanel(QWidget):
         self.engine.setToolTip("How fake backends are simulated")
         more.addRow("Devices via:", self.engine)
         shots_row = QHBoxLayout()
-        self.exact = QCheckBox("Exact")
-        self.exact.setToolTip("Exact expectation values (infinitely many shots): no shot error bars")
+        self.exact = QCheckBox("Exact only")
+        self.exact.setToolTip("Only the exact figures (infinitely many shots); otherwise also the accuracy under "
+                              "this shot budget per input, sampled as hardware measures, with a 95% interval")
         self.shots = QSpinBox()
         self.shots.setRange(1, 1_000_000)
         self.shots.setValue(1024)
         self.shots.setSingleStep(256)
         self.exact.toggled.connect(lambda on: self.shots.setEnabled(not on))
-        self.exact.setChecked(True)
+        self.exact.setChecked(False)
         shots_row.addWidget(self.exact)
         shots_row.addWidget(self.shots, 1)
         more.addRow("Shots:", shots_row)
@@ -321,6 +307,11 @@ class NoisePanel(QWidget):
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.start)
         row.addWidget(self.run_button)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop after the current chunk of inputs; the backends already done are kept")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        row.addWidget(self.cancel_button)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setFormat("idle")
@@ -339,13 +330,17 @@ class NoisePanel(QWidget):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Metric:"))
+        top.addWidget(QLabel("View:"))
         self.metric_box = QComboBox()
-        for key, label in METRICS:
-            self.metric_box.addItem(label, key)
+        self.metric_box.setToolTip("The figure the bars show")
+        self._fill_views(None)
         self.metric_box.currentIndexChanged.connect(lambda _i: self._draw())
         top.addWidget(self.metric_box)
         top.addStretch(1)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Clear the plot and the table (what is stored with the run stays)")
+        self.clear_button.clicked.connect(self.clear)
+        top.addWidget(self.clear_button)
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.clicked.connect(self._ask_csv)
         self.plot_button = QPushButton("Export plot…")
@@ -419,7 +414,7 @@ class NoisePanel(QWidget):
                 self.header.setText(f"<b>{html.escape(spec.name)}</b> · run {html.escape(run_id)} · "
                                     f"{self.n_qubits} qubits · tasks {html.escape(', '.join(self.task_names))}")
             except Exception as exc:  # a run without a spec or a broken record: say so in place
-                note = _one_line(exc)
+                note = one_line(exc)
                 self.header.setText(f"run {html.escape(run_id)}")
         else:
             self.header.setText("<i>No run selected: pick a trained run to compare it under noise.</i>")
@@ -491,7 +486,7 @@ class NoisePanel(QWidget):
         return self._request is not None
 
     def start(self) -> bool:
-        """Validate the choices (errors in place, one line) and start the comparison in a worker thread."""
+        """Validate the choices (errors in place, one line) and start the comparison as a worker-process job."""
         from workbench.analysis.noise import parse_backends
 
         self._clear_error()
@@ -505,86 +500,114 @@ class NoisePanel(QWidget):
         try:
             parse_backends(items, self.n_qubits, where="backends")
         except UserError as exc:
-            self.show_error(_one_line(exc))
+            self.show_error(one_line(exc))
             return False
         self._numbers += 1
-        req = _Request(self._numbers, self.run_id, items, None if self.exact.isChecked() else self.shots.value(),
-                       self.engine.currentData(), self.limit.value() or None, 0, self.store_box.isChecked())
+        req = ComparisonRequest(self._numbers, self.run_id, items,
+                                None if self.exact.isChecked() else self.shots.value(), self.engine.currentData(),
+                                self.limit.value() or None, 0, self.store_box.isChecked())
         self._request = req
-        self.progress.setRange(0, len(items))
+        self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.progress.setFormat(f"loading run {req.run_id}…")
+        self.progress.setFormat(f"starting run {req.run_id}…")
         self.status.setText("")
-        self._thread = threading.Thread(target=self._work, args=(req,), name=f"noise-{req.number}", daemon=True)
-        self._thread.start()
-        self._timer.start()
+        job = self._job = workers().submit(self.job_target, key=f"noise-{id(self)}", owner=self,
+                                           root=str(self.store.root), **req.job_kwargs())
+        job.progress.connect(lambda info, req=req: self._on_progress(req, info))
+        job.returned.connect(lambda result, req=req: self._on_returned(req, result))
+        job.errored.connect(lambda err, req=req: self._on_ended(req, err.message))
+        job.aborted.connect(lambda req=req: self._on_ended(req, "stopped"))
         self._update_buttons()
         return True
 
-    def _work(self, req: _Request) -> None:
-        """Worker thread: never touches a widget, only the queue."""
-        put = self._queue.put
-        try:
-            report, stored = run_comparison(self.store, req, lambda msg: put(("progress", req, msg)))
-        except Exception as exc:  # every failure comes back as a one-line message
-            put(("error", req, _one_line(exc)))
-        else:
-            put(("done", req, (report, stored)))
+    def cancel(self) -> None:
+        """Stop the running comparison after its current chunk of inputs; the backends done are kept."""
+        if self._job is not None and not self._job.done and not self._job.cancel_requested:
+            self._job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress.setFormat("cancelling…")
 
-    def _drain(self) -> None:
-        while True:
-            try:
-                kind, req, payload = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            current = req.run_id == self.run_id
-            if kind == "progress":
-                if current:
-                    step = min(self.progress.value() + 1, self.progress.maximum())
-                    self.progress.setValue(step)
-                    self.progress.setFormat(f"{step}/{self.progress.maximum()}  {payload}")
-                continue
-            self._request = None
-            self._timer.stop()
-            seconds = time.monotonic() - req.started
-            self._update_buttons()
-            if not current:  # the shown run changed meanwhile: stored with its own run, not drawn here
-                self.progress.setFormat("idle")
-                self.progress.setValue(0)
-                continue
-            if kind == "error":
-                self.progress.setFormat("failed")
-                self.show_error(payload)
-                continue
-            report, stored = payload
-            self.last_seconds = seconds
+    def clear(self) -> None:
+        """Empty the plot and the table (the results stored with the run stay there)."""
+        self.rows = []
+        self._show_rows()
+
+    def _on_progress(self, req: ComparisonRequest, info: dict) -> None:
+        if req.run_id == self.run_id and info.get("event") is not None:
+            self._show_progress(info["event"])
+
+    def _on_ended(self, req: ComparisonRequest, error: str | None) -> bool:
+        """The job is over: reset the controls; True when its result belongs to the run shown."""
+        self._request, self._job = None, None
+        self._update_buttons()
+        if req.run_id != self.run_id:  # the shown run changed meanwhile: stored with its own run, not drawn here
+            self.progress.setFormat("idle")
+            self.progress.setValue(0)
+            return False
+        if error is not None:
+            self.progress.setFormat("failed" if error != "stopped" else "stopped")
+            if error != "stopped":
+                self.show_error(error)
+            self.finished.emit(req.run_id)
+        return True
+
+    def _on_returned(self, req: ComparisonRequest, result) -> None:
+        if not self._on_ended(req, None):
+            return
+        report, stored = result
+        seconds = time.monotonic() - req.started
+        self.last_seconds = seconds
+        if report.cancelled:
+            self.progress.setFormat(f"cancelled: {len(report.results)} of {len(req.backends)} backends kept")
+        else:
             self.progress.setValue(self.progress.maximum())
             self.progress.setFormat(f"done in {seconds:.1f} s")
-            new = rows_from_report(report)
-            done = {r.backend for r in new}
-            self.rows = [r for r in self.rows if r.source == "hardware" or r.backend not in done] + new
-            mode = f"{report.shots} shots per input" if report.shots else "exact expectation values"
-            self.status.setText(f"{report.inputs} test inputs, {mode}"
-                                + (f"; stored with run {req.run_id}" if stored else "; not stored"))
-            self._show_rows()
-            self.finished.emit(req.run_id)
+        new = rows_from_report(report)
+        done = {r.backend for r in new}
+        self.rows = [r for r in self.rows if r.source == "hardware" or r.backend not in done] + new
+        mode = f"{report.shots} shots per input" if report.shots else "exact expectation values only"
+        times = ", ".join(f"{r.backend} {r.seconds:.1f} s" for r in report.results)
+        self.status.setText(f"{report.inputs} test inputs, {mode}"
+                            + (f"; stored with run {req.run_id}" if stored else "; not stored")
+                            + (f"; time per backend: {times}" if times else ""))
+        self._show_rows()
+        if report.cancelled:
+            self.cancelled.emit(req.run_id)
+        self.finished.emit(req.run_id)
+
+    def _show_progress(self, ev) -> None:
+        """One ``NoiseProgress``: the bar covers the whole comparison, the text names the backend and its ETA."""
+        frac_backend = ev.done / ev.inputs if ev.phase in ("simulate", "done") and ev.inputs else 0.0
+        if ev.phase == "plan":
+            text = f"{ev.index + 1}/{ev.total} {ev.backend}: planning (transpile, noise model)"
+            overall = 0.0
+        else:
+            rate = ev.done / ev.elapsed if ev.elapsed > 0 else 0.0
+            eta = (ev.inputs - ev.done) / rate if rate > 0 else max(ev.est_seconds - ev.elapsed, 0.0)
+            text = (f"{ev.index + 1}/{ev.total} {ev.backend}: {frac_backend:.0%} · {ev.elapsed:.1f} s"
+                    + ("" if ev.phase == "done" else f" · ETA {int(eta) // 60}:{int(eta) % 60:02d}"))
+            overall = (ev.index + frac_backend) / ev.total
+        self.progress.setValue(int(1000 * overall))
+        self.progress.setFormat(text)
+        self.progressed.emit(ev.backend, overall)
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Tests and scripts: let the worker finish and its result be applied (processes events)."""
+        """Scripts: let the job finish and its result be applied (processes events)."""
         from PySide6.QtCore import QCoreApplication
 
         end = time.monotonic() + timeout
         while self._request is not None and time.monotonic() < end:
             QCoreApplication.processEvents()
             time.sleep(0.01)
-            self._drain()
         return self._request is None
 
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(self.run_id is not None and not self.busy)
+        self.cancel_button.setEnabled(self._job is not None and not self._job.cancel_requested)
         has = bool(self.rows)
         self.csv_button.setEnabled(has)
         self.plot_button.setEnabled(has)
+        self.clear_button.setEnabled(has)
 
     # -- errors
     def show_error(self, text: str) -> None:
@@ -603,9 +626,14 @@ class NoisePanel(QWidget):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            vals = [r.backend, r.source + (f" ({r.engine})" if r.engine else ""), r.task, _f(r.accuracy),
-                    _f(r.accuracy_se), _f(r.macro_f1), _f(r.macro_f1_se), "exact" if r.shots is None and
-                    r.source == "simulated" else _f(r.shots, 0), _f(r.inputs, 0), _f(r.seconds, 1)]
+            shot = r.figures.get("shots_accuracy")
+            shot_text = "" if shot is None else (f"{_f(shot)} [{_f(r.figures.get('shots_accuracy_low'))}, "
+                                                 f"{_f(r.figures.get('shots_accuracy_high'))}]")
+            vals = [r.backend, r.source + (f" ({r.engine})" if r.engine else ""), r.task, _f(r.accuracy), shot_text,
+                    _f(r.macro_f1), _f(r.figures.get("loss")), _f(r.figures.get("margin")),
+                    _f(r.figures.get("mean_abs_z")), _f(r.figures.get("tv_from_ideal"), 4),
+                    "exact" if r.shots is None and r.source == "simulated" else _f(r.shots, 0), _f(r.inputs, 0),
+                    _f(r.seconds, 1)]
             for j, v in enumerate(vals):
                 item = QTableWidgetItem(v)
                 if j >= 3:
@@ -613,8 +641,30 @@ class NoisePanel(QWidget):
                 if j == 0:
                     item.setForeground(QBrush(self._color(r.series, order)))
                 self.table.setItem(i, j, item)
+        self._fill_views(self._shots_of_rows())
         self._update_buttons()
         self._draw()
+
+    def _shots_of_rows(self) -> int | None:
+        shots = {r.shots for r in self.rows
+                 if r.source == "simulated" and r.shots and r.figures.get("shots_accuracy") is not None}
+        return max(shots) if shots else None
+
+    def _fill_views(self, shots: int | None) -> None:
+        """The view box's items, the shot views labelled with the budget ("N shots") when there is one."""
+        current = self.metric_box.currentData() or "accuracy"
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
+        for key, label in VIEWS:
+            self.metric_box.addItem(label.format(shots=shots if shots else "N"), key)
+        self.metric_box.setCurrentIndex(max(self.metric_box.findData(current), 0))
+        self.metric_box.blockSignals(False)
+
+    def set_view(self, key: str) -> None:
+        i = self.metric_box.findData(key)
+        if i < 0:
+            raise KeyError(key)
+        self.metric_box.setCurrentIndex(i)
 
     def _color(self, series: str, order: list[str]) -> QColor:
         if series == "ideal":
@@ -628,13 +678,16 @@ class NoisePanel(QWidget):
         self.plot.clear()
         self.bar_items, self.error_items = {}, {}
         key = self.metric_box.currentData() or "accuracy"
-        label = dict(METRICS)[key]
+        label = self.metric_box.currentText() or key
         tasks = self.task_names or sorted({r.task for r in self.rows})
         order = _series_order(self.rows)
         ax = self.plot.getAxis("bottom")
         ax.setTicks([[(i, t) for i, t in enumerate(tasks)]])
-        self.plot.setLabel("left", f"test {label.lower()}")
-        self.plot.setYRange(0, 1.05, padding=0)
+        self.plot.setLabel("left", f"test {label[0].lower()}{label[1:]}" if label.startswith(("Acc", "Mac"))
+                           else label)
+        values = [r.figure(key) for r in self.rows]
+        top = max([v for v in values if v is not None and not math.isnan(v)] or [1.0])
+        self.plot.setYRange(0, top * 1.1 if key in UNBOUNDED else 1.05, padding=0)
         self.plot.setXRange(-0.6, max(len(tasks) - 1, 0) + 0.6, padding=0)
         if not self.rows:
             self.legend.setText(f'<span style="color:{self.theme.muted}">No results yet: choose backends and press '
@@ -644,13 +697,16 @@ class NoisePanel(QWidget):
         width = 0.8 / max(n, 1)
         legend = []
         for j, series in enumerate(order):
-            xs, ys, ses = [], [], []
+            xs, ys, lows, highs = [], [], [], []
             for r in self.rows:
-                if r.series != series or r.task not in tasks:
+                v = r.figure(key)
+                if r.series != series or r.task not in tasks or v is None:
                     continue
                 xs.append(tasks.index(r.task) + (j - (n - 1) / 2) * width)
-                ys.append(getattr(r, key))
-                ses.append(getattr(r, key + "_se"))
+                ys.append(v)
+                lo, hi = r.figures.get(key + "_low"), r.figures.get(key + "_high")
+                lows.append(None if lo is None else v - lo)
+                highs.append(None if hi is None else hi - v)
             if not xs:
                 continue
             color = self._color(series, order)
@@ -667,18 +723,20 @@ class NoisePanel(QWidget):
                 bars = pg.BarGraphItem(x=xs, height=ys, width=width * 0.92, brush=pg.mkBrush(color), pen=pen)
             self.plot.addItem(bars)
             self.bar_items[series] = bars
-            if any(s is not None for s in ses):
-                err = [s or 0.0 for s in ses]
-                eb = pg.ErrorBarItem(x=np.array(xs), y=np.array(ys), top=np.array(err),
-                                     bottom=np.array(err), beam=width * 0.3,
+            if any(s is not None for s in highs):
+                eb = pg.ErrorBarItem(x=np.array(xs), y=np.array(ys), top=np.array([s or 0.0 for s in highs]),
+                                     bottom=np.array([s or 0.0 for s in lows]), beam=width * 0.3,
                                      pen=pg.mkPen(self.theme.text, width=1.2))
                 self.plot.addItem(eb)
                 self.error_items[series] = eb
             swatch = "▨" if series.startswith("hardware: ") else "■"
             legend.append(f'<span style="color:{color.name()}; font-size:13pt">{swatch}</span>&nbsp;'
                           f"{html.escape(series)}")
-        shots = any(r.accuracy_se is not None for r in self.rows)
-        hint = " · error bars: ±1 s.d. of shot noise (bootstrap)" if shots else ""
+        shots = self._shots_of_rows()
+        if key.startswith("shots_"):
+            hint = f" · {shots} shots per input; error bars: 95% interval over repeated samplings"
+        else:
+            hint = " · exact (infinitely many shots)"
         self.legend.setText("&nbsp;&nbsp; ".join(legend) + f'<span style="color:{self.theme.muted}">{hint}</span>')
 
     # -- exports
@@ -733,7 +791,7 @@ class NoisePanel(QWidget):
             try:
                 self.export_csv(path)
             except OSError as exc:
-                messages.error(self, "Export failed", f"Cannot write {path}", _one_line(exc))
+                messages.error(self, "Export failed", f"Cannot write {path}", one_line(exc))
 
     def _ask_plot(self) -> None:
         path = messages.save_path(self, caption="Export noise plot",
@@ -743,24 +801,24 @@ class NoisePanel(QWidget):
             try:
                 self.export_plot(path)
             except Exception as exc:  # exporters raise assorted errors on unwritable paths
-                messages.error(self, "Export failed", f"Cannot write {path}", _one_line(exc))
+                messages.error(self, "Export failed", f"Cannot write {path}", one_line(exc))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self._timer.stop()
+        self.cancel()  # a closed panel's comparison stops; what it finished is still stored
         super().closeEvent(event)
+
+
+def one_line(exc: BaseException | str) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, BaseException) and not isinstance(exc, UserError):
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 def _f(v, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     return f"{v:.{digits}f}" if digits else str(int(v))
-
-
-def _one_line(exc: BaseException | str) -> str:
-    text = " ".join(str(exc).split())
-    if isinstance(exc, BaseException) and not isinstance(exc, UserError):
-        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return text if len(text) <= 400 else text[:397] + "..."
 
 
 # ------------------------------------------------------------------------------------------------ demo
