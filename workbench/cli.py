@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "workbench.commands.hardware",
     "workbench.commands.report",
     "workbench.runs.commands",
+    "workbench.commands.sweep",
 ]
 
 

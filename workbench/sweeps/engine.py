@@ -164,7 +164,7 @@ def run_sweep(store: RunStore, sweep_id: str, executor, *, on_event: Callable[[S
                     run_id = persist(store, out["record"], tags=[sweep_id],
                                      params={"sweep": sweep_id, "sweep_trial": idx,
                                              "sweep_point": trials[idx].point})
-                    wall = float(out.get("wall_time_s") or out.get("result", {}).get("wall_time_s") or 0.0)
+                    wall = float(out.get("result", {}).get("wall_time_s") or out.get("wall_time_s") or 0.0)
                     records.update_trial(sweep_id, idx, status="finished", run_id=run_id, wall_time_s=wall)
                     counts.done += 1
                     finished_now += 1

@@ -46,6 +46,8 @@ def serve(fd: int) -> None:
     from multiprocessing.connection import Connection
 
     conn = Connection(fd)
+    import workbench.training.trainer  # noqa: F401 - the heavy imports, while the driver is still handing out work
+
     while True:
         try:
             msg = conn.recv()
