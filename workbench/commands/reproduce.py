@@ -22,7 +22,12 @@ def register(sub) -> None:
     p.add_argument("--runs-dir", default=None, help="run store folder (default <out>/runs)")
     p.add_argument("--seeds", type=int, default=None, help="seeds per dataset and head (default 3, quick 2)")
     p.add_argument("--threads", type=int, default=1,
-                   help="torch threads while training (default 1: the circuits are too small to gain from more)")
+                   help="torch threads per training run (default 1: the circuits are too small to gain from more)")
+    p.add_argument("--max-parallel", type=int, default=None, metavar="K",
+                   help="training runs at once (default: one per core; 1 trains them one after another)")
+    p.add_argument("--executor", default="local", choices=("local", "ray"),
+                   help="local worker processes (default) or Ray tasks (see qmtl sweep)")
+    p.add_argument("--address", default=None, help="Ray cluster to join (default: a local Ray)")
     p.add_argument("--json", action="store_true", help="print one JSON object with paths and headline numbers")
     p.set_defaults(func=run)
 
@@ -38,7 +43,7 @@ def _progress(i, n, planned, outcome, elapsed, eta) -> None:
 
 def run(args) -> int:
     from workbench.analysis.reproduce import make_settings, reproduce
-    from workbench.training import TrainControl
+    from workbench.sweeps import SweepControl, make_executor
 
     if args.threads < 1:
         raise UserError(f"--threads: must be >= 1, got {args.threads}")
@@ -46,17 +51,26 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out: {out} exists and is not a folder")
-    control = TrainControl()
-    # Ctrl-C stops cleanly between steps; the finished runs stay in the run store.
-    previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+    executor = make_executor(args.executor, max_parallel=args.max_parallel, address=args.address)
+    control = SweepControl()
+
+    def on_sigint(*_):
+        what = control.interrupt()
+        print("\ninterrupted: no new runs; the running ones finish (Ctrl-C again cancels them)" if what == "stop"
+              else "\ncancelling the running runs", file=sys.stderr, flush=True)
+
+    # Ctrl-C stops launching runs, a second one cancels the running ones; finished runs stay in the run store,
+    # and the same command later picks up where this one stopped.
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         rep = reproduce(settings, out, args.runs_dir, progress=_progress, control=control, threads=args.threads,
-                        log=lambda msg: print(msg, file=sys.stderr, flush=True))
+                        executor=executor, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     finally:
         signal.signal(signal.SIGINT, previous)
+        executor.close()
     if not rep.completed:
-        print(f"qmtl reproduce: interrupted after {len(rep.outcomes)} runs; they are in {rep.runs_dir}",
-              file=sys.stderr)
+        print(f"qmtl reproduce: interrupted after {len(rep.outcomes)} runs; they are in {rep.runs_dir}, and the same "
+              f"command resumes", file=sys.stderr)
         return 130
     if args.json:
         print(json.dumps({

@@ -144,6 +144,9 @@ def _sweep(opts) -> int:
         raise UserError(f"--max-parallel: must be >= 1, got {opts.max_parallel}")
     store = RunStore(opts.runs_dir or default_runs_dir())
     if opts.executor == "ray":
+        from workbench.sweeps.executors import import_ray
+
+        import_ray()  # without Ray: one line saying how to install it, before anything else is said
         print("connecting to Ray at " + opts.address if opts.address else "starting a local Ray for the sweep",
               file=sys.stderr, flush=True)
     executor = make_executor(opts.executor, max_parallel=opts.max_parallel, address=opts.address,
