@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -51,7 +52,6 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out: {out} exists and is not a folder")
-    executor = make_executor(args.executor, max_parallel=args.max_parallel, address=args.address)
     control = SweepControl()
 
     def on_sigint(*_):
@@ -60,14 +60,18 @@ def run(args) -> int:
               else "\ncancelling the running runs", file=sys.stderr, flush=True)
 
     # Ctrl-C stops launching runs, a second one cancels the running ones; finished runs stay in the run store,
-    # and the same command later picks up where this one stopped.
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        rep = reproduce(settings, out, args.runs_dir, progress=_progress, control=control, threads=args.threads,
-                        executor=executor, log=lambda msg: print(msg, file=sys.stderr, flush=True))
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        executor.close()
+    # and the same command later picks up where this one stopped. Ray prints notices of its own (starting up, a
+    # worker that died) on stdout, which is kept for the results.
+    with contextlib.redirect_stdout(sys.stderr):
+        executor = make_executor(args.executor, max_parallel=args.max_parallel, address=args.address)
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            rep = reproduce(settings, out, args.runs_dir, progress=_progress, control=control,
+                            threads=args.threads, executor=executor,
+                            log=lambda msg: print(msg, file=sys.stderr, flush=True))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            executor.close()
     if not rep.completed:
         print(f"qmtl reproduce: interrupted after {len(rep.outcomes)} runs; they are in {rep.runs_dir}, and the same "
               f"command resumes", file=sys.stderr)

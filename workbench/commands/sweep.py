@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -149,8 +150,6 @@ def _sweep(opts) -> int:
         import_ray()  # without Ray: one line saying how to install it, before anything else is said
         print("connecting to Ray at " + opts.address if opts.address else "starting a local Ray for the sweep",
               file=sys.stderr, flush=True)
-    executor = make_executor(opts.executor, max_parallel=opts.max_parallel, address=opts.address,
-                             resources=opts.resources)
     settings = {"grid": opts.grid, "sample": opts.sample, "random": opts.random, "sample_seed": opts.sample_seed,
                 "spec_file": str(Path(opts.spec).resolve())}
     control = SweepControl()
@@ -161,19 +160,23 @@ def _sweep(opts) -> int:
               else "\ncancelling the running trials", file=sys.stderr, flush=True)
 
     t0 = time.time()
-    try:
-        sweep_id, resumed = open_sweep(store, spec, points, tasks, axes=axes, settings=settings, name=opts.name,
-                                       fresh=opts.fresh)
-        print(f"sweep {sweep_id}: {len(tasks)} trials{' (resuming)' if resumed else ''}, "
-              f"{executor.describe()['executor']} executor, {executor.capacity} at once; runs go to {store.root}",
-              file=sys.stderr, flush=True)
-        previous = signal.signal(signal.SIGINT, on_sigint)
+    # Ray prints notices of its own (starting up, a worker that died) on stdout, which is kept for the results.
+    with contextlib.redirect_stdout(sys.stderr):
+        executor = make_executor(opts.executor, max_parallel=opts.max_parallel, address=opts.address,
+                                 resources=opts.resources)
         try:
-            outcome = run_sweep(store, sweep_id, executor, on_event=SweepProgress(), control=control)
+            sweep_id, resumed = open_sweep(store, spec, points, tasks, axes=axes, settings=settings,
+                                           name=opts.name, fresh=opts.fresh)
+            print(f"sweep {sweep_id}: {len(tasks)} trials{' (resuming)' if resumed else ''}, "
+                  f"{executor.describe()['executor']} executor, {executor.capacity} at once; runs go to "
+                  f"{store.root}", file=sys.stderr, flush=True)
+            previous = signal.signal(signal.SIGINT, on_sigint)
+            try:
+                outcome = run_sweep(store, sweep_id, executor, on_event=SweepProgress(), control=control)
+            finally:
+                signal.signal(signal.SIGINT, previous)
         finally:
-            signal.signal(signal.SIGINT, previous)
-    finally:
-        executor.close()
+            executor.close()
     rows = trial_rows(store, sweep_id)
     counts = {s: sum(1 for t in outcome.trials if t.status == s) for s in ("finished", "failed", "cancelled",
                                                                            "pending")}
