@@ -2,6 +2,7 @@
 that raises and a Ray worker killed (-9) mid-trial."""
 
 import contextlib
+import csv
 import io
 import json
 import os
@@ -43,6 +44,29 @@ def test_cli_sweep_on_ray_finishes_8_trials_tagged_with_the_sweep(tmp_path, loca
     tagged = RunStore(runs).list_runs(tag=result["sweep"])
     assert len(tagged) == 8 and all(r.status == "finished" for r in tagged)
     assert ray.is_initialized()  # a Ray the sweep did not start is left running
+
+    # the results: runs list shows the tag, show/export/list read the sweep back
+    code, text, _ = _cli(["runs", "--runs-dir", runs, "list"])
+    assert code == 0 and text.count(result["sweep"]) == 8
+    code, text, _ = _cli(["sweep", "show", result["sweep"][len("sweep-"):], "--pareto", "--json", "--runs-dir", runs])
+    front = json.loads(text)["trials"]
+    assert code == 0 and front and len(front) <= 8
+    accs = {t["trial"]: (t["head_params"], t["mean_test_accuracy"]) for t in result["trials"]}
+    for f in front:  # nothing beats a front trial on both parameters and accuracy
+        assert not any(p <= f["head_params"] and a > f["mean_test_accuracy"] for p, a in accs.values())
+    code, text, _ = _cli(["sweep", "export", result["sweep"], "--format", "csv", "--runs-dir", runs])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert code == 0 and len(rows) == 8 and {"head", "seed", "task_0.accuracy", "head_params"} <= set(rows[0])
+    assert [float(r["mean_test_accuracy"]) for r in rows] == [t["mean_test_accuracy"] for t in result["trials"]]
+    code, text, _ = _cli(["sweep", "list", "--runs-dir", runs])
+    assert code == 0 and result["sweep"] in text and "8/8" in text
+
+
+def _cli(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
 
 
 def _kill_ray_trial_worker(killed: list, deadline_s: float = 120) -> None:
