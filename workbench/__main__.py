@@ -2,7 +2,7 @@
 
 import sys
 
-from workbench.gui.app import main
+from workbench.gui.shell.app import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -39,7 +39,7 @@ def account_store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def panel(qtbot, trained, account_store):
-    from workbench.gui.hardware_panel import HardwarePanel
+    from workbench.gui.hardware.panel import HardwarePanel
 
     store, rid = trained
     w = HardwarePanel(store, account_store=account_store)
@@ -101,7 +101,7 @@ def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account
     texts = all_texts(panel) + dialog_texts
     assert texts and all(TOKEN not in t for t in texts)
     # a restart shows the saved account, still without the token
-    from workbench.gui.hardware_panel import HardwarePanel
+    from workbench.gui.hardware.panel import HardwarePanel
 
     again = HardwarePanel(panel.store, account_store=account_store)
     assert f"{len(TOKEN)} characters, hidden" in again.account_label.text()
@@ -141,7 +141,7 @@ def test_cancelled_confirmation_submits_nothing(panel, trained, answers):
 
 
 def test_monitor_reattaches_to_recorded_jobs_after_a_restart(qtbot, trained, account_store):
-    from workbench.gui.hardware_panel import HardwarePanel
+    from workbench.gui.hardware.panel import HardwarePanel
 
     store, rid = trained
     # a job recorded by a workbench that has since exited: its local job cannot come back

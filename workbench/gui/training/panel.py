@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.engines.registry import engine_names
-from workbench.gui.document import ExperimentDocument
-from workbench.gui.plots import ScalingPlot, SmoothingControl, TrainingPlots
-from workbench.gui.theme import LIGHT, Theme
-from workbench.gui.train_worker import ProcessTrainingSession
+from workbench.gui.common.plots import ScalingPlot, SmoothingControl, TrainingPlots
+from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.composer.document import ExperimentDocument
+from workbench.gui.training.worker import ProcessTrainingSession
 from workbench.runs import RunStore
 from workbench.training.session import TrainingSession
 

@@ -1,6 +1,6 @@
 """Training in a worker process, for the GUI: ``ProcessTrainingSession`` has ``TrainingSession``'s interface
 (start, pause, resume, stop, drain, run_id, running, result, error) but runs the core ``Trainer`` in
-``python -m workbench.gui.train_worker`` (no Qt here).
+``python -m workbench.gui.training.worker`` (no Qt here).
 
 Why a process: a training thread in the GUI process competes with the GUI thread for the GIL. Measured with
 ``bench_training`` on 2 cores, the GUI thread stalled 100-150 ms at a time while a small run trained and the
@@ -22,7 +22,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from workbench.gui.scaling_worker import read_message, write_message
+from workbench.gui.common.scaling_worker import read_message, write_message
 
 FAULT_ENV = "QMTL_WORKBENCH_FAULT"  # tests: "evaluate" makes the end-of-epoch evaluation raise
 
@@ -61,7 +61,7 @@ class ProcessTrainingSession:
     # -- front-end side
     def start(self) -> None:
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
-        self._process = subprocess.Popen([sys.executable, "-m", "workbench.gui.train_worker"],
+        self._process = subprocess.Popen([sys.executable, "-m", "workbench.gui.training.worker"],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, creationflags=flags)
         write_message(self._process.stdin, self.job)
         self._reader = threading.Thread(target=self._read, name="qmtl-train-reader", daemon=True)

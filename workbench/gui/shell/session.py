@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, QTimer, Signal
 
-from workbench.gui.document import ExperimentDocument
+from workbench.gui.composer.document import ExperimentDocument
 from workbench.spec import save
 
 ORG, APP = "QMTL", "Workbench"

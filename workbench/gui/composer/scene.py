@@ -18,9 +18,9 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsScene
 
 from workbench.circuits.templates import upload_layers
-from workbench.gui import ops
-from workbench.gui.ops import ENCODER, BlockKey, Problem
-from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.composer import ops
+from workbench.gui.composer.ops import ENCODER, BlockKey, Problem
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec, GateSpec, ReadoutSpec
 from workbench.spec.validate import effective_readout

@@ -21,9 +21,9 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from workbench.circuits import build_program, program_resources
-from workbench.gui.document import ExperimentDocument
-from workbench.gui.scaling_worker import SCALING_TASKS, read_message, write_message
-from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.common.scaling_worker import SCALING_TASKS, read_message, write_message
+from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.composer.document import ExperimentDocument
 from workbench.spec.model import ExperimentSpec
 
 COLUMNS = ["Block", "Params", "Kind", "Depth", "2q", "Task depth", "Task 2q"]
@@ -102,7 +102,7 @@ class ScalingService(QObject):
             raise OSError("the scaling worker keeps exiting")
         self._starts += 1
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
-        self._process = subprocess.Popen([sys.executable, "-m", "workbench.gui.scaling_worker"],
+        self._process = subprocess.Popen([sys.executable, "-m", "workbench.gui.common.scaling_worker"],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, creationflags=flags)
         threading.Thread(target=self._read, args=(self._process,), daemon=True, name="qmtl-scaling-reader").start()
         return self._process

@@ -50,9 +50,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.errors import UserError
-from workbench.gui import messages
-from workbench.gui.compat import guard_none_refcount
-from workbench.gui.theme import LIGHT, TASK_HUES, Theme
+from workbench.gui.common import messages
+from workbench.gui.common.compat import guard_none_refcount
+from workbench.gui.common.theme import LIGHT, TASK_HUES, Theme
 from workbench.runs.store import RunStore
 
 guard_none_refcount()
@@ -794,7 +794,7 @@ if __name__ == "__main__":
 
     from PySide6.QtWidgets import QApplication
 
-    from workbench.gui.theme import apply_theme
+    from workbench.gui.common.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv)
     apply_theme(app, "light")

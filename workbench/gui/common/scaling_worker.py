@@ -1,4 +1,4 @@
-"""The scaling study's worker process: ``python -m workbench.gui.scaling_worker`` (no Qt here).
+"""The scaling study's worker process: ``python -m workbench.gui.common.scaling_worker`` (no Qt here).
 
 ``scaling_table`` builds torch heads for every T (about 70 ms for the demo, seconds to tens of seconds for
 16 qubits and 200 gates), so it runs in its own process at low priority: the GUI thread never waits for

@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui import commands as C
-from workbench.gui import ops
-from workbench.gui.document import ExperimentDocument
-from workbench.gui.ops import ENCODER, BlockKey
-from workbench.gui.scene import format_angle
-from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.composer import commands as C
+from workbench.gui.composer import ops
+from workbench.gui.composer.document import ExperimentDocument
+from workbench.gui.composer.ops import ENCODER, BlockKey
+from workbench.gui.composer.scene import format_angle
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec
 from workbench.spec.params import parse_param

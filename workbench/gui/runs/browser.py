@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui import messages
-from workbench.gui.plots import OverlayPlot, SmoothingControl, export_plot
-from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.common import messages
+from workbench.gui.common.plots import OverlayPlot, SmoothingControl, export_plot
+from workbench.gui.common.theme import LIGHT, Theme
 from workbench.runs import RunInfo, RunStore, export_metrics_csv, spec_diff
 
 COLUMNS = ["Run", "Name", "Status", "Head", "Engine", "Seed", "Epochs", "Test acc.", "Tags", "Note", "Created"]

@@ -11,20 +11,21 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 
 import workbench
 from workbench.errors import SpecError
-from workbench.gui import commands as C
-from workbench.gui import messages, session
-from workbench.gui.budget import BudgetPanel
-from workbench.gui.document import ExperimentDocument, new_spec
-from workbench.gui.editor import ComposerEditor
-from workbench.gui.export import export_png, export_svg
-from workbench.gui.ops import ENCODER
-from workbench.gui.palette import PaletteWidget
-from workbench.gui.panels import ExperimentPanel, InspectorPanel, LogPanel
-from workbench.gui.runs_browser import RunsBrowser
-from workbench.gui.scene import ComposerScene
-from workbench.gui.theme import THEMES, apply_theme
-from workbench.gui.train_panel import TrainPanel
-from workbench.gui.view import ComposerView
+from workbench.gui.common import messages
+from workbench.gui.common.export import export_png, export_svg
+from workbench.gui.common.theme import THEMES, apply_theme
+from workbench.gui.composer import commands as C
+from workbench.gui.composer.budget import BudgetPanel
+from workbench.gui.composer.document import ExperimentDocument, new_spec
+from workbench.gui.composer.editor import ComposerEditor
+from workbench.gui.composer.ops import ENCODER
+from workbench.gui.composer.palette import PaletteWidget
+from workbench.gui.composer.panels import ExperimentPanel, InspectorPanel, LogPanel
+from workbench.gui.composer.scene import ComposerScene
+from workbench.gui.composer.view import ComposerView
+from workbench.gui.runs.browser import RunsBrowser
+from workbench.gui.shell import session
+from workbench.gui.training.panel import TrainPanel
 from workbench.runs import RunStore
 from workbench.spec import load
 
@@ -142,8 +143,8 @@ class MainWindow(QMainWindow):
         starts their background work."""
         import importlib.util
 
-        for module, cls, title, name in (("workbench.gui.noise_panel", "NoisePanel", "Noise", "noiseDock"),
-                                         ("workbench.gui.hardware_panel", "HardwarePanel", "Hardware", "hardwareDock")):
+        for module, cls, title, name in (("workbench.gui.noise.panel", "NoisePanel", "Noise", "noiseDock"),
+                                         ("workbench.gui.hardware.panel", "HardwarePanel", "Hardware", "hardwareDock")):
             try:
                 found = importlib.util.find_spec(module) is not None
             except (ImportError, ValueError):
@@ -620,8 +621,8 @@ class MainWindow(QMainWindow):
         return self.train.resume_run(run_id)
 
     def write_report(self, run_ids: list, path: str | None = None):
-        from workbench.gui.report import ReportPreview
-        from workbench.gui.report import write_report as write
+        from workbench.gui.report.report import ReportPreview
+        from workbench.gui.report.report import write_report as write
 
         if not run_ids:
             return None
@@ -644,7 +645,7 @@ class MainWindow(QMainWindow):
         return self.write_report(self.runs.selected_ids())
 
     def show_presentation(self, run_id: str | None = None):
-        from workbench.gui.presentation import PresentationView
+        from workbench.gui.report.presentation import PresentationView
 
         if self.presentation is None:
             self.presentation = PresentationView(self.store, self.theme)

@@ -11,11 +11,11 @@ import json
 from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtWidgets import QApplication
 
-from workbench.gui import commands as C
-from workbench.gui import ops
-from workbench.gui.document import ExperimentDocument
-from workbench.gui.ops import ENCODER, BlockKey
-from workbench.gui.scene import GATES_MIME, ComposerScene, TemplateItem
+from workbench.gui.composer import commands as C
+from workbench.gui.composer import ops
+from workbench.gui.composer.document import ExperimentDocument
+from workbench.gui.composer.ops import ENCODER, BlockKey
+from workbench.gui.composer.scene import GATES_MIME, ComposerScene, TemplateItem
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec
 

@@ -11,16 +11,16 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
 from workbench.analysis.html_report import build_report
-from workbench.gui.document import ExperimentDocument
-from workbench.gui.export import export_png
-from workbench.gui.theme import LIGHT
+from workbench.gui.common.export import export_png
+from workbench.gui.common.theme import LIGHT
+from workbench.gui.composer.document import ExperimentDocument
 from workbench.runs import RunStore
 from workbench.spec import loads
 
 
 def circuit_png(spec, scale: float = 1.5) -> bytes:
     """The composer's picture of ``spec`` (light theme, as printed)."""
-    from workbench.gui.scene import ComposerScene
+    from workbench.gui.composer.scene import ComposerScene
 
     doc = ExperimentDocument(spec)
     scene = ComposerScene(doc, LIGHT)

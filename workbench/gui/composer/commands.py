@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 from PySide6.QtGui import QUndoCommand
 
-from workbench.gui import ops
-from workbench.gui.document import ExperimentDocument, SpecPath
-from workbench.gui.ops import ENCODER, BlockKey
+from workbench.gui.composer import ops
+from workbench.gui.composer.document import ExperimentDocument, SpecPath
+from workbench.gui.composer.ops import ENCODER, BlockKey
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec, GateSpec, ReadoutSpec
 

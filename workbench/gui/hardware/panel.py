@@ -47,9 +47,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.errors import UserError
-from workbench.gui import messages
-from workbench.gui.compat import guard_none_refcount
-from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.common import messages
+from workbench.gui.common.compat import guard_none_refcount
+from workbench.gui.common.theme import LIGHT, Theme
 from workbench.runs.store import RunStore
 
 guard_none_refcount()
@@ -784,7 +784,7 @@ def _demo_run() -> tuple[RunStore, str]:
     import tempfile
     from pathlib import Path
 
-    from workbench.gui.noise_panel import DEMO_SPEC
+    from workbench.gui.noise.panel import DEMO_SPEC
     from workbench.hardware.errors import HardwareError
     from workbench.hardware.qmtl import HardwareSettings, execute_plan, make_plan
     from workbench.hardware.service import connect
@@ -815,7 +815,7 @@ if __name__ == "__main__":
 
     from PySide6.QtWidgets import QApplication
 
-    from workbench.gui.theme import apply_theme
+    from workbench.gui.common.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv)
     apply_theme(app, "light")

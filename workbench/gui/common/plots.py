@@ -21,7 +21,7 @@ from PySide6.QtCore import QProcess, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from workbench.gui.theme import LIGHT, TASK_HUES, Theme
+from workbench.gui.common.theme import LIGHT, TASK_HUES, Theme
 
 pg.setConfigOptions(antialias=True, foreground="k")
 

@@ -35,13 +35,13 @@ def make_app(argv: list[str]):
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from workbench.gui.session import APP, ORG
+    from workbench.gui.shell.session import APP, ORG
 
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv)
-        from workbench.gui.compat import collect_garbage_on_gui_thread
+        from workbench.gui.common.compat import collect_garbage_on_gui_thread
 
         collect_garbage_on_gui_thread(app)
     QCoreApplication.setOrganizationName(ORG)
@@ -127,7 +127,7 @@ def screenshot_screen(window, path: str | Path, screen: str, size: tuple[int, in
     elif screen == "report":
         import tempfile
 
-        from workbench.gui.report import ReportPreview, write_report
+        from workbench.gui.report.report import ReportPreview, write_report
 
         runs = window.store.list_runs(kind="train")
         if not runs:
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = make_app([sys.argv[0]])
 
-    from workbench.gui.mainwindow import MainWindow
+    from workbench.gui.shell.mainwindow import MainWindow
 
     if args.screenshot:
         try:

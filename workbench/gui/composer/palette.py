@@ -8,8 +8,8 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QDrag, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
-from workbench.gui.scene import CONTROLLED, PALETTE_MIME, ROTATIONS
-from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.composer.scene import CONTROLLED, PALETTE_MIME, ROTATIONS
 from workbench.spec import vocabulary as V
 
 PAYLOAD_ROLE = Qt.ItemDataRole.UserRole + 1

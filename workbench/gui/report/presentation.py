@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from workbench.gui.plots import TrainingPlots
-from workbench.gui.theme import LIGHT, Theme
+from workbench.gui.common.plots import TrainingPlots
+from workbench.gui.common.theme import LIGHT, Theme
 from workbench.runs import RunStore
 
 FONT_PT = 20
