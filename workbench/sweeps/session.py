@@ -15,6 +15,8 @@ from workbench.sweeps.engine import SweepControl, SweepEvent, SweepOutcome, run_
 
 class SweepSession:
     def __init__(self, store: RunStore, sweep_id: str, executor):
+        """``executor``: an executor, or a function making one in the session's thread (starting Ray takes
+        seconds, which a front end should not wait for)."""
         self.store = store
         self.sweep_id = sweep_id
         self.executor = executor
@@ -31,12 +33,15 @@ class SweepSession:
 
     def _run(self) -> None:
         try:
+            if callable(self.executor):
+                self.executor = self.executor()
             self.outcome = run_sweep(self.store, self.sweep_id, self.executor, on_event=self._append,
                                      control=self.control)
         except BaseException as exc:  # reported to the front end, which shows it; finished trials are stored
             self.error = exc
         finally:
-            self.executor.close()
+            if not callable(self.executor):
+                self.executor.close()
 
     def start(self) -> None:
         self._thread.start()
