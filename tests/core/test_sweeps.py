@@ -160,3 +160,28 @@ def test_pareto_front_keeps_the_undominated_trials():
             {"trial": 4, "head_params": 60, "mean_test_accuracy": 0.90},
             {"trial": 5, "head_params": None, "mean_test_accuracy": None}]  # unfinished
     assert [r["trial"] for r in pareto_front(rows)] == [0, 1, 4]
+
+
+def test_after_a_driver_died_a_stored_run_is_adopted_and_running_trials_run_again(tmp_path):
+    """The driver stored trial 0's run but died before linking it, with trial 1 still running: the next
+    driver adopts the run and trains only trial 1 (here: nothing is trained, it is only handed out)."""
+    from workbench.sweeps.engine import _recover
+    from workbench.sweeps.worker import run_trial
+
+    store = RunStore(tmp_path)
+    spec = small_synthetic(samples=120, epochs=1)
+    points, tasks, axes = define_trials(spec, grid=["seed=0..1"])
+    sid, _ = open_sweep(store, spec, points, tasks, axes=axes)
+    records = SweepRecords(store)
+    for idx in (0, 1):
+        records.update_trial(sid, idx, status="running", add_attempt=True)
+    out = run_trial(tasks[0])  # the worker's answer, in this process
+    assert out["ok"], out.get("error")
+    run_id = persist(store, out["record"], tags=[sid], params={"sweep": sid, "sweep_trial": 0})
+    half = store.create_run(name="half-stored", tags=[sid], params={"sweep_trial": 1})  # died mid-persist
+
+    _recover(records, store, sid)
+    t0, t1 = records.trials(sid)
+    assert (t0.status, t0.run_id) == ("finished", run_id)
+    assert t1.status == "pending" and t1.run_id is None
+    assert store.get(half).status == "failed" and "stopped before" in store.get(half).error

@@ -157,7 +157,7 @@ def _field_type(path: str) -> Any:
 def check_axis_name(name: str) -> None:
     if name in RUN_OPTIONS or name == TASKS_AXIS:
         return
-    if name == "tasks" or name.startswith("tasks."):
+    if name.startswith("tasks."):
         raise SpecError(name, "per-task fields cannot be swept; use tasks=K for the number of tasks")
     _field_type(name)
 
