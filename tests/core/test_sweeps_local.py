@@ -83,6 +83,20 @@ def test_a_stopped_sweep_resumes_with_only_what_is_missing(tmp_path, executor):
     assert all(t.attempts == 1 for t in SweepRecords(store).trials(sid))
 
 
+def test_a_session_runs_the_sweep_in_the_background_for_a_polling_front_end(tmp_path, executor):
+    from workbench.sweeps import SweepSession
+
+    store = RunStore(tmp_path)
+    sid = _sweep(store, small_synthetic(samples=120, epochs=1), ["head=qmtl,hps"])
+    session = SweepSession(store, sid, executor)  # closes the executor when done: the next test starts anew
+    session.start()
+    session.join(180)
+    assert not session.running and session.error is None and session.outcome.complete
+    kinds = [ev.kind for ev in session.drain()]
+    assert kinds.count("started") == 2 and kinds.count("finished") == 2 and kinds[-1] == "done"
+    assert session.drain() == []
+
+
 def test_cancel_kills_the_running_trials_and_loses_nothing_finished(tmp_path, executor):
     store = RunStore(tmp_path)
     sid = _sweep(store, small_synthetic(samples=300, epochs=200), ["seed=0..2"])
@@ -97,17 +111,3 @@ def test_cancel_kills_the_running_trials_and_loses_nothing_finished(tmp_path, ex
     statuses = sorted(t.status for t in out.trials)
     assert statuses == ["cancelled", "cancelled", "pending"]
     assert store.list_runs(tag=sid) == []  # nothing half-written
-
-
-def test_a_session_runs_the_sweep_in_the_background_for_a_polling_front_end(tmp_path, executor):
-    from workbench.sweeps import SweepSession
-
-    store = RunStore(tmp_path)
-    sid = _sweep(store, small_synthetic(samples=120, epochs=1), ["head=qmtl,hps"])
-    session = SweepSession(store, sid, executor)  # closes the executor when done: keep this test last
-    session.start()
-    session.join(180)
-    assert not session.running and session.error is None and session.outcome.complete
-    kinds = [ev.kind for ev in session.drain()]
-    assert kinds.count("started") == 2 and kinds.count("finished") == 2 and kinds[-1] == "done"
-    assert session.drain() == []

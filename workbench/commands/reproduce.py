@@ -16,7 +16,9 @@ def register(sub) -> None:
                        description="(a) head parameters, depth and two-qubit gates against T (d = 8 T); "
                                    "(b) QMTL vs HPS, hybrid and one-VQC-per-task heads on digits, penguins and "
                                    "synthetic data with T = 2..6, several seeds; (c) report.md with tables, CSVs "
-                                   "and PNG plots. Progress goes to stderr, one line per training run.")
+                                   "and PNG plots. Progress goes to stderr, one line per training run. The runs train "
+                                   "in parallel on the sweep engine (qmtl sweep); the same command with the same "
+                                   "--out resumes: finished runs are reused.")
     p.add_argument("--quick", action="store_true",
                    help="about a minute: few epochs, subsampled data, T = 2 and 4, 2 seeds (numbers are not results)")
     p.add_argument("--out", default="reproduce-out", help="output folder (default ./reproduce-out)")

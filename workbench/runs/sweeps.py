@@ -85,10 +85,14 @@ class SweepRecords:
 
     def __init__(self, store: RunStore):
         self.store = store
-        with store._write() as conn:
-            for statement in DDL.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        with store._read() as conn:  # a read first: readers (the GUI, show) should not queue for the write lock
+            have = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                                "AND name IN ('sweeps', 'sweep_trials')").fetchone()[0]
+        if have < 2:
+            with store._write() as conn:
+                for statement in DDL.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
 
     # -- writing ----------------------------------------------------------------------------------------
     def create(self, *, name: str, fingerprint: str, spec_text: str, spec_format: str, axes: list,
