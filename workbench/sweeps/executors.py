@@ -40,6 +40,16 @@ def _signal_name(exitcode: int | None) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ local
+def _stderr_fd():
+    """Workers print nothing on purpose; what they do print goes to stderr, never to a stdout that may carry a
+    protocol (the GUI's job server talks over its stdout)."""
+    try:
+        os.fstat(2)
+        return 2
+    except OSError:
+        return subprocess.DEVNULL
+
+
 class _Worker:
     """A ``python -m workbench.sweeps.worker`` process talking over a socket pair.
 
@@ -58,7 +68,7 @@ class _Worker:
         try:
             self.proc = subprocess.Popen([sys.executable, "-m", "workbench.sweeps.worker", str(child.fileno())],
                                          pass_fds=(child.fileno(),), env=env, start_new_session=True,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, stdout=_stderr_fd())
         finally:
             child.close()
         self.conn = Connection(parent.detach())

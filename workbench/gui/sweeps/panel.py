@@ -1,9 +1,10 @@
 """The Sweep panel: the composer's current experiment trained over axes, live trials, accuracy vs head parameters.
 
 The panel adapts the core's sweep engine (``workbench.sweeps``), the same one ``qmtl sweep`` runs: axes are
-the CLI's ``--grid`` texts, trials train in worker processes (or on Ray) and the driver runs in a
-``SweepSession`` thread that only waits on the workers and writes the run store. A ~10 Hz timer drains its
-events into the trials table and the scatter. Starting the same axes on the same experiment again resumes.
+the CLI's ``--grid`` texts, the driver runs as a job of the GUI's worker pool
+(``workbench.sweeps.background.sweep_job``) and the trials train in the executor's own worker processes (or on
+Ray). The job's yielded events update the trials table and the scatter. Starting the same axes on the same
+experiment again resumes the sweep.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from workbench.errors import UserError
 from workbench.gui.common.plots import style_plot
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.common.worker import JobError, workers
 from workbench.runs import RunStore
 
 DEFAULT_AXES = (("head", "qmtl,hps"), ("seed", "0..2"))
@@ -64,14 +66,11 @@ class SweepPanel(QWidget):
         self.store = store
         self.base_dir = base_dir or (lambda: None)
         self.theme = theme
-        self.session = None
+        self.job = None
         self.sweep_id: str | None = None
         self.rows: dict[int, dict] = {}
         self.state = "idle"  # idle | running | stopping | complete | stopped | cancelled | failed
         self._build()
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)
-        self.timer.timeout.connect(self.tick)
         self._update_buttons()
 
     # ----------------------------------------------------------------------------------------------- ui
@@ -191,7 +190,7 @@ class SweepPanel(QWidget):
         return out
 
     def is_running(self) -> bool:
-        return self.session is not None and (self.session.running or self.timer.isActive())
+        return self.job is not None and not self.job.done
 
     def _update_buttons(self) -> None:
         running = self.is_running()
@@ -209,7 +208,7 @@ class SweepPanel(QWidget):
     # ------------------------------------------------------------------------------------------ control
     def start(self) -> bool:
         """Start (or resume) the sweep of the editor's experiment over the axes; False with the reason shown."""
-        from workbench.sweeps import SweepSession, define_trials, make_executor, open_sweep
+        from workbench.sweeps import define_trials, open_sweep
 
         if self.is_running():
             return False
@@ -230,39 +229,42 @@ class SweepPanel(QWidget):
         except UserError as exc:
             self._say(str(exc), True)
             return False
-        parallel = self.parallel.value()
-        self.session = SweepSession(self.store, sweep_id, lambda: make_executor(
-            executor_name, max_parallel=parallel, address=address if executor_name == "ray" else None))
         self.sweep_id = sweep_id
         self._load_rows(sweep_id)
         self.state = "running"
-        self.session.start()
-        self.timer.start()
+        self.job = workers().submit("workbench.sweeps.background:sweep_job", key=f"sweep-{id(self)}", owner=self,
+                                    root=str(self.store.root), sweep_id=sweep_id, executor=executor_name,
+                                    max_parallel=self.parallel.value(),
+                                    address=address if executor_name == "ray" else None)
+        self.job.yielded.connect(self._handle)
+        self.job.returned.connect(self._returned)
+        self.job.errored.connect(self._errored)
+        self.job.aborted.connect(lambda: self._returned(None))
         self._update_buttons()
         self._say(f"sweep {sweep_id}: {len(tasks)} trials{' (resuming)' if resumed else ''} on {executor_name}")
         self.sweepStarted.emit(sweep_id)
         return True
 
     def stop(self) -> None:
-        if self.session is not None and self.session.running:
-            self.session.stop()
+        """No new trials; the running ones finish."""
+        if self.is_running():
+            self.job.send("stop")
             self.state = "stopping"
             self._update_buttons()
 
     def cancel(self) -> None:
-        if self.session is not None and self.session.running:
-            self.session.cancel()
+        """Stop the running trials too; they stay pending for a resume."""
+        if self.is_running():
+            self.job.cancel()
             self.state = "stopping"
             self._update_buttons()
 
     def shutdown(self, wait: float = 10.0) -> bool:
         """Cancel a running sweep and wait for its driver; True when nothing is left running."""
-        self.timer.stop()
-        if self.session is None:
+        if not self.is_running():
             return True
-        self.session.cancel()
-        self.session.join(wait)
-        return not self.session.running
+        self.job.cancel()
+        return self.job.wait(wait)
 
     # ------------------------------------------------------------------------------------------- events
     def _load_rows(self, sweep_id: str) -> None:
@@ -285,22 +287,6 @@ class SweepPanel(QWidget):
 
         return {k for t in SweepRecords(self.store).trials(sweep_id)[:1] for k in t.point}
 
-    def tick(self) -> None:
-        """The ~10 Hz timer: drain the driver's events into the table and the scatter."""
-        session = self.session
-        if session is None:
-            self.timer.stop()
-            return
-        events = session.drain()
-        changed = False
-        for ev in events:
-            changed |= self._handle(ev)
-        if changed:
-            self.redraw()
-        if not session.running and not events:
-            self.timer.stop()
-            self._finish()
-
     def _handle(self, ev) -> bool:
         c = ev.counts
         self.status.setText(f"{c['done']}/{c['total']} done, {c['running']} running, {c['failed']} failed; "
@@ -314,25 +300,36 @@ class SweepPanel(QWidget):
             row.update(status="finished", run_id=ev.run_id, mean_test_accuracy=ev.result.get("mean_test_accuracy"),
                        head_params=ev.result.get("head_params"), wall_time_s=ev.result.get("wall_time_s"))
         self._paint_row(ev.idx)
+        if ev.kind == "finished":
+            self.redraw()
         return ev.kind == "finished"
 
-    def _finish(self) -> None:
-        session = self.session
-        if session.error is not None:
-            self.state = "failed"
-            self._say(f"sweep {self.sweep_id} failed: {type(session.error).__name__}: {session.error}", True)
+    def _returned(self, result: dict | None) -> None:
+        """The driver's last word: every trial's final status (cancelled ones stay pending for a resume)."""
+        if result is None:  # aborted before the driver started
+            self.state = "cancelled"
+            self._say(f"sweep {self.sweep_id} cancelled")
         else:
-            out = session.outcome
-            self.state = "complete" if out.complete else "cancelled" if out.cancelled else \
-                "stopped" if out.stopped else "failed"
-            failed = sum(1 for t in out.trials if t.status == "failed")
-            done = sum(1 for t in out.trials if t.status == "finished")
-            self._say(f"sweep {self.sweep_id} {self.state}: {done}/{len(out.trials)} trials finished"
+            statuses = {int(k): v for k, v in result["statuses"].items()}
+            self.state = "complete" if result["complete"] else "cancelled" if result["cancelled"] else \
+                "stopped" if result["stopped"] else "failed"
+            failed = sum(1 for v in statuses.values() if v == "failed")
+            done = sum(1 for v in statuses.values() if v == "finished")
+            self._say(f"sweep {self.sweep_id} {self.state}: {done}/{len(statuses)} trials finished"
                       + (f", {failed} failed (start again to retry them)" if failed else ""), failed > 0)
-            for t in out.trials:  # the final word on each trial (cancelled ones go back to pending)
-                if t.idx in self.rows and self.rows[t.idx]["status"] != t.status:
-                    self.rows[t.idx]["status"] = t.status
-                    self._paint_row(t.idx)
+            for idx, status in statuses.items():
+                if idx in self.rows and self.rows[idx]["status"] != status:
+                    self.rows[idx]["status"] = status
+                    self._paint_row(idx)
+        self._end()
+
+    def _errored(self, err: JobError) -> None:
+        self.state = "failed"
+        self._say(f"sweep {self.sweep_id} failed: {err.message}", True)
+        self._end()
+
+    def _end(self) -> None:
+        self.job = None
         self._update_buttons()
         self.sweepEnded.emit(self.sweep_id or "", self.state)
 
