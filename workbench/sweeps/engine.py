@@ -19,6 +19,7 @@ from workbench.runs.recording import persist
 from workbench.runs.sweeps import SweepRecords, TrialRow
 
 POLL_S = 0.2
+TICK_S = 1.0  # a "tick" event at least this often, so a progress display keeps its clock running
 
 
 class SweepControl:
@@ -67,7 +68,7 @@ class Counts:
 
 @dataclass(frozen=True)
 class SweepEvent:
-    kind: str  # started, finished, failed, retrying, cancelled, stopping, done
+    kind: str  # started, finished, failed, retrying, cancelled, stopping, tick, done
     sweep_id: str
     counts: dict
     idx: int | None = None
@@ -124,10 +125,12 @@ def run_sweep(store: RunStore, sweep_id: str, executor, *, on_event: Callable[[S
     t0 = time.time()
     finished_now = 0
     announced_stop = False
+    last_emit = [t0]
 
     def emit(kind: str, idx: int | None = None, **kw) -> None:
         if on_event is None:
             return
+        last_emit[0] = time.time()
         elapsed = time.time() - t0
         rate = finished_now / elapsed if finished_now and elapsed > 0 else 0.0
         left = counts.pending + counts.running
@@ -158,6 +161,8 @@ def run_sweep(store: RunStore, sweep_id: str, executor, *, on_event: Callable[[S
                                          f"cancel them")
             if control.stopping and not executor.running:
                 break
+            if time.time() - last_emit[0] >= TICK_S:
+                emit("tick")
             for idx, out in executor.wait(POLL_S):
                 counts.running -= 1
                 if out.get("ok"):
