@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "workbench.commands.report",
     "workbench.runs.commands",
     "workbench.commands.examples",
+    "workbench.commands.sweep",
 ]
 
 

@@ -194,23 +194,35 @@ def test_comparison_verdicts_use_the_noise_band():
     assert c2.loc["hps", "verdict"] == "ties" and c2.loc["hps", "noise_band"] == pytest.approx(0.1)
 
 
-def test_a_cancel_stops_between_runs_and_keeps_the_finished_ones(tmp_path):
+def test_a_stop_lets_running_runs_finish_and_keeps_them_for_the_next_call(tmp_path):
     from workbench.analysis.reproduce import reproduce
-    from workbench.training import TrainControl
+    from workbench.sweeps import LocalExecutor, SweepControl
 
-    control = TrainControl()
+    control = SweepControl()
     seen = []
 
     def progress(i, n, planned, outcome, elapsed, eta):
-        seen.append((planned.study.label, planned.head))
-        control.cancel()  # as Ctrl-C does, after the first run
+        seen.append((planned.study.label, planned.head, planned.seed, outcome.run_id))
+        control.stop()  # as Ctrl-C does: no new runs, the running ones finish
 
-    rep = reproduce(make_settings(True, 1), tmp_path / "out", progress=progress, control=control)
+    settings = make_settings(True, 1)
+    executor = LocalExecutor(2)
+    try:
+        rep = reproduce(settings, tmp_path / "out", progress=progress, control=control, executor=executor)
+    finally:
+        executor.close()
     assert not rep.completed
-    assert seen == [("digits-3task", "qmtl")] and len(rep.outcomes) == 1
+    assert 1 <= len(rep.outcomes) == len(seen) <= 2  # what was running when the stop came
     assert not (tmp_path / "out" / "report.md").exists()
-    statuses = sorted(r.status for r in RunStore(tmp_path / "out" / "runs").list_runs(tag="reproduce"))
-    assert statuses == ["cancelled", "finished"]
+    store = RunStore(tmp_path / "out" / "runs")
+    first = {r.id for r in store.list_runs(tag="reproduce")}
+    assert first == {s[3] for s in seen} and all(r.status == "finished" for r in store.list_runs(tag="reproduce"))
+
+    # the sweep record holds the rest as pending, so the same call resumes with only what is missing
+    from workbench.runs.sweeps import SweepRecords
+
+    ((sweep, counts),) = SweepRecords(store).list_sweeps()
+    assert counts == {"finished": len(seen), "pending": len(DATASETS) * len(HEADS) - len(seen)}
 
 
 def test_datasets_pick_a_subset_of_the_studies(capsys):

@@ -42,9 +42,10 @@ def test_list_table(capsys, runs):
     code, out, err = run_cli(capsys, store, "list")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["id", "name", "kind", "status", "created", "summary"]
+    assert lines[0].split() == ["id", "name", "kind", "status", "tags", "created", "summary"]
     assert lines[2].startswith(b) and lines[3].startswith(a)  # newest first
     assert "finished" in lines[3] and "test.digit.accuracy=0.91" in lines[3]
+    assert lines[3].index("paper") == lines[0].index("tags")  # a sweep's runs show its id here
     # aligned: every column starts at the same offset on every row
     assert lines[2].index("digits") == lines[3].index("digits") == lines[0].index("name")
     assert lines[2].index("train") == lines[3].index("train") == lines[0].index("kind")

@@ -204,33 +204,65 @@ def plan_runs(studies: list[Study], settings: Settings) -> list[PlannedRun]:
 ProgressFn = Callable[[int, int, PlannedRun, "Outcome", float, float], None]
 
 
-def execute(plan: list[PlannedRun], store, settings: Settings, progress: ProgressFn | None = None,
-            control=None) -> tuple[list[Outcome], bool]:
-    """Train every planned run into ``store``. Returns (outcomes, completed); stops early on a cancel."""
-    from workbench.training import Trainer
-
-    outcomes: list[Outcome] = []
-    t0 = time.time()
-    done_est = 0.0
-    total_est = sum(p.estimate_s for p in plan)
+def plan_tasks(plan: list[PlannedRun], settings: Settings, threads: int | None = 1) -> tuple[list[dict], list[dict]]:
+    """The planned runs as sweep trials: ``(points, tasks)``."""
     tags = [TAG] + (["reproduce-quick"] if settings.quick else [])
-    for i, p in enumerate(plan, 1):
-        spec = p.study.spec_for_seed(p.seed)
-        trainer = Trainer(spec, store, head=p.head, epochs=p.study.epochs, seed=p.seed, base_dir=RESOURCES,
-                          name=f"reproduce {p.study.label} [{p.head}] seed {p.seed}",
-                          tags=tags + [p.study.label], control=control)
-        r = trainer.run()
-        if r.status != "finished":
-            return outcomes, False
-        o = Outcome(p.study.label, p.study.group, p.study.T, p.head, p.seed, r.run_id, r.test, r.params,
-                    r.wall_time_s, r.epochs_run, r.best_epoch)
-        outcomes.append(o)
-        done_est += p.estimate_s
-        elapsed = time.time() - t0
-        eta = (total_est - done_est) * elapsed / max(done_est, 1e-9)
-        if progress:
-            progress(i, len(plan), p, o, elapsed, eta)
-    return outcomes, True
+    points, tasks = [], []
+    for p in plan:
+        points.append({"dataset": p.study.label, "head": p.head, "seed": p.seed})
+        tasks.append({"spec_text": dumps(p.study.spec_for_seed(p.seed)), "spec_format": "toml", "head": p.head,
+                      "engine": None, "epochs": p.study.epochs, "seed": p.seed, "base_dir": str(RESOURCES),
+                      "name": f"reproduce {p.study.label} [{p.head}] seed {p.seed}", "tags": tags + [p.study.label],
+                      "threads": threads or 1})
+    return points, tasks
+
+
+def _outcome(p: PlannedRun, run_id: str, summary: dict) -> Outcome:
+    return Outcome(p.study.label, p.study.group, p.study.T, p.head, p.seed, run_id, summary["test"],
+                   summary["params"], summary["wall_time_s"], summary["epochs_run"], summary["best_epoch"])
+
+
+def execute(plan: list[PlannedRun], store, settings: Settings, progress: ProgressFn | None = None,
+            control=None, executor=None, threads: int | None = 1) -> tuple[list[Outcome], bool]:
+    """Train every planned run into ``store`` as one sweep (parallel, resumable: runs that finished in an earlier
+    call with the same plan are reused). Returns (outcomes in plan order, completed); ``control`` is a
+    ``SweepControl`` (stop launching, or cancel the running trials)."""
+    from workbench.runs.sweeps import SweepRecords
+    from workbench.sweeps import LocalExecutor, SweepControl, open_sweep, run_sweep
+
+    points, tasks = plan_tasks(plan, settings, threads)
+    sweep_id, _ = open_sweep(store, plan[0].study.spec, points, tasks, name="reproduce" + (" --quick" if settings.quick
+                                                                                           else ""),
+                             axes=[{"kind": "explicit", "text": "dataset x head x seed"}],
+                             settings=settings.as_dict())
+    total_est = sum(p.estimate_s for p in plan)
+    state = {"done_est": 0.0}
+
+    def on_event(ev) -> None:
+        if ev.kind != "finished" or progress is None:
+            return
+        p = plan[ev.idx]
+        summary = {**ev.result, "params": ev.result.get("params", {})}
+        state["done_est"] += p.estimate_s
+        eta = (total_est - state["done_est"]) * ev.elapsed_s / max(state["done_est"], 1e-9)
+        progress(ev.counts["done"], len(plan), p, _outcome(p, ev.run_id, summary), ev.elapsed_s, eta)
+
+    own = executor is None
+    executor = executor or LocalExecutor()
+    try:
+        result = run_sweep(store, sweep_id, executor, on_event=on_event, control=control or SweepControl())
+    finally:
+        if own:
+            executor.close()
+    outcomes = []
+    for trial in SweepRecords(store).trials(sweep_id):
+        if trial.status == "finished" and trial.run_id:
+            outcomes.append(_outcome(plan[trial.idx], trial.run_id, store.get(trial.run_id).summary))
+    failed = [t for t in result.trials if t.status == "failed"]
+    if failed and not result.stopped:
+        raise UserError(f"reproduce: {len(failed)} of {len(plan)} runs failed (first: {failed[0].errors[-1]}); "
+                        f"run the same command again to retry them")
+    return outcomes, result.complete
 
 
 # ----------------------------------------------------------------------------------------------- tables
@@ -391,10 +423,8 @@ def _num(v) -> float | None:
 
 def reproduce(settings: Settings, out_dir: str | Path, runs_dir: str | Path | None = None, *,
               progress: ProgressFn | None = None, control=None, log: Callable[[str], None] | None = None,
-              threads: int | None = 1) -> Reproduction:
+              threads: int | None = 1, executor=None) -> Reproduction:
     """Run the whole study and write the report, CSVs and plots into ``out_dir``."""
-    import torch
-
     from workbench.analysis.report_plots import write_plots
     from workbench.analysis.report_text import write_report
     from workbench.runs import RunStore
@@ -420,15 +450,9 @@ def reproduce(settings: Settings, out_dir: str | Path, runs_dir: str | Path | No
     log(f"reproduce: {len(plan)} runs ({len(studies)} datasets x {len(settings.heads)} heads x {settings.seeds} "
         f"seed{'s' if settings.seeds > 1 else ''}){' [quick]' if settings.quick else ''}, "
         f"rough estimate {_clock(total)}; runs go to {runs}")
-    previous_threads = torch.get_num_threads()
-    if threads:
-        # The circuits are small (a batch of 2^8-amplitude states): one thread avoids the synchronisation that
-        # costs more than it saves, and leaves the other cores free.
-        torch.set_num_threads(threads)
-    try:
-        outcomes, completed = execute(plan, store, settings, progress, control)
-    finally:
-        torch.set_num_threads(previous_threads)
+    # Each trial trains in a worker with ``threads`` torch threads (default one: the circuits are small, a batch of
+    # 2^8-amplitude states, and parallel trials use the cores better than threads inside one).
+    outcomes, completed = execute(plan, store, settings, progress, control, executor=executor, threads=threads)
     datasets = [s.label for s in studies]
     summary = summary_table(outcomes, datasets, settings.heads) if outcomes else pd.DataFrame()
     rep = Reproduction(
@@ -483,7 +507,10 @@ def make_layout_studies(settings: Settings) -> list:
 def layout_comparison(settings: Settings, out: Path, store, log, control=None) -> dict | None:
     """Train the layout comparison, write its CSV, markdown table and plot; None when cancelled."""
     from workbench.analysis.layouts import layout_markdown, layout_plot, layout_table, run_layouts
+    from workbench.training import TrainControl
 
+    if control is not None and not isinstance(control, TrainControl):
+        control = _StopAsCancel(control)  # the main study's sweep control: a stop ends the serial layout runs
     studies = make_layout_studies(settings)
     log(f"reproduce: layout comparison, {len(studies)} data sets x 3 heads x {settings.seeds} seeds")
     outcomes, completed = run_layouts(studies, store, settings.seeds, RESOURCES, tags=[f"{TAG}-layouts"], progress=log,
@@ -497,6 +524,22 @@ def layout_comparison(settings: Settings, out: Path, store, log, control=None) -
     md.write_text("\n".join(layout_markdown(table)) + "\n", encoding="utf-8")
     return {"csv": str(csv), "markdown": str(md), "plot": layout_plot(table, out / "layouts.png"),
             "runs": [o.run_id for o in outcomes]}
+
+
+class _StopAsCancel:
+    """A trainer's view of a sweep control: cancelled once the sweep stops launching; never paused."""
+
+    paused = False
+
+    def __init__(self, sweep_control):
+        self._sweep = sweep_control
+
+    @property
+    def cancelled(self) -> bool:
+        return self._sweep.stopping
+
+    def wait_while_paused(self, timeout: float | None = None) -> None:
+        return None
 
 
 def _append_layouts(report: Path, layouts: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import signal
@@ -17,7 +18,9 @@ def register(sub) -> None:
                        description="(a) head parameters, depth and two-qubit gates against T (d = 8 T); "
                                    "(b) QMTL vs HPS, hybrid and one-VQC-per-task heads on digits, penguins and "
                                    "synthetic data with T = 2..6, several seeds; (c) report.md with tables, CSVs "
-                                   "and PNG plots. Progress goes to stderr, one line per training run.")
+                                   "and PNG plots. Progress goes to stderr, one line per training run. The runs train "
+                                   "in parallel on the sweep engine (qmtl sweep); the same command with the same "
+                                   "--out resumes: finished runs are reused.")
     p.add_argument("--quick", action="store_true",
                    help="about a minute: few epochs, subsampled data, T = 2 and 4, 2 seeds (numbers are not results)")
     p.add_argument("--out", default="reproduce-out", help="output folder (default ./reproduce-out)")
@@ -32,6 +35,11 @@ def register(sub) -> None:
                    help="run only the layout comparison (shared wires, task registers, HPS on digits, penguins, "
                         "synthetic and the GLUE-structured set)")
     p.add_argument("--no-layouts", action="store_true", help="leave the layout comparison out")
+    p.add_argument("--max-parallel", type=user_int("max-parallel", 1, 1024), default=None, metavar="K",
+                   help="training runs at once (default: one per core; 1 trains them one after another)")
+    p.add_argument("--executor", default="local", choices=("local", "ray"),
+                   help="local worker processes (default) or Ray tasks (see qmtl sweep)")
+    p.add_argument("--address", default=None, help="Ray cluster to join (default: a local Ray)")
     p.add_argument("--json", action="store_true", help="print one JSON object with paths and headline numbers")
     p.set_defaults(func=run)
 
@@ -47,7 +55,7 @@ def _progress(i, n, planned, outcome, elapsed, eta) -> None:
 
 def run(args) -> int:
     from workbench.analysis.reproduce import GROUPS, make_settings, reproduce
-    from workbench.training import TrainControl
+    from workbench.sweeps import SweepControl, make_executor
 
     if args.threads < 1:
         raise UserError(f"--threads: must be >= 1, got {args.threads}")
@@ -60,17 +68,29 @@ def run(args) -> int:
         raise UserError(f"--out: {out} exists and is not a folder")
     if args.layouts_only:
         return _layouts_only(settings, out, args)
-    control = TrainControl()
-    # Ctrl-C stops cleanly between steps; the finished runs stay in the run store.
-    previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
-    try:
-        rep = reproduce(settings, out, args.runs_dir, progress=_progress, control=control, threads=args.threads,
-                        log=lambda msg: print(msg, file=sys.stderr, flush=True))
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    control = SweepControl()
+
+    def on_sigint(*_):
+        what = control.interrupt()
+        print("\ninterrupted: no new runs; the running ones finish (Ctrl-C again cancels them)" if what == "stop"
+              else "\ncancelling the running runs", file=sys.stderr, flush=True)
+
+    # Ctrl-C stops launching runs, a second one cancels the running ones; finished runs stay in the run store,
+    # and the same command later picks up where this one stopped. Ray prints notices of its own (starting up, a
+    # worker that died) on stdout, which is kept for the results.
+    with contextlib.redirect_stdout(sys.stderr):
+        executor = make_executor(args.executor, max_parallel=args.max_parallel, address=args.address)
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            rep = reproduce(settings, out, args.runs_dir, progress=_progress, control=control,
+                            threads=args.threads, executor=executor,
+                            log=lambda msg: print(msg, file=sys.stderr, flush=True))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            executor.close()
     if not rep.completed:
-        print(f"qmtl reproduce: interrupted after {len(rep.outcomes)} runs; they are in {rep.runs_dir}",
-              file=sys.stderr)
+        print(f"qmtl reproduce: interrupted after {len(rep.outcomes)} runs; they are in {rep.runs_dir}, and the same "
+              f"command resumes", file=sys.stderr)
         return 130
     if args.json:
         print(json.dumps({

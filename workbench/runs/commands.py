@@ -131,9 +131,10 @@ def _list(args: argparse.Namespace) -> int:
     if not infos:
         print(f"no runs in {_runs_dir(args)}")
         return 0
-    headers = ["id", "name", "kind", "status", "created", "summary"]
+    headers = ["id", "name", "kind", "status", "tags", "created", "summary"]
     rows = [
-        [i.id, i.name, i.kind, i.status, format_time(i.created), _summary_figures(i.summary)] for i in infos
+        [i.id, i.name, i.kind, i.status, " ".join(i.tags), format_time(i.created), _summary_figures(i.summary)]
+        for i in infos
     ]
     print(render_table(headers, rows))
     return 0

@@ -26,6 +26,7 @@ from workbench.gui.composer.scene import ComposerScene
 from workbench.gui.composer.view import ComposerView
 from workbench.gui.runs.browser import RunsBrowser
 from workbench.gui.shell import session
+from workbench.gui.sweeps.panel import SweepPanel
 from workbench.gui.training.panel import TrainPanel
 from workbench.runs import RunStore
 from workbench.spec import load
@@ -113,6 +114,9 @@ class MainWindow(QMainWindow):
         self.runs_dock = self._dock("Runs", "runsDock", self.runs, B)
         self.tabifyDockWidget(self.budget_dock, self.train_dock)
         self.tabifyDockWidget(self.train_dock, self.runs_dock)
+        self.sweep = SweepPanel(self.doc, self.store, base_dir=self._spec_dir)
+        self.sweep_dock = self._dock("Sweep", "sweepDock", self.sweep, B)
+        self.tabifyDockWidget(self.runs_dock, self.sweep_dock)
         self.extra_docks = []
         self._add_colleague_panels(B)
         self.budget_dock.raise_()
@@ -258,6 +262,7 @@ class MainWindow(QMainWindow):
         self.act_start = a("&Start Training", self.start_training, "Ctrl+Shift+R",
                            "Train the experiment as it is in the editor")
         self.act_stop = a("S&top Training", lambda: self.train.stop(), "Ctrl+.", "Stop after the current step")
+        self.act_sweep = a("S&weep…", self.show_sweep, None, "Train the experiment over axes of settings, in parallel")
         self.act_runs = a("&Runs Browser", self.show_runs, "Ctrl+B", "Browse, compare and export runs")
         self.act_report = a("HTML &Report of Selected Runs…", self.report_selected, "Ctrl+Shift+H",
                             "Write a self-contained HTML report of the runs selected in the browser")
@@ -291,7 +296,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_remove_task)
         m = mb.addMenu("&Run")
-        m.addActions([self.act_train, self.act_start, self.act_stop])
+        m.addActions([self.act_train, self.act_start, self.act_stop, self.act_sweep])
         m.addSeparator()
         m.addActions([self.act_runs, self.act_report, self.act_present])
         m = mb.addMenu("&View")
@@ -356,6 +361,9 @@ class MainWindow(QMainWindow):
         self.runs.resumeRequested.connect(self.resume_run)
         self.runs.reportRequested.connect(self.write_report)
         self.runs.runSelected.connect(self._run_selected)
+        self.sweep.message.connect(self.report)
+        self.sweep.runOpened.connect(self.open_run)
+        self.sweep.sweepEnded.connect(lambda _sid, _state: self.runs.refresh())
         doc.validityChanged.connect(lambda ok: self.act_start.setEnabled(ok))
         self.act_start.setEnabled(doc.is_trainable())
         self._last_index = 0
@@ -602,7 +610,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------- runs
     def _all_docks(self) -> list[QDockWidget]:
         return [self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock, self.log_dock,
-                self.train_dock, self.runs_dock, *self.extra_docks]
+                self.train_dock, self.runs_dock, self.sweep_dock, *self.extra_docks]
 
     def show_train(self) -> None:
         self.train_dock.show()
@@ -612,6 +620,17 @@ class MainWindow(QMainWindow):
         self.runs_dock.show()
         self.runs_dock.raise_()
         self.runs.refresh()
+
+    def show_sweep(self) -> None:
+        self.sweep_dock.show()
+        self.sweep_dock.raise_()
+
+    def open_run(self, run_id: str) -> None:
+        """Show a run in the runs browser (a sweep's point or trial)."""
+        self.show_runs()
+        self.runs.select([run_id])
+        if run_id not in self.runs.selected_ids():  # a run newer than the browser's last poll: once it is there
+            QTimer.singleShot(600, lambda: self.runs.select([run_id]))
 
     def start_training(self) -> bool:
         self.show_train()
@@ -699,6 +718,7 @@ class MainWindow(QMainWindow):
         self.log_panel.set_theme(self.theme)
         self.train.set_theme(self.theme)
         self.runs.set_theme(self.theme)
+        self.sweep.set_theme(self.theme)
         if self.presentation is not None:
             self.presentation.set_theme(self.theme)
         self._update_status()
@@ -765,6 +785,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.train.shutdown(wait=15)
+        self.sweep.shutdown(wait=15)
         self.runs.shutdown()
         if self.presentation is not None:
             self.presentation.close()
