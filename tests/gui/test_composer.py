@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDrag
 
 from tests.gui.gui_helpers import band_point, drop_mime, mouse_drag
+from workbench.circuits.edits import ENCODER
 from workbench.gui.composer import commands as C
-from workbench.gui.composer.ops import ENCODER
 from workbench.gui.composer.scene import GateItem, TemplateItem
 from workbench.spec import GateSpec, ReadoutSpec, dumps
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 
+from workbench.circuits.edits import ENCODER
 from workbench.gui.composer import commands as C
-from workbench.gui.composer.ops import ENCODER
 from workbench.gui.composer.scene import GateItem, ReadoutItem
 
 

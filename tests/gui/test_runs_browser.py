@@ -9,8 +9,8 @@ import pytest
 
 from workbench.gui.common import messages
 from workbench.gui.runs.browser import COL, RunsBrowser
-from workbench.gui.training.bench import bench_spec_text, make_fake_run
 from workbench.runs import RunStore
+from workbench.testing import bench_spec_text, make_fake_run
 
 
 @pytest.fixture

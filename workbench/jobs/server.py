@@ -33,10 +33,19 @@ def resolve(target: str):
 
 
 def ping(ctx, modules=()) -> int:
-    """A job that imports ``modules`` and answers its process id: once it returns, that process is warm."""
+    """A job that imports ``modules`` (or calls ``module:function``) and answers its process id: once it
+    returns, that process is warm."""
     for module in modules:
-        importlib.import_module(module)
+        warm_one(module)
     return os.getpid()
+
+
+def warm_one(entry: str) -> None:
+    """Import ``module``, or call ``module:function``."""
+    if ":" in entry:
+        resolve(entry)()
+    else:
+        importlib.import_module(entry)
 
 
 def error_payload(exc: BaseException) -> dict:
@@ -87,7 +96,10 @@ class Server:
                 if ctx is None:  # the job has not started yet: keep the word for it
                     self._pending_words.setdefault(job_id, []).append(msg)
                     continue
-            ctx.cancel() if kind == "cancel" else ctx.send_word(msg[2])
+            if kind == "cancel":
+                ctx.cancel()
+            else:
+                ctx.send_word(msg[2])
 
     def run_one(self, msg) -> None:
         _, job_id, target, kwargs = msg
@@ -96,7 +108,10 @@ class Server:
             self.current = ctx
             early = self._pending_words.pop(job_id, [])
         for m in early:
-            ctx.cancel() if m[0] == "cancel" else ctx.send_word(m[2])
+            if m[0] == "cancel":
+                ctx.cancel()
+            else:
+                ctx.send_word(m[2])
         self.send(("started", job_id))
         try:
             if ctx.cancelled:
@@ -123,9 +138,9 @@ class Server:
             except queue.Empty:
                 module = warm.pop(0)
                 try:
-                    importlib.import_module(module)
+                    warm_one(module)
                 except Exception as exc:  # noqa: BLE001 - a job that needs it reports the error itself
-                    print(f"warm-up: cannot import {module}: {exc}", file=sys.stderr)
+                    print(f"warm-up: {module}: {exc}", file=sys.stderr)
                 timeout = 0
                 continue
             if msg is None:
@@ -135,7 +150,8 @@ class Server:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m workbench.jobs.server")
-    p.add_argument("--warm", action="append", default=[], help="module to import before the first job")
+    p.add_argument("--warm", action="append", default=[],
+                   help="module to import, or module:function to call, while no job is waiting")
     p.add_argument("--nice", type=int, default=5, help="lower priority by this much (the GUI comes first)")
     args = p.parse_args(argv)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

@@ -19,6 +19,15 @@ def worker_threads(spec) -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def warm_up() -> None:
+    """What the first training in a process would pay for on its first step: constructing a torch optimizer
+    the first time imports torch's compiler stack (~900 modules, seconds). Run by the warm worker process
+    while it waits."""
+    import torch
+
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+
+
 def train_job(ctx, *, kwargs: dict, root: str, spec: str | None = None, resume: str | None = None,
               threads: int | None = None) -> dict:
     """Train ``spec`` (TOML text) with the ``Trainer`` keyword arguments ``kwargs``, or continue run ``resume``;

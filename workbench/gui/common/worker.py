@@ -52,7 +52,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from workbench.jobs.context import JobCancelled
 from workbench.jobs.protocol import read_message, write_message
 
-WARM_MODULES = ("workbench.training.trainer",)  # what a training imports: the reason a warm process exists
+# what a training imports and first calls: the reason a warm process exists
+WARM_MODULES = ("workbench.training.trainer", "workbench.training.background:warm_up")
 KEEP_IDLE = 1  # warm processes kept waiting for the next job
 _ids = itertools.count(1)
 

@@ -52,8 +52,8 @@ def big_spec(qubits: int = 16, tasks: int = 6, gates: int = 200, seed: int = 0):
 
 def _edits(doc, rng: random.Random):
     """An endless cycle of user edits, each one command (or one undo/redo step)."""
+    from workbench.circuits.edits import effective_block, gate_columns
     from workbench.gui.composer import commands as C
-    from workbench.gui.composer.ops import effective_block, gate_columns
 
     q = doc.spec.quantum.qubits
     while True:

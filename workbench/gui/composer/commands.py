@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 from PySide6.QtGui import QUndoCommand
 
-from workbench.gui.composer import ops
+from workbench.circuits import edits as ops
+from workbench.circuits.edits import ENCODER, BlockKey
 from workbench.gui.composer.document import ExperimentDocument, SpecPath
-from workbench.gui.composer.ops import ENCODER, BlockKey
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec, GateSpec, ReadoutSpec
 

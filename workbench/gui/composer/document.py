@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from workbench.circuits.edits import Problem, find_problems
 from workbench.gui.common.compat import guard_none_refcount
-from workbench.gui.composer.ops import Problem, find_problems
 from workbench.spec import ExperimentSpec, load, save
 from workbench.spec.model import BackboneSpec, QuantumSpec, TaskSpec
 

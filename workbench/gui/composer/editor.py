@@ -11,10 +11,10 @@ import json
 from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtWidgets import QApplication
 
+from workbench.circuits import edits as ops
+from workbench.circuits.edits import ENCODER, BlockKey
 from workbench.gui.composer import commands as C
-from workbench.gui.composer import ops
 from workbench.gui.composer.document import ExperimentDocument
-from workbench.gui.composer.ops import ENCODER, BlockKey
 from workbench.gui.composer.scene import GATES_MIME, ComposerScene, TemplateItem
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.circuits import edits as ops
+from workbench.circuits.edits import ENCODER, BlockKey
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.composer import commands as C
-from workbench.gui.composer import ops
 from workbench.gui.composer.document import ExperimentDocument
-from workbench.gui.composer.ops import ENCODER, BlockKey
 from workbench.gui.composer.scene import format_angle
 from workbench.spec import vocabulary as V
 from workbench.spec.layout import parse_word

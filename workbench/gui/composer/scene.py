@@ -17,10 +17,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsScene
 
+from workbench.circuits import edits as ops
+from workbench.circuits.edits import ENCODER, BlockKey, Problem
 from workbench.circuits.templates import upload_layers
 from workbench.gui.common.theme import LIGHT, Theme
-from workbench.gui.composer import ops
-from workbench.gui.composer.ops import ENCODER, BlockKey, Problem
 from workbench.spec import layout as L
 from workbench.spec import vocabulary as V
 from workbench.spec.model import BlockSpec, GateSpec, ReadoutSpec

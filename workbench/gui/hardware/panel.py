@@ -25,14 +25,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -47,6 +44,7 @@ from workbench.gui.common import messages
 from workbench.gui.common.compat import guard_none_refcount
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.common.worker import Job, JobError, workers
+from workbench.gui.hardware.account_dialog import AccountDialog, one_line_of
 from workbench.hardware.background import JobView
 from workbench.runs.store import RunStore
 
@@ -60,17 +58,6 @@ POLL_MS = 100  # queue drain
 JOB_POLL_S = 1.0  # status poll while jobs are pending
 
 
-def _one_line(exc: BaseException | JobError | str) -> str:
-    from workbench.hardware.errors import one_line
-
-    text = one_line(str(exc))
-    if isinstance(exc, JobError):
-        return text
-    if isinstance(exc, BaseException) and not isinstance(exc, UserError):
-        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return text
-
-
 def _elapsed(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -79,77 +66,6 @@ def _elapsed(seconds: float | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- dialog
-class AccountDialog(QDialog):
-    """Save the IBM Quantum account. The token field is masked and emptied once saved; an empty token is refused
-    in place."""
-
-    saved = Signal(object)  # Account.public() dict
-
-    def __init__(self, account_store, parent: QWidget | None = None):
-        super().__init__(parent)
-        from workbench.hardware.account import CHANNELS, REGIONS
-
-        self.account_store = account_store
-        self.setWindowTitle("IBM Quantum account")
-        self.setModal(True)
-        form = QFormLayout(self)
-        intro = QLabel("The API key is kept in the OS keyring, or where none works in Qiskit's account file "
-                       "(readable only by you). It is never shown again, logged or stored with runs.")
-        intro.setWordWrap(True)
-        form.addRow(intro)
-        self.channel = QComboBox()
-        self.channel.addItems(list(CHANNELS))
-        form.addRow("Channel:", self.channel)
-        self.token = QLineEdit()
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("IBM Cloud API key")
-        self.token.setObjectName("tokenField")
-        form.addRow("API key:", self.token)
-        self.instance = QLineEdit()
-        self.instance.setPlaceholderText("optional; ibm_cloud: the instance CRN")
-        form.addRow("Instance:", self.instance)
-        self.region = QComboBox()
-        self.region.addItem("(any)", None)
-        for r in REGIONS:
-            self.region.addItem(r, r)
-        form.addRow("Region:", self.region)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {LIGHT.error};")
-        self.error_label.hide()
-        form.addRow(self.error_label)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.try_save)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.account = None
-        self.resize(460, self.sizeHint().height())
-
-    def try_save(self) -> bool:
-        token = self.token.text()
-        if not token.strip():
-            self._error("token: empty: paste the IBM Cloud API key")
-            return False
-        try:
-            self.account = self.account_store.save(token, self.channel.currentText(),
-                                                   self.instance.text().strip() or None, self.region.currentData())
-        except UserError as exc:
-            self._error(_one_line(exc))
-            return False
-        finally:
-            del token
-        self.token.clear()
-        self.error_label.hide()
-        self.saved.emit(self.account.public())
-        self.accept()
-        return True
-
-    def _error(self, text: str) -> None:
-        self.error_label.setText(f"⚠ {text}")
-        self.error_label.show()
-
-
-# ---------------------------------------------------------------------------------------------- panel
 class HardwarePanel(QWidget):
     """Account, backends, pre-flight + submit, and the job monitor for the shown run."""
 
@@ -306,7 +222,7 @@ class HardwarePanel(QWidget):
             account = self.account_store.load()
         except UserError as exc:
             account = None
-            self.set_status(_one_line(exc), error=True)
+            self.set_status(one_line_of(exc), error=True)
         self.account = account
         self.account_public = account.public() if account else None
         self._show_account()
@@ -383,7 +299,7 @@ class HardwarePanel(QWidget):
                 self.header.setText(f"<b>{html.escape(spec.name)}</b> · run {html.escape(run_id)} · "
                                     f"{self.n_qubits} qubits")
             except Exception as exc:  # no spec recorded: say so, keep the monitor working
-                self.header.setText(f"run {html.escape(run_id)}: {html.escape(_one_line(exc))}")
+                self.header.setText(f"run {html.escape(run_id)}: {html.escape(one_line_of(exc))}")
         self._render_backends()
         self._update_buttons()
 
@@ -456,7 +372,7 @@ class HardwarePanel(QWidget):
         try:
             settings = self.settings()
         except UserError as exc:
-            self.set_status(_one_line(exc), error=True)
+            self.set_status(one_line_of(exc), error=True)
             return False
         self.set_status(f"pre-flight: transpiling run {self.run_id} for {settings.backend}…")
         self._submit("plan", "preflight_and_run", tag=self.run_id, root=str(self.store.root), run_id=self.run_id,
@@ -595,7 +511,7 @@ class HardwarePanel(QWidget):
         if kind == "backends":
             if failed:
                 self.backends_info = []
-                self.backend_note.setText(f"⚠ {_one_line(result)}")
+                self.backend_note.setText(f"⚠ {one_line_of(result)}")
                 self.backend_note.setStyleSheet(f"color: {self.theme.error};")
             else:
                 local, infos = tag, result
@@ -609,10 +525,10 @@ class HardwarePanel(QWidget):
             self._render_backends()
         elif kind == "plan":
             if failed:
-                self.set_status(f"pre-flight failed: {_one_line(result)}", error=True)
+                self.set_status(f"pre-flight failed: {one_line_of(result)}", error=True)
         elif kind == "execute":
             if failed:
-                self.set_status(f"hardware run of {tag} {_one_line(result)}", error=True)
+                self.set_status(f"hardware run of {tag} {one_line_of(result)}", error=True)
             else:
                 accs = ", ".join(f"{t} {m['accuracy']:.3f}" for t, m in result["accuracy"].items())
                 self.set_status(f"run {result['run_id']} on {result['backend']}: {result['status']}; "
@@ -621,7 +537,7 @@ class HardwarePanel(QWidget):
             self.submitted.emit(tag)
         elif kind == "reattach":
             if failed:
-                self.set_status(f"reattach: {_one_line(result)}", error=True)
+                self.set_status(f"reattach: {one_line_of(result)}", error=True)
             else:
                 found, why = result
                 self.notes.update(found)
@@ -630,12 +546,12 @@ class HardwarePanel(QWidget):
             self._last_poll = 0.0
         elif kind == "poll":
             if failed:
-                self.set_status(f"job status: {_one_line(result)}", error=True)
+                self.set_status(f"job status: {one_line_of(result)}", error=True)
             else:
                 self.job_views = result
                 self._render_jobs()
         elif kind.startswith("cancel:"):
-            self.set_status(_one_line(result) if failed else result, error=failed)
+            self.set_status(one_line_of(result) if failed else result, error=failed)
             self._last_poll = 0.0
 
     def _update_buttons(self) -> None:
@@ -671,59 +587,3 @@ class HardwarePanel(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._timer.stop()
         super().closeEvent(event)
-
-
-# ------------------------------------------------------------------------------------------------ demo
-def demo_window(store: RunStore | None = None, run_id: str | None = None) -> HardwarePanel:
-    """A panel on a tiny trained run with two finished local jobs and a failed one in the monitor."""
-    if store is None or run_id is None:
-        store, run_id = _demo_run()
-    w = HardwarePanel(store)
-    w.setWindowTitle("Hardware")
-    w.resize(1150, 640)
-    w.set_run(run_id)
-    return w
-
-
-def _demo_run() -> tuple[RunStore, str]:
-    import tempfile
-    from pathlib import Path
-
-    from workbench.gui.noise.panel import DEMO_SPEC
-    from workbench.hardware.errors import HardwareError
-    from workbench.hardware.qmtl import HardwareSettings, execute_plan, make_plan
-    from workbench.hardware.service import connect
-    from workbench.spec import loads
-    from workbench.training import train
-
-    root = Path(tempfile.mkdtemp(prefix="qmtl-hw-demo-"))
-    store = RunStore(root / "runs")
-    rid = train(loads(DEMO_SPEC, "toml", "demo"), store, base_dir=root).run_id
-    provider = connect(local=True)
-    execute_plan(store, make_plan(store, rid, provider, HardwareSettings("fake_manila", samples=16, shots=256)))
-    from qiskit_ibm_runtime.fake_provider import FakeQuitoV2
-
-    class FaultyQuito(FakeQuitoV2):
-        def run(self, *args, **kwargs):
-            raise RuntimeError("simulated QPU fault: readout chain lost")
-
-    try:
-        execute_plan(store, make_plan(store, rid, provider, HardwareSettings("fake_quito", samples=8, shots=128),
-                                      backend=FaultyQuito()))
-    except HardwareError:
-        pass
-    return store, rid
-
-
-if __name__ == "__main__":
-    import sys
-
-    from PySide6.QtWidgets import QApplication
-
-    from workbench.gui.common.theme import apply_theme
-
-    app = QApplication.instance() or QApplication(sys.argv)
-    apply_theme(app, "light")
-    win = demo_window()
-    win.show()
-    sys.exit(app.exec())

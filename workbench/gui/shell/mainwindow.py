@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 
 import workbench
 from workbench.about import versions
+from workbench.circuits.edits import ENCODER
 from workbench.errors import SpecError
 from workbench.gui.common import messages
 from workbench.gui.common.export import export_png, export_svg
@@ -19,7 +20,6 @@ from workbench.gui.composer import commands as C
 from workbench.gui.composer.budget import BudgetPanel
 from workbench.gui.composer.document import ExperimentDocument, new_spec
 from workbench.gui.composer.editor import ComposerEditor
-from workbench.gui.composer.ops import ENCODER
 from workbench.gui.composer.palette import PaletteWidget
 from workbench.gui.composer.panels import ExperimentPanel, InspectorPanel, LogPanel
 from workbench.gui.composer.scene import ComposerScene

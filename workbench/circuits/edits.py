@@ -1,4 +1,5 @@
-"""Pure edits of the spec that the composer's commands apply: no Qt here, so they are easy to test.
+"""Pure edits of an experiment's circuits that the GUI composer's undoable commands apply (placement, template
+expansion and regrouping, fresh weights, problems in plain words): no Qt here, tested headless.
 
 A *block key* names a block of the quantum head: ``"encoder"`` (the shared encoder) or a task index.
 Every function returns new values; the document only ever changes through undoable commands.
