@@ -209,13 +209,20 @@ class Trainer:
     # -- the loop
     def run(self) -> TrainResult:
         t0 = time.time()
-        data = load_data(self.spec, self.base_dir)
-        model, weighting, opt, sched = self._build(data)
+        resumed = self.run_id is not None
+        if not resumed:
+            # The run exists before its data is read, so a run that cannot start is kept as failed, with why.
+            self.run_id = self._create_run(dumps(self.spec))
+        try:
+            data = load_data(self.spec, self.base_dir)
+            model, weighting, opt, sched = self._build(data)
+        except Exception as exc:
+            self._fail(exc, 0)
+            raise
         tasks = self.spec.tasks
         task_w = torch.tensor([t.weight for t in tasks], dtype=torch.float32)
         start_epoch, step, best_val, best_epoch, bad_epochs, elapsed = 1, 0, float("inf"), 0, 0, 0.0
         shuffle = torch.Generator().manual_seed(self.seed)
-        resumed = self.run_id is not None
         if resumed:
             ck_path = self.store.run_dir(self.run_id) / CHECKPOINT
             if ck_path.exists():
@@ -231,8 +238,6 @@ class Trainer:
                 start_epoch, step = ck["epoch"] + 1, ck["step"]
                 best_val, best_epoch, bad_epochs = ck["best_val"], ck["best_epoch"], ck["bad_epochs"]
                 elapsed = ck["elapsed"]
-        else:
-            self.run_id = self._create_run(dumps(self.spec))
         run_dir = self.store.run_dir(self.run_id)
         logged_epochs = {m.epoch for m in self.store.metrics(self.run_id, split="val")} | \
             {m.epoch for m in self.store.metrics(self.run_id, split="train")} if resumed else set()
@@ -300,10 +305,15 @@ class Trainer:
                 if patience and bad_epochs >= patience:
                     break
         except Exception as exc:
-            self.store.set_status(self.run_id, "failed", error=f"{type(exc).__name__}: {exc}")
-            self._emit("failed", epoch=epoch, message=f"{type(exc).__name__}: {exc}")
+            self._fail(exc, epoch)
             raise
         return self._finish(t0, elapsed, epoch, best_epoch, model, data)
+
+    def _fail(self, exc: Exception, epoch: int) -> None:
+        # A user error (bad data, bad spec) already reads as a sentence; anything else keeps its type's name.
+        message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        self.store.set_status(self.run_id, "failed", error=message)
+        self._emit("failed", epoch=epoch, message=message)
 
     def _checkpoint_control(self) -> bool:
         """Honour pause and cancel between steps; False means stop now."""

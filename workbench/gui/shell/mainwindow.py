@@ -198,7 +198,8 @@ class MainWindow(QMainWindow):
         shown = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         a.setToolTip(f"{tip or text.replace('&', '')}" + (f" ({shown})" if shown else ""))
         a.setStatusTip(tip or text.replace("&", ""))
-        a.triggered.connect(slot)
+        # Qt hands ``checked`` to a slot that takes an argument: Fit Circuit once read it as its zoom limit.
+        a.triggered.connect(lambda _checked=False: slot())
         self.addAction(a)
         return a
 
