@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from workbench.data import PreparedData, check_tasks, load_dataset, prepare
+from workbench.data import PreparedData, check_tasks, prepare
+from workbench.data.check import dataset_for
 from workbench.errors import SpecError, UserError
 from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
@@ -36,11 +37,8 @@ BEST = "checkpoints/best.pt"
 def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> PreparedData:
     """The spec's dataset, checked against its tasks, split and scaled (deterministic for the spec's seed)."""
     d = spec.dataset
-    ds = load_dataset(d.source, path=d.path, features=d.features, labels=d.labels, options=d.options,
-                      base_dir=Path(base_dir) if base_dir else None)
+    ds = dataset_for(spec, base_dir)
     names = [t.label or t.name for t in spec.tasks]
-    if d.labels is None and set(names) <= set(ds.task_names) and names != ds.task_names:
-        ds = ds.select(labels=names)  # the spec may use a subset of a dataset's tasks, in its own order
     check_tasks(ds, [(name, t.classes) for name, t in zip(names, spec.tasks)])
     data = prepare(ds, val_fraction=d.val_fraction, test_fraction=d.test_fraction, seed=d.seed, pca=d.pca,
                    standardize=d.standardize, max_samples=d.max_samples)
