@@ -71,3 +71,11 @@ def test_preview_of_builtins_and_npz(tmp_path):
     p = preview_source("npz", tmp_path / "d.npz")
     assert p.by_key and p.columns == ["X", "y"] and p.labels == ["y"] and p.features == ["X"]
     assert p.rows[0] == ["[0 0 0 0 …]", "0"]
+
+
+def test_preview_knows_the_tasks_a_label_column_becomes(tmp_path):
+    p = preview_source("csv", _csv(tmp_path))
+    assert p.tasks_for(["colour", "big"]) == [("colour", 3), ("big", 2)]
+    assert "a" not in p.label_tasks  # 60 distinct measurements are no label
+    np.savez(tmp_path / "m.npz", X=np.zeros((12, 3)), Y=np.stack([np.arange(12) % 2, np.arange(12) % 3], 1))
+    assert preview_source("npz", tmp_path / "m.npz").tasks_for(["Y"]) == [("Y_0", 2), ("Y_1", 3)]

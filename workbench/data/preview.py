@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.data.dataset import DataError
+from workbench.data.dataset import DataError, encode_labels
 from workbench.data.importers import open_npz, resolve_path
 from workbench.data.load import BUILTIN, load_dataset
-
 
 
 @dataclass
@@ -25,17 +24,26 @@ class Preview:
     notes: list[str] = field(default_factory=list)
     # npz files are chosen by array key, not by column: the preview lists keys with their shapes
     by_key: bool = False
+    # column -> the tasks it becomes as a label: [(task name, class names)]; only columns that can be labels
+    label_tasks: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)
+
+    def tasks_for(self, labels: list[str]) -> list[tuple[str, int]]:
+        """(task name, class count) for label columns, in order; KeyError for a column that cannot be one."""
+        return [(name, len(classes)) for col in labels for name, classes in self.label_tasks[col]]
+
+
+MAX_CLASSES = 50  # a column with more distinct values is a measurement, not a label
 
 
 def preview_source(source: str, path: str | Path | None = None, options: dict | None = None,
-                   rows: int = 8) -> Preview:
+                   rows: int = 8, base_dir: Path | None = None) -> Preview:
     """What the data panel shows before anything is picked. Raises DataError with a plain message."""
     source = source.strip().lower()
     if source in ("csv", "parquet"):
-        return _table(source, path, options, rows)
+        return _table(source, path, options, rows, base_dir)
     if source == "npz":
-        return _npz(path, rows)
-    ds = load_dataset(source, path=path, options=options)
+        return _npz(path, rows, base_dir)
+    ds = load_dataset(source, path=path, options=options, base_dir=base_dir)
     columns = list(ds.feature_names) + ds.task_names
     head = []
     for i in range(min(rows, ds.n_samples)):
@@ -45,11 +53,12 @@ def preview_source(source: str, path: str | Path | None = None, options: dict | 
     numeric = [True] * ds.n_features + [False] * len(ds.tasks)
     notes = [] if source in BUILTIN else [f"{ds.n_features} features from the images"]
     return Preview(columns, head, numeric, labels=ds.task_names, features=list(ds.feature_names),
-                   total_rows=ds.n_samples, notes=notes)
+                   total_rows=ds.n_samples, notes=notes,
+                   label_tasks={t.name: [(t.name, list(t.class_names))] for t in ds.tasks})
 
 
-def _table(source: str, path, options: dict | None, rows: int) -> Preview:
-    file = resolve_path(source, path, None)
+def _table(source: str, path, options: dict | None, rows: int, base_dir: Path | None) -> Preview:
+    file = resolve_path(source, path, base_dir)
     sep = (options or {}).get("sep", ",")
     try:
         df = pd.read_csv(file, sep=sep) if source == "csv" else pd.read_parquet(file)
@@ -68,11 +77,25 @@ def _table(source: str, path, options: dict | None, rows: int) -> Preview:
             labels.append(str(c))
     features = [c for c, n in zip(columns, numeric) if n and c not in labels]
     head = [[_fmt(v) for v in row] for row in df.head(rows).itertuples(index=False)]
-    return Preview(columns, head, numeric, labels, features, total_rows=len(df))
+    label_tasks = {}
+    for c, name in zip(df.columns, columns):
+        classes = _class_names(df[c].dropna().to_numpy())
+        if classes:
+            label_tasks[name] = [(name, classes)]
+    return Preview(columns, head, numeric, labels, features, total_rows=len(df), label_tasks=label_tasks)
 
 
-def _npz(path, rows: int) -> Preview:
-    file = resolve_path("npz", path, None)
+def _class_names(values: np.ndarray) -> list[str] | None:
+    if len(values) == 0 or len(pd.unique(values)) > MAX_CLASSES or len(pd.unique(values)) < 2:
+        return None
+    try:
+        return encode_labels(values, "column")[1]
+    except DataError:
+        return None
+
+
+def _npz(path, rows: int, base_dir: Path | None) -> Preview:
+    file = resolve_path("npz", path, base_dir)
     arrays = open_npz(file)
     if not arrays:
         raise DataError(f"{file.name}: the file holds no arrays")
@@ -95,8 +118,20 @@ def _npz(path, rows: int) -> Preview:
               and (arrays[k].ndim == 1 or arrays[k].shape[1] <= 8)]
     features = [k for k, ok in zip(keys, numeric) if ok and k not in labels]
     notes = [f"{k}: shape {arrays[k].shape}, {arrays[k].dtype}" for k in keys]
+    label_tasks = {}
+    for k in keys:
+        a = arrays[k]
+        if a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1):
+            columns = [(k, a.reshape(-1))]
+        elif a.ndim == 2 and a.shape[1] <= 8:
+            columns = [(f"{k}_{i}", a[:, i]) for i in range(a.shape[1])]
+        else:
+            continue
+        tasks = [(name, _class_names(col)) for name, col in columns]
+        if all(classes for _, classes in tasks):
+            label_tasks[k] = tasks
     return Preview(keys, head, numeric, labels, features, total_rows=max(n) if n else None, notes=notes,
-                   by_key=True)
+                   by_key=True, label_tasks=label_tasks)
 
 
 def _fmt(value) -> str:
