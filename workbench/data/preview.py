@@ -75,13 +75,14 @@ def _table(source: str, path, options: dict | None, rows: int, base_dir: Path | 
         if not is_num or (pd.api.types.is_integer_dtype(col) and 2 <= col.nunique() <= 20
                           and len(col) > 2 * col.nunique()):
             labels.append(str(c))
-    features = [c for c, n in zip(columns, numeric) if n and c not in labels]
     head = [[_fmt(v) for v in row] for row in df.head(rows).itertuples(index=False)]
     label_tasks = {}
     for c, name in zip(df.columns, columns):
         classes = _class_names(df[c].dropna().to_numpy())
         if classes:
             label_tasks[name] = [(name, classes)]
+    labels = [c for c in labels if c in label_tasks]  # free text (an id, a comment) is no label
+    features = [c for c, n in zip(columns, numeric) if n and c not in labels]
     return Preview(columns, head, numeric, labels, features, total_rows=len(df), label_tasks=label_tasks)
 
 

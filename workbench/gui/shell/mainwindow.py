@@ -23,6 +23,9 @@ from workbench.gui.composer.palette import PaletteWidget
 from workbench.gui.composer.panels import ExperimentPanel, InspectorPanel, LogPanel
 from workbench.gui.composer.scene import ComposerScene
 from workbench.gui.composer.view import ComposerView
+from workbench.gui.data.checker import DataChecker
+from workbench.gui.data.dialog import NewExperimentDialog
+from workbench.gui.data.panel import DataPanel
 from workbench.gui.runs.browser import RunsBrowser
 from workbench.gui.shell import session
 from workbench.gui.training.panel import TrainPanel
@@ -52,6 +55,8 @@ class MainWindow(QMainWindow):
         self.scene = ComposerScene(self.doc, self.theme, self)
         self.view = ComposerView(self.scene)
         self.editor = ComposerEditor(self.doc, self.scene, self)
+        self.data_checker = DataChecker(self.doc, self._spec_dir, self)
+        self.new_dialog: NewExperimentDialog | None = None
         self.setCentralWidget(self.view)
         self._build_docks()
         self._build_actions()
@@ -103,9 +108,12 @@ class MainWindow(QMainWindow):
         self.log_dock = self._dock("Log", "logDock", self.log_panel, B)
         self.train = TrainPanel(self.doc, self.store, base_dir=self._spec_dir)
         self.runs = RunsBrowser(self.store)
+        self.data_panel = DataPanel(self.doc, self._spec_dir)
+        self.data_dock = self._dock("Data", "dataDock", self.data_panel, B)
         self.train_dock = self._dock("Train", "trainDock", self.train, B)
         self.runs_dock = self._dock("Runs", "runsDock", self.runs, B)
-        self.tabifyDockWidget(self.budget_dock, self.train_dock)
+        self.tabifyDockWidget(self.budget_dock, self.data_dock)
+        self.tabifyDockWidget(self.data_dock, self.train_dock)
         self.tabifyDockWidget(self.train_dock, self.runs_dock)
         self.extra_docks = []
         self._add_colleague_panels(B)
@@ -375,9 +383,13 @@ class MainWindow(QMainWindow):
         spec = self.doc.spec
         t = self.theme
         problem = self.doc.first_problem()
-        if problem is None:
+        if problem is None and self.doc.data_state == "checking":
+            self.status_valid.setText(f'<span style="color:{t.muted}">checking the data…</span>')
+            self.status_valid.setToolTip("The experiment is being checked against its data")
+        elif problem is None:
             self.status_valid.setText(f'<span style="color:{t.ok}">✔ ready to train</span>')
-            self.status_valid.setToolTip("The core validates this experiment")
+            self.status_valid.setToolTip(f"The core validates this experiment and it fits its data"
+                                         f"{': ' + self.doc.data_summary if self.doc.data_summary else ''}")
         else:
             more = len(self.doc.problems()) - 1
             text = str(problem) + (f" (+{more} more)" if more else "")
@@ -447,11 +459,28 @@ class MainWindow(QMainWindow):
             return self.save()
         return choice == "Discard"
 
-    def new_file(self) -> None:
-        if self._confirm_discard():
-            self.doc.replace(new_spec(), None)
-            self.report("new experiment")
-            QTimer.singleShot(0, self.fit_readable)
+    def new_file(self) -> NewExperimentDialog | None:
+        """Ask for the data first (non-blocking dialog); the tasks come from its label columns."""
+        if not self._confirm_discard():
+            return None
+        dialog = NewExperimentDialog(self._new_data_dir, self)
+        dialog.accepted.connect(lambda: self._create_new(dialog))
+        dialog.finished.connect(lambda _r: setattr(self, "new_dialog", None))
+        self.new_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _new_data_dir(self) -> Path:
+        return Path(str(self.settings.value("lastDir", ""))) if self.settings.value("lastDir") else Path.home()
+
+    def _create_new(self, dialog: NewExperimentDialog) -> None:
+        spec = dialog.spec()
+        self.doc.replace(spec, None)
+        self.report(f"new experiment on {spec.dataset.path or spec.dataset.source} with tasks "
+                    f"{', '.join(t.name for t in spec.tasks)}")
+        self.data_dock.show()
+        self.data_dock.raise_()
+        QTimer.singleShot(0, self.fit_readable)
 
     def open_dialog(self) -> None:
         if not self._confirm_discard():
@@ -495,7 +524,7 @@ class MainWindow(QMainWindow):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
-        problem = self.doc.first_problem()
+        problem = self.doc.first_spec_problem()
         if problem is not None:  # the workbench and `qmtl` would refuse to open it again
             self.report(f"not saved: {problem}", error=True)
             messages.error(self, "Cannot save yet", "The experiment has a problem that would stop it from "
@@ -577,7 +606,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------- runs
     def _all_docks(self) -> list[QDockWidget]:
         return [self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock, self.log_dock,
-                self.train_dock, self.runs_dock, *self.extra_docks]
+                self.data_dock, self.train_dock, self.runs_dock, *self.extra_docks]
 
     def show_train(self) -> None:
         self.train_dock.show()
@@ -674,6 +703,7 @@ class MainWindow(QMainWindow):
         self.log_panel.set_theme(self.theme)
         self.train.set_theme(self.theme)
         self.runs.set_theme(self.theme)
+        self.data_panel.set_theme(self.theme)
         if self.presentation is not None:
             self.presentation.set_theme(self.theme)
         self._update_status()
@@ -741,6 +771,8 @@ class MainWindow(QMainWindow):
         if self.autosaver:
             self.autosaver.close()
         self.budget.shutdown()
+        self.data_panel.shutdown()
+        self.data_checker.shutdown()
         event.accept()
 
 
