@@ -44,13 +44,14 @@ def preview_source(source: str, path: str | Path | None = None, options: dict | 
     if source == "npz":
         return _npz(path, rows, base_dir)
     ds = load_dataset(source, path=path, options=options, base_dir=base_dir)
-    columns = list(ds.feature_names) + ds.task_names
+    # Labels first: a set with 64 pixel columns would otherwise hide its tasks off to the right.
+    columns = ds.task_names + list(ds.feature_names)
     head = []
     for i in range(min(rows, ds.n_samples)):
         feats = [_fmt(v) for v in ds.X[i]]
         labels = [t.class_names[int(ds.Y[i, k])] for k, t in enumerate(ds.tasks)]
-        head.append(feats + labels)
-    numeric = [True] * ds.n_features + [False] * len(ds.tasks)
+        head.append(labels + feats)
+    numeric = [False] * len(ds.tasks) + [True] * ds.n_features
     notes = [] if source in BUILTIN else [f"{ds.n_features} features from the images"]
     return Preview(columns, head, numeric, labels=ds.task_names, features=list(ds.feature_names),
                    total_rows=ds.n_samples, notes=notes,
