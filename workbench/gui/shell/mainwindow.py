@@ -467,6 +467,9 @@ class MainWindow(QMainWindow):
     def _selection_changed(self) -> None:
         refs = self.scene.selected_refs()
         self.inspector.set_gate(refs[0] if len(refs) == 1 else None)
+        if len(refs) == 1:  # the gate's angles and wires are in the inspector: bring it forward
+            self.inspector_dock.show()
+            self.inspector_dock.raise_()
 
     def _context_menu(self, key, screen_pos) -> None:
         menu = QMenu(self)
