@@ -33,3 +33,17 @@ def test_qmtl_runs_list_shows_the_failed_run_and_its_error(tmp_path, small_spec_
     out = capsys.readouterr().out
     row = out.splitlines()[2]
     assert "failed" in row and "error:" in row and "not-a-task" in row
+
+
+def test_a_readout_on_a_missing_wire_fails_in_plain_words(tmp_path, small_spec_file):
+    from workbench.spec.model import ReadoutSpec
+
+    spec = load(small_spec_file(epochs=1))
+    spec.tasks[0].readout = ReadoutSpec(kind="expval", wires=[7])  # the circuit has fewer wires
+    store = RunStore(tmp_path / "runs")
+    try:
+        train(spec, store)
+    except Exception:  # noqa: BLE001 - what matters is what the store keeps
+        pass
+    (info,) = store.list_runs()
+    assert info.status == "failed" and "wire 7 does not exist" in info.error and "index" not in info.error

@@ -23,7 +23,7 @@ from workbench.data.check import dataset_for
 from workbench.errors import SpecError, UserError
 from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
-from workbench.spec import dumps, loads
+from workbench.spec import dumps, loads, validate
 from workbench.spec.model import ExperimentSpec
 from workbench.training.control import TrainControl
 from workbench.training.events import EventBus, TrainEvent
@@ -212,6 +212,7 @@ class Trainer:
             # The run exists before its data is read, so a run that cannot start is kept as failed, with why.
             self.run_id = self._create_run(dumps(self.spec))
         try:
+            validate(self.spec)  # a readout on a missing wire says so, not "index 7 is out of bounds" from torch
             data = load_data(self.spec, self.base_dir)
             model, weighting, opt, sched = self._build(data)
         except Exception as exc:
