@@ -73,8 +73,9 @@ def _table(source: str, path, options: dict | None, rows: int, base_dir: Path | 
     labels = []
     for c, is_num in zip(df.columns, numeric):
         col = df[c].dropna()
-        if not is_num or (pd.api.types.is_integer_dtype(col) and 2 <= col.nunique() <= 20
-                          and len(col) > 2 * col.nunique()):
+        # integers, or floats that are all whole numbers (a label column with a gap is read as float)
+        whole = pd.api.types.is_integer_dtype(col) or (is_num and len(col) and bool((col == col.round()).all()))
+        if not is_num or (whole and 2 <= col.nunique() <= 20 and len(col) > 2 * col.nunique()):
             labels.append(str(c))
     head = [[_fmt(v) for v in row] for row in df.head(rows).itertuples(index=False)]
     label_tasks = {}

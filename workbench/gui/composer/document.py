@@ -49,13 +49,16 @@ class ExperimentDocument(QObject):
         self._spec = copy.deepcopy(spec) if spec is not None else new_spec()
         self._path = Path(path) if path else None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._problems = find_problems(self._spec)
         self._revision = 0
         # Filled by the window's data check (off the GUI thread); "unchecked" when nothing checks the data.
         self._data_problems: list[Problem] = []
         self.data_state = "unchecked"  # unchecked | checking | ok | problems
         self.data_summary = ""
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
 
     # ------------------------------------------------------------------------------------------- state
     @property

@@ -52,7 +52,6 @@ class NewExperimentDialog(QDialog):
         return spec
 
     def done(self, result: int) -> None:
-        self.scratch.undo_stack.cleanChanged.disconnect()  # the stack outlives the scratch document at exit
         self.data.shutdown()
         self.checker.shutdown()
         super().done(result)
