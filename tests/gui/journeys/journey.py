@@ -66,12 +66,14 @@ def type_into(qtbot, widget, text: str) -> None:
 
 
 def choose_file(qtbot, dialog, path) -> None:
-    """Type a path into an open (non-native) QFileDialog and press Enter."""
+    """In an open (non-native) QFileDialog: go to the file's folder, type its name, click Open. (Typing a whole
+    path makes the dialog change folders as each "/" arrives, asynchronously, which a test cannot follow.)"""
     qtbot.waitUntil(dialog.isVisible, timeout=10000)
+    dialog.setDirectory(str(path.parent))
     edit = dialog.findChild(QLineEdit, "fileNameEdit")
     assert edit is not None
     edit.setFocus()
-    qtbot.keyClicks(edit, str(path))
+    qtbot.keyClicks(edit, path.name)
     box = dialog.findChild(QDialogButtonBox, "buttonBox")
     qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
 
