@@ -1,8 +1,13 @@
 """GUI tests run offscreen, with settings, autosaves and dialogs kept away from the user's own."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    # Screens of the sizes users have (tests/gui/screens.json): a 1920x1200 desktop first (where windows open),
+    # then 1280x800 and 1366x768 laptops and a high-DPI one, for the layout journeys.
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('screens.json')}"
 
 import pytest  # noqa: E402
 

@@ -31,10 +31,15 @@ def palette_drag_mime(window, monkeypatch, name):
     return captured["mime"]
 
 
-def test_drag_gate_from_palette_onto_a_wire(window, monkeypatch, qtbot):
+def test_drag_gate_from_palette_onto_a_wire(window, monkeypatch, qtbot, answers):
     doc = window.doc
     before = copy.deepcopy(doc.spec)
     mime = palette_drag_mime(window, monkeypatch, "RX")
+    # Cancel first: the template stays as it was
+    answers.queue.append("Cancel")
+    moved, dropped = drop_mime(window, mime, band_point(window, 1, wire=3))
+    assert moved and not dropped and doc.spec == before and "Expand the template?" in answers.asked[-1]
+    answers.queue.append("Expand and Add")
     moved, dropped = drop_mime(window, mime, band_point(window, 1, wire=3))
     assert moved and dropped
     block = doc.spec.tasks[1].block
@@ -92,6 +97,10 @@ def test_mouse_drag_moves_a_gate_as_one_command(window, qtbot):
     gates = doc.spec.tasks[0].block.gates
     assert GateSpec("H", [7], []) in gates and GateSpec("H", [5], []) not in gates
     assert doc.undo_stack.index() == index + 1  # one drag = one command
+    # the selection (and the inspector) follow the dragged gate to where it landed
+    (ref,) = window.scene.selected_refs()
+    assert doc.spec.tasks[0].block.gates[ref[1]] == GateSpec("H", [7], [])
+    assert window.inspector.ref == ref and not window.inspector_dock.visibleRegion().isEmpty()
     doc.undo_stack.undo()
     assert GateSpec("H", [5], []) in doc.spec.tasks[0].block.gates
     # dragging below the last wire is refused and snaps back

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from workbench.analysis.report_sections import hardware_section, headline, is_quantum, noise_section, run_label
 from workbench.runs import RunInfo, RunStore, spec_diff
 
 HUES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6BB1", "#B8A000"]
@@ -103,7 +104,7 @@ def comparison_png(store: RunStore, infos: list[RunInfo], key: str = "mean_accur
                 if sel:
                     drawn = True
                     ax.plot([r.epoch for r in sel], [r.value for r in sel], "-o", ms=3, lw=2,
-                            color=HUES[i % len(HUES)], label=f"{info.id} {info.name}")
+                            color=HUES[i % len(HUES)], label=run_label(info))
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(f"validation {k.replace('_', ' ')}")
@@ -148,7 +149,7 @@ def _resources_table(spec_text: str, fmt: str) -> str:
 def _run_section(store: RunStore, info: RunInfo, circuit: tuple[bytes, str] | None, full: bool) -> str:
     p = info.params
     status_class = "ok" if info.status == "finished" else "bad" if info.status == "failed" else "muted"
-    out = [f'<h2>{_esc(info.name)} <span class="muted">· {_esc(info.id)}</span></h2>']
+    out = [f'<h2>{_esc(run_label(info))} <span class="muted">· {_esc(info.id)}</span></h2>']
     test = _test_metrics(store, info)
     mean_acc = info.summary.get("mean_test_accuracy")
     cards = [("status", f'<span class="{status_class}">{_esc(info.status)}</span>'),
@@ -170,8 +171,10 @@ def _run_section(store: RunStore, info: RunInfo, circuit: tuple[bytes, str] | No
                    + "</tr>" + "".join(f"<tr><td>{_esc(t)}</td>" + "".join(f"<td class=num>{_fmt(v.get(m))}</td>"
                                                                           for m in metrics) + "</tr>"
                                        for t, v in test.items()) + "</table>")
+    out += [part for part in (noise_section(info), hardware_section(info)) if part]
     text, fmt = store.spec(info.id)
-    if circuit is not None:
+    quantum = is_quantum(info)  # a classical head has no circuit: neither picture nor resources
+    if circuit is not None and quantum:
         data, mime = circuit
         out.append(f'<h3>Circuit</h3><p><img alt="circuit of {_esc(info.id)}" src="{image_data_uri(data, mime)}"></p>')
     settings = [("seed", p.get("seed")), ("epochs", p.get("epochs")), ("batch size", p.get("batch_size")),
@@ -188,7 +191,8 @@ def _run_section(store: RunStore, info: RunInfo, circuit: tuple[bytes, str] | No
         rows += [("head total", params.get("head_total")), ("total", params.get("total"))]
         out.append("<h3>Trainable parameters</h3><table>" + "".join(
             f"<tr><th>{_esc(k)}</th><td class=num>{_esc(_fmt(v))}</td></tr>" for k, v in rows) + "</table>")
-    out.append("<h3>Circuit resources</h3>" + _resources_table(text, fmt))
+    if quantum:
+        out.append("<h3>Circuit resources</h3>" + _resources_table(text, fmt))
     if full:
         out.append(f"<h3>Spec ({_esc(fmt)})</h3><pre>{_esc(text)}</pre>")
     return "\n".join(out)
@@ -207,11 +211,12 @@ def build_report(store: RunStore, run_ids: list[str], circuits: dict[str, tuple[
              f"<style>{CSS}</style></head><body>",
              f"<h1>{_esc(title)}</h1><p class='muted'>QMTL Workbench report · "
              f"{time.strftime('%Y-%m-%d %H:%M')}</p>"]
+    parts.append(headline(infos))
     if len(infos) > 1:
         parts.append("<h2>Summary</h2><table><tr><th>run</th><th>name</th><th>status</th><th>head</th>"
                      "<th>engine</th><th>seed</th><th>mean test accuracy</th><th>head params</th></tr>")
         for i in infos:
-            parts.append(f"<tr><td>{_esc(i.id)}</td><td>{_esc(i.name)}</td><td>{_esc(i.status)}</td>"
+            parts.append(f"<tr><td>{_esc(i.id)}</td><td>{_esc(run_label(i))}</td><td>{_esc(i.status)}</td>"
                          f"<td>{_esc(i.params.get('head', ''))}</td><td>{_esc(i.params.get('engine', ''))}</td>"
                          f"<td class=num>{_esc(i.params.get('seed', ''))}</td>"
                          f"<td class=num>{_fmt(i.summary.get('mean_test_accuracy'))}</td>"

@@ -34,7 +34,7 @@ class ProgressPrinter:
                 self.stream.write("\r\033[K")
             self._line(f"epoch {ev.epoch}/{ev.total_epochs}  val acc {accs}" if accs else
                        f"epoch {ev.epoch}/{ev.total_epochs}")
-        elif ev.kind in ("cancelled", "failed", "paused", "resumed"):
+        elif ev.kind in ("cancelled", "paused", "resumed"):  # a failure reaches the user as the error line
             if self.tty:
                 self.stream.write("\r\033[K")
             self._line(f"{ev.kind}" + (f": {ev.message}" if ev.message else ""))

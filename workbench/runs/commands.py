@@ -109,6 +109,14 @@ def _summary_figures(summary: dict, count: int = 2) -> str:
     return "  ".join(f"{k}={numbers[k]:.4g}" for k in chosen)
 
 
+def _summary_or_error(info) -> str:
+    """A failed run has no figures; its error, cut to one short line, says why."""
+    if info.status == "failed" and info.error and not info.summary:
+        line = info.error.strip().splitlines()[0] if info.error.strip() else ""
+        return "error: " + (line if len(line) <= 70 else line[:69] + "…")
+    return _summary_figures(info.summary)
+
+
 # -- subcommands -----------------------------------------------------------------------------------------
 
 
@@ -133,7 +141,7 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     headers = ["id", "name", "kind", "status", "tags", "created", "summary"]
     rows = [
-        [i.id, i.name, i.kind, i.status, " ".join(i.tags), format_time(i.created), _summary_figures(i.summary)]
+        [i.id, i.name, i.kind, i.status, " ".join(i.tags), format_time(i.created), _summary_or_error(i)]
         for i in infos
     ]
     print(render_table(headers, rows))

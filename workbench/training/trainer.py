@@ -17,12 +17,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from workbench.data import PreparedData, check_tasks, load_dataset, prepare
+from workbench.data import PreparedData, check_tasks, prepare
+from workbench.data.check import dataset_for
 from workbench.errors import SpecError, UserError
 from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
 from workbench.runs.lock import RunLock
-from workbench.spec import dumps, loads
+from workbench.spec import dumps, loads, validate
 from workbench.spec.model import ExperimentSpec
 from workbench.training.checkpoint import load_checkpoint, load_state, save_checkpoint
 from workbench.training.control import TrainControl
@@ -37,12 +38,8 @@ BEST = "checkpoints/best.pt"
 def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> PreparedData:
     """The spec's dataset, checked against its tasks, split and scaled (deterministic for the spec's seed)."""
     d = spec.dataset
+    ds = dataset_for(spec, base_dir)
     names = [t.label or t.name for t in spec.tasks]
-    ds = load_dataset(d.source, path=d.path, features=d.features, labels=d.labels, options=d.options,
-                      base_dir=Path(base_dir) if base_dir else None,
-                      regression=[n for n, t in zip(names, spec.tasks) if t.is_regression])
-    if d.labels is None and set(names) <= set(ds.task_names) and names != ds.task_names:
-        ds = ds.select(labels=names)  # the spec may use a subset of a dataset's tasks, in its own order
     check_tasks(ds, [(name, t.classes) for name, t in zip(names, spec.tasks)])
     data = prepare(ds, val_fraction=d.val_fraction, test_fraction=d.test_fraction, seed=d.seed, pca=d.pca,
                    standardize=d.standardize, max_samples=d.max_samples)
@@ -228,14 +225,23 @@ class Trainer:
 
     def _run(self) -> TrainResult:
         t0 = time.time()
-        data = load_data(self.spec, self.base_dir)
-        model, weighting, opt, sched = self._build(data)
+        resumed = self.run_id is not None
+        if not resumed:
+            # The run exists before its data is read, so a run that cannot start is kept as failed, with why.
+            self.run_id = self._create_run(dumps(self.spec))
+            self._lock = RunLock(self.store.run_dir(self.run_id), self.run_id, "trained").acquire()
+        try:
+            validate(self.spec)  # a readout on a missing wire says so, not "index 7 is out of bounds" from torch
+            data = load_data(self.spec, self.base_dir)
+            model, weighting, opt, sched = self._build(data)
+        except Exception as exc:
+            self._fail(exc, 0)
+            raise
         tasks = self.spec.tasks
         task_w = torch.tensor([t.weight for t in tasks], dtype=torch.float32)
         single = [single_logit(self.spec, t) for t in tasks]
         start_epoch, step, best_val, best_epoch, bad_epochs, elapsed = 1, 0, float("inf"), 0, 0, 0.0
         shuffle = torch.Generator().manual_seed(self.seed)
-        resumed = self.run_id is not None
         if resumed:
             ck_path = self.store.run_dir(self.run_id) / CHECKPOINT
             if (ck_path.parent.parent / BEST).exists():  # refuse a bad best.pt now, not after the last epoch
@@ -260,9 +266,6 @@ class Trainer:
                 except (KeyError, TypeError, ValueError, RuntimeError) as exc:
                     raise UserError(f"{where} is incomplete or damaged ({type(exc).__name__}: "
                                     f"{str(exc)[:120]}); delete it to start the run again") from None
-        else:
-            self.run_id = self._create_run(dumps(self.spec))
-            self._lock = RunLock(self.store.run_dir(self.run_id), self.run_id, "trained").acquire()
         run_dir = self.store.run_dir(self.run_id)
         logged_epochs = {m.epoch for m in self.store.metrics(self.run_id, split="val")} | \
             {m.epoch for m in self.store.metrics(self.run_id, split="train")} if resumed else set()
@@ -331,10 +334,15 @@ class Trainer:
                 if patience and bad_epochs >= patience:
                     break
         except Exception as exc:
-            self.store.set_status(self.run_id, "failed", error=f"{type(exc).__name__}: {exc}")
-            self._emit("failed", epoch=epoch, message=f"{type(exc).__name__}: {exc}")
+            self._fail(exc, epoch)
             raise
         return self._finish(t0, elapsed, epoch, best_epoch, model, data)
+
+    def _fail(self, exc: Exception, epoch: int) -> None:
+        # A user error (bad data, bad spec) already reads as a sentence; anything else keeps its type's name.
+        message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        self.store.set_status(self.run_id, "failed", error=message)
+        self._emit("failed", epoch=epoch, message=message)
 
     def _checkpoint_control(self) -> bool:
         """Honour pause and cancel between steps; False means stop now."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from workbench.gui.common.theme import LIGHT, TASK_HUES, Theme
@@ -99,13 +99,29 @@ def mean_std(series: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, n
 
 
 def style_plot(plot: pg.PlotWidget, theme: Theme) -> None:
+    """Theme colours for the background, axes, tick and axis labels, title and legend of one plot."""
     plot.setBackground(QColor(theme.base))
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
     for name in ("left", "bottom", "right"):
-        ax = plot.getAxis(name)
+        ax = item.getAxis(name)
         ax.enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads worse than 0.85
         ax.setPen(pg.mkPen(theme.muted))
         ax.setTextPen(pg.mkPen(theme.text))
-    plot.getPlotItem().titleLabel.setAttr("color", theme.text)
+        ax.labelStyle["color"] = theme.text
+        ax._updateLabel()  # the axis title ("loss") keeps its colour in labelStyle
+    # Room for "0.980" and the axis title: without it pyqtgraph clipped tick labels to "980".
+    left = item.getAxis("left")
+    left.setStyle(autoExpandTextSpace=True, autoReduceTextSpace=False)
+    metrics = QFontMetrics(left.style.get("tickFont") or QFont())
+    left.setWidth(max(int(left.width()), metrics.horizontalAdvance("-0.000") + 30))
+    item.titleLabel.setAttr("color", theme.text)
+    legend = item.legend
+    if legend is not None:
+        legend.setLabelTextColor(QColor(theme.text))
+        back = QColor(theme.base)
+        back.setAlpha(220)
+        legend.setBrush(pg.mkBrush(back))
+        legend.setPen(pg.mkPen(theme.muted))
 
 
 def fast_curve(item: pg.PlotDataItem) -> pg.PlotDataItem:
@@ -212,6 +228,12 @@ class TrainingPlots(QWidget):
         self._smoothing_dirty = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        # The legend is a wrapping line above both plots: as a plot title it was cut off on the right.
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        lay.addWidget(self.legend)
         row = QHBoxLayout()
         self.loss_plot = pg.PlotWidget()
         self.acc_plot = pg.PlotWidget()
@@ -252,9 +274,7 @@ class TrainingPlots(QWidget):
     def _titles(self) -> None:
         parts = [(f"■ {t}", TASK_HUES[i % len(TASK_HUES)]) for i, t in enumerate(self.tasks)]
         parts.append(("— train  - - validation", self.theme.muted))
-        size = f"{self.font_pt}pt"
-        self.loss_plot.setTitle(_title(parts), size=size)
-        self.acc_plot.setTitle(_title(parts), size=size)
+        self.legend.setText(f'<span style="font-size:{self.font_pt}pt">{_title(parts)}</span>')
 
     def _ensure_task(self, task: str) -> None:
         if task not in self.tasks:

@@ -164,11 +164,12 @@ def delete_gates(doc: ExperimentDocument, refs: Sequence[GateRef]) -> None:
 
 
 def move_gates(doc: ExperimentDocument, refs: Sequence[GateRef], target: BlockKey, wire_delta: int,
-               col_of: dict[GateRef, float]) -> None:
+               col_of: dict[GateRef, float]) -> list[GateRef]:
     """Move gates (one drag): out of their blocks, into ``target`` with wires shifted by ``wire_delta``,
-    each at its new column ``col_of[ref]`` (in the target block's current drawing)."""
+    each at its new column ``col_of[ref]`` (in the target block's current drawing). Returns where the moved
+    gates are now, so the selection can follow them."""
     if not refs:
-        return
+        return []
     q = doc.spec.quantum.qubits
     moved = []
     for key, i in refs:
@@ -202,6 +203,8 @@ def move_gates(doc: ExperimentDocument, refs: Sequence[GateRef], target: BlockKe
         items = [(g if ref[0] == target else next(renewed), col_of[ref]) for ref, g in moved]
         target_block.gates = ops.place([g for g, _ in remaining], [c for _, c in remaining], items)
         set_block(doc, target, target_block, text)
+    placed = {id(g) for g, _ in items}
+    return [(target, i) for i, g in enumerate(target_block.gates) if id(g) in placed]
 
 
 def paste_gates(doc: ExperimentDocument, target: BlockKey, gates: list[dict]) -> int:

@@ -40,6 +40,7 @@ class ExperimentDocument(QObject):
     changed = Signal(object)  # the SpecPath that changed; () after a whole new spec
     problemsChanged = Signal()
     validityChanged = Signal(bool)
+    dataChecked = Signal()  # the data check of the current spec finished (or started: data_state "checking")
     fileChanged = Signal(object)  # Path | None
     modifiedChanged = Signal(bool)
 
@@ -48,9 +49,16 @@ class ExperimentDocument(QObject):
         self._spec = copy.deepcopy(spec) if spec is not None else new_spec()
         self._path = Path(path) if path else None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._problems = find_problems(self._spec)
         self._revision = 0
+        # Filled by the window's data check (off the GUI thread); "unchecked" when nothing checks the data.
+        self._data_problems: list[Problem] = []
+        self.data_state = "unchecked"  # unchecked | checking | ok | problems
+        self.data_summary = ""
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
 
     # ------------------------------------------------------------------------------------------- state
     @property
@@ -74,14 +82,32 @@ class ExperimentDocument(QObject):
         return not self.undo_stack.isClean()
 
     def problems(self) -> list[Problem]:
-        return list(self._problems)
+        """The spec's own problems, then those found by checking it against its data."""
+        return [*self._problems, *self._data_problems]
 
     def is_trainable(self) -> bool:
-        """True when the core validates the spec: the training panel may start a run."""
-        return not self._problems
+        """True when the core validates the spec and the data check found nothing against it."""
+        return not self._problems and not self._data_problems
 
     def first_problem(self) -> Problem | None:
+        problems = self.problems()
+        return problems[0] if problems else None
+
+    def first_spec_problem(self) -> Problem | None:
+        """What would stop the file from opening again (data problems do not: the data may come back)."""
         return self._problems[0] if self._problems else None
+
+    def set_data_check(self, state: str, problems: list[str] = (), summary: str = "") -> None:
+        """The data check's verdict for the current spec: "checking", "ok" or "problems"."""
+        was = self.is_trainable()
+        self.data_state = state
+        if state != "checking":
+            self._data_problems = [Problem(("data",), "dataset", p) for p in problems]
+            self.data_summary = summary
+        self.dataChecked.emit()
+        self.problemsChanged.emit()
+        if was != self.is_trainable():
+            self.validityChanged.emit(self.is_trainable())
 
     def get(self, path: SpecPath):
         return get_path(self._spec, path)
@@ -102,14 +128,14 @@ class ExperimentDocument(QObject):
 
     def _touch(self, path: SpecPath) -> None:
         self._revision += 1
-        was_valid = not self._problems
+        was_valid = self.is_trainable()
         old = self._problems
         self._problems = find_problems(self._spec)
         self.changed.emit(tuple(path))
         if self._problems != old:
             self.problemsChanged.emit()
-        if was_valid != (not self._problems):
-            self.validityChanged.emit(not self._problems)
+        if was_valid != self.is_trainable():
+            self.validityChanged.emit(self.is_trainable())
 
     # ------------------------------------------------------------------------------------------- files
     def replace(self, spec: ExperimentSpec, path: Path | None, modified: bool = False) -> None:

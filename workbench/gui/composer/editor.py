@@ -76,11 +76,25 @@ class ComposerEditor(QObject):
             return False
         self.scene.set_current_band(key)
         if payload["kind"] == "gate":
+            block = ops.effective_block(self.doc.spec, key)
+            if block.template != "Custom" and not self._confirm_expand(block.template, payload["name"]):
+                self.message.emit(f"{payload['name']} not added: {block.template} stays a template", False)
+                return False
             note = self._try(C.add_gate, self.doc, key, payload["name"], wire, col)
             if isinstance(note, str) and note:
                 self.message.emit(note, False)
             return bool(note is not None)
         return bool(self._try(C.set_template, self.doc, key, payload["name"]))
+
+    def _confirm_expand(self, template: str, gate: str) -> bool:
+        """A single gate only fits a block of gates: ask before turning a template into its gates."""
+        from workbench.gui.common import messages
+
+        choice = messages.ask(self.parent() if self.parent() is not None else None, "Expand the template?",
+                              f"{template} is a template. To add {gate}, it is expanded into its gates (Edit > "
+                              "Regroup as Template turns it back while you have not edited them).",
+                              ("Expand and Add", "Cancel"), "Expand and Add")
+        return choice == "Expand and Add"
 
     def add_to_current(self, payload: dict) -> bool:
         """Palette double-click / Enter: put the item in the current band (first wire, at the end)."""
@@ -88,7 +102,13 @@ class ComposerEditor(QObject):
 
     # ------------------------------------------------------------------------------------------- gates
     def move_gates(self, refs, key: BlockKey, wire_delta: int, col_of: dict) -> bool:
-        return bool(self._try(C.move_gates, self.doc, refs, key, wire_delta, col_of))
+        """Move a dragged selection; the moved gates stay selected where they landed."""
+        landed = self._try(C.move_gates, self.doc, refs, key, wire_delta, col_of)
+        if not landed:
+            return False
+        if isinstance(landed, list):
+            self.scene.select_refs(landed)
+        return True
 
     def delete_selection(self) -> bool:
         refs = self.scene.selected_refs()

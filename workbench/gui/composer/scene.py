@@ -506,8 +506,25 @@ class DropIndicator(QGraphicsItem):
         self.rect, self.ok, self.text = rect, ok, text
         self.show()
 
+    HINT_W = 240.0
+
+    def hint_rect(self) -> QRectF:
+        """The hint's box: under the target, moved left and up as needed to stay inside the scene."""
+        if not self.text:
+            return QRectF()
+        fm = font_metrics(11)
+        lines = _wrap(fm, self.text, self.HINT_W - 12)
+        w = min(self.HINT_W, max(fm.horizontalAdvance(line) for line in lines) + 14)
+        h = len(lines) * LINE_H + 8
+        area = self.composer.sceneRect()
+        x = min(self.rect.left(), area.right() - w - 4)
+        y = self.rect.bottom() + 4
+        if y + h > area.bottom() - 2:
+            y = max(area.top() + 2, self.rect.top() - h - 4)
+        return QRectF(max(area.left() + 2, x), y, w, h)
+
     def boundingRect(self) -> QRectF:
-        return self.rect.adjusted(-4, -4, 4, 60)
+        return self.rect.adjusted(-4, -4, 4, 4).united(self.hint_rect().adjusted(-2, -2, 2, 2))
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         theme = self.composer.theme
@@ -518,12 +535,16 @@ class DropIndicator(QGraphicsItem):
         painter.setBrush(fill)
         painter.drawRoundedRect(self.rect, 5, 5)
         if self.text:
-            f = QFont(painter.font())
-            f.setPixelSize(10)
-            painter.setFont(f)
-            painter.setPen(c)
-            painter.drawText(QRectF(self.rect.left(), self.rect.bottom() + 4, 360, 40),
-                             Qt.TextFlag.TextWordWrap, self.text)
+            # Theme text on the canvas colour in a framed box: readable over any lane or template colour.
+            box = self.hint_rect()
+            painter.setPen(QPen(c, 1.2))
+            painter.setBrush(QColor(theme.canvas))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setFont(ui_font(11))
+            painter.setPen(QColor(theme.text if self.ok else theme.error))
+            for i, line in enumerate(_wrap(font_metrics(11), self.text, self.HINT_W - 12)):
+                painter.drawText(QRectF(box.left() + 7, box.top() + 4 + i * LINE_H, box.width() - 9, LINE_H),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
 
 
 # ----------------------------------------------------------------------------------------------- scene
@@ -815,7 +836,8 @@ class ComposerScene(QGraphicsScene):
                 x = band.pos().x() + BAND_PAD + (0 if col == 0 else band.model.content_w - GATE_W)
             rect = QRectF(x, wire_y(lo) - GATE_H / 2, GATE_W, (nwires - 1) * WIRE_PITCH + GATE_H)
             text = reason or ("" if band.model.block.template == "Custom"
-                              else f"{band.model.block.template} will expand to gates")
+                              else f"{band.model.block.template} is a template: dropping asks to expand it "
+                                   "into gates")
         else:
             rect = QRectF(band.pos().x() + 4, TOP - 6, band.model.width - 8, self.qubits * WIRE_PITCH + 6)
             text = reason or f"use {payload['name']} here"

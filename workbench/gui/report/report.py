@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
 from workbench.analysis.html_report import build_report
+from workbench.analysis.report_sections import is_quantum
 from workbench.gui.common.export import export_png
 from workbench.gui.common.theme import LIGHT
 from workbench.gui.composer.document import ExperimentDocument
@@ -37,6 +38,8 @@ def run_circuits(store: RunStore, run_ids: list[str]) -> dict[str, tuple[bytes, 
     out: dict[str, tuple[bytes, str]] = {}
     done: dict[str, bytes] = {}
     for rid in run_ids:
+        if not is_quantum(store.get(rid)):
+            continue  # a classical head has no circuit to draw
         text, fmt = store.spec(rid)
         if text not in done:
             try:

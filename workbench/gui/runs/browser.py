@@ -297,8 +297,11 @@ class RunsBrowser(QWidget):
     def _row(self, r: RunInfo) -> list[QStandardItem]:
         p = r.params
         acc = r.summary.get("mean_test_accuracy")
+        # A failed run has no accuracy; its reason goes in that cell, where the eye looks for the result.
+        result = f"{acc:.3f}" if acc is not None else (r.error.splitlines()[0] if r.error and
+                                                          r.status == "failed" else "")
         values = [r.id, r.name, r.status, p.get("head", ""), p.get("engine", ""), p.get("seed", ""),
-                  p.get("epochs", ""), "" if acc is None else f"{acc:.3f}", ", ".join(r.tags), r.note,
+                  p.get("epochs", ""), result, ", ".join(r.tags), r.note,
                   r.created[:19].replace("T", " ")]
         sort_values = list(values)
         sort_values[COL["Test acc."]] = -1.0 if acc is None else float(acc)
@@ -319,6 +322,10 @@ class RunsBrowser(QWidget):
             items[COL["Status"]].setForeground(QColor(getattr(self.theme, color)))
         if r.error:
             items[COL["Status"]].setToolTip(r.error)
+            if acc is None:
+                items[COL["Test acc."]].setToolTip(r.error)
+                items[COL["Test acc."]].setForeground(QColor(self.theme.error))
+                items[COL["Test acc."]].setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         return items
 
     def _item_changed(self, item: QStandardItem) -> None:

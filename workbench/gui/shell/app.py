@@ -13,7 +13,7 @@ from workbench.desktop import APP_ID, ICON_SIZES, icon_png
 from workbench.errors import UserError
 
 SCREENSHOT_SIZE = (1600, 1000)
-SCREENS = ("composer", "train", "runs", "presentation", "report")
+SCREENS = ("composer", "data", "new", "train", "runs", "presentation", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
                    help="window size for --screenshot, WIDTHxHEIGHT (default %(default)s)")
     p.add_argument("--screen", choices=SCREENS, default="composer",
-                   help="what --screenshot shows: the composer; train (trains the experiment, then grabs the "
+                   help="what --screenshot shows: the composer; data (the data panel); new (File > New's data step); "
+                        "train (trains the experiment, then grabs the "
                         "curves); runs (the browser, newest runs selected, seeds grouped); presentation (a replayed "
                         "run); report (the HTML report of the newest run)")
     p.add_argument("--runs-dir", default=None,
@@ -120,7 +121,17 @@ def screenshot_screen(window, path: str | Path, screen: str, size: tuple[int, in
     for _ in range(3):
         QApplication.processEvents()
     target = window
-    if screen == "train":
+    if screen == "data":
+        window.data_dock.show()
+        window.data_dock.raise_()
+        window.resizeDocks([window.data_dock], [int(size[1] * 0.5)], Qt.Orientation.Vertical)
+        _wait(lambda: not window.data_panel.busy() and not window.data_checker.busy()
+              and window.doc.data_state != "checking", 120)
+    elif screen == "new":
+        target = window.new_file()
+        _wait(lambda: not target.data.busy() and target.data.preview is not None, 120)
+        _wait(lambda: target.scratch.data_state not in ("checking", "unchecked"), 120)
+    elif screen == "train":
         window.show_train()
         window.resizeDocks([window.train_dock], [int(size[1] * 0.55)], Qt.Orientation.Vertical)
         if not window.train.start():
@@ -160,6 +171,8 @@ def screenshot_screen(window, path: str | Path, screen: str, size: tuple[int, in
         time.sleep(0.02)
     if not target.grab().save(str(path), "PNG"):
         raise OSError(f"cannot write {path}")
+    if screen == "new":
+        target.reject()
     return path
 
 

@@ -24,6 +24,9 @@ from workbench.gui.composer.palette import PaletteWidget
 from workbench.gui.composer.panels import ExperimentPanel, InspectorPanel, LogPanel
 from workbench.gui.composer.scene import ComposerScene
 from workbench.gui.composer.view import ComposerView
+from workbench.gui.data.checker import DataChecker
+from workbench.gui.data.dialog import NewExperimentDialog
+from workbench.gui.data.panel import DataPanel
 from workbench.gui.runs.browser import RunsBrowser
 from workbench.gui.shell import session
 from workbench.gui.sweeps.panel import SweepPanel
@@ -33,12 +36,19 @@ from workbench.spec import load
 from workbench.spec.examples import EXPERIMENTS, examples, resolve_experiment
 
 DEMO_SPEC = EXPERIMENTS / "digits-3task.toml"
+LAYOUT_VERSION = 3  # 2: the data dock; 3: the sweep dock
+PALETTE_MIN_WIDTH = 160
+SIDE_MIN_WIDTH = 260
 
 
 def _shipped(path: Path) -> bool:
     """A file shipped with the workbench: saving it asks for a new name instead of writing into the install."""
     return path.resolve().parent == EXPERIMENTS.resolve()
-LAYOUT_VERSION = 1
+
+
+def first_size(available) -> tuple[int, int]:
+    """The first window: 1600x1000 where it fits, else the screen's free area less a margin."""
+    return min(1600, int(available.width() * 0.96)), min(1000, int(available.height() * 0.94))
 
 
 class MainWindow(QMainWindow):
@@ -59,6 +69,8 @@ class MainWindow(QMainWindow):
         self.scene = ComposerScene(self.doc, self.theme, self)
         self.view = ComposerView(self.scene)
         self.editor = ComposerEditor(self.doc, self.scene, self)
+        self.data_checker = DataChecker(self.doc, self._spec_dir, self)
+        self.new_dialog: NewExperimentDialog | None = None
         self.setCentralWidget(self.view)
         self._build_docks()
         self._build_actions()
@@ -70,9 +82,10 @@ class MainWindow(QMainWindow):
         if self.autosaver:
             self.autosaver.saved.connect(lambda p: self.statusBar().showMessage("autosaved", 2000))
         self.set_theme(self.theme.name)
-        self.resize(1600, 1000)
+        self.fit_to_screen()
         if restore_layout:
             self._restore_layout()
+        self.keep_on_screen()
         path = spec_path if spec_path else (DEMO_SPEC if demo and DEMO_SPEC.exists() else None)
         if path is not None:
             self.open_file(path, remember=bool(spec_path) and persist)
@@ -80,13 +93,37 @@ class MainWindow(QMainWindow):
         self._update_status()
         QTimer.singleShot(0, self.fit_readable)
 
+    def fit_to_screen(self, screen=None) -> None:
+        """The first window's size and place on ``screen`` (default: the window's own screen)."""
+        if screen is not None:
+            self.setScreen(screen)
+        avail = (screen or self.screen()).availableGeometry()
+        w, h = first_size(avail.size())
+        self.resize(w, h)
+        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
+        self.keep_on_screen()
+
+    def keep_on_screen(self) -> None:
+        """A window never opens larger than the screen's free area or partly off it (a saved geometry from a
+        bigger monitor, or the 1600x1000 default on a 1280x800 laptop)."""
+        avail = self.screen().availableGeometry()
+        if self.width() > avail.width() or self.height() > avail.height():
+            self.resize(min(self.width(), avail.width()), min(self.height(), avail.height()))
+        frame = self.frameGeometry()
+        if not avail.contains(frame):
+            x = min(max(frame.x(), avail.x()), avail.right() - frame.width() + 1)
+            y = min(max(frame.y(), avail.y()), avail.bottom() - frame.height() + 1)
+            self.move(max(x, avail.x()), max(y, avail.y()))
+
     def fit_readable(self) -> None:
         """The first view of a document: fit it, but never so small that gates cannot be read."""
         self.view.fit(min_zoom=0.8)
 
     # ------------------------------------------------------------------------------------------- building
-    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget, area, min_width: int = 0) -> QDockWidget:
         dock = QDockWidget(title, self)
+        if min_width:
+            widget.setMinimumWidth(min_width)
         dock.setObjectName(name)
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -103,16 +140,19 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.doc)
         self.budget = BudgetPanel(self.doc)
         self.log_panel = LogPanel()
-        self.palette_dock = self._dock("Palette", "paletteDock", self.palette, L)
-        self.experiment_dock = self._dock("Experiment", "experimentDock", self.experiment, R)
-        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, R)
+        self.palette_dock = self._dock("Palette", "paletteDock", self.palette, L, PALETTE_MIN_WIDTH)
+        self.experiment_dock = self._dock("Experiment", "experimentDock", self.experiment, R, SIDE_MIN_WIDTH)
+        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, R, SIDE_MIN_WIDTH)
         self.budget_dock = self._dock("Resource budget", "budgetDock", self.budget, B)
         self.log_dock = self._dock("Log", "logDock", self.log_panel, B)
         self.train = TrainPanel(self.doc, self.store, base_dir=self._spec_dir)
         self.runs = RunsBrowser(self.store)
+        self.data_panel = DataPanel(self.doc, self._spec_dir)
+        self.data_dock = self._dock("Data", "dataDock", self.data_panel, B)
         self.train_dock = self._dock("Train", "trainDock", self.train, B)
         self.runs_dock = self._dock("Runs", "runsDock", self.runs, B)
-        self.tabifyDockWidget(self.budget_dock, self.train_dock)
+        self.tabifyDockWidget(self.budget_dock, self.data_dock)
+        self.tabifyDockWidget(self.data_dock, self.train_dock)
         self.tabifyDockWidget(self.train_dock, self.runs_dock)
         self.sweep = SweepPanel(self.doc, self.store, base_dir=self._spec_dir)
         self.sweep_dock = self._dock("Sweep", "sweepDock", self.sweep, B)
@@ -130,11 +170,16 @@ class MainWindow(QMainWindow):
         self._sized_once = False
 
     def default_dock_sizes(self) -> None:
-        """Side docks wide enough to read; sizes only stick once the window has its real size, so this runs
-        again on the first show (the wide bottom panels would otherwise squeeze the side docks)."""
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [215, 360], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.budget_dock], [300], Qt.Orientation.Vertical)
-        self.resizeDocks([self.budget_dock, self.log_dock], [900, 200], Qt.Orientation.Horizontal)
+        """Side docks wide enough to read, the canvas at least half the width, the bottom panels a third of
+        the height; sizes only stick once the window has its real size, so this runs again on the first show."""
+        w, h = max(self.width(), 800), max(self.height(), 600)
+        palette = max(PALETTE_MIN_WIDTH, min(215, int(w * 0.15)))
+        side = max(SIDE_MIN_WIDTH, min(360, int(w * 0.24)))
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, side], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.budget_dock], [max(220, min(320, int(h * 0.33)))], Qt.Orientation.Vertical)
+        middle = w - palette - side
+        self.resizeDocks([self.budget_dock, self.log_dock], [int(middle * 0.78), int(middle * 0.22)],
+                         Qt.Orientation.Horizontal)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -208,7 +253,8 @@ class MainWindow(QMainWindow):
         shown = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         a.setToolTip(f"{tip or text.replace('&', '')}" + (f" ({shown})" if shown else ""))
         a.setStatusTip(tip or text.replace("&", ""))
-        a.triggered.connect(slot)
+        # Qt hands ``checked`` to a slot that takes an argument: Fit Circuit once read it as its zoom limit.
+        a.triggered.connect(lambda _checked=False: slot())
         self.addAction(a)
         return a
 
@@ -229,8 +275,14 @@ class MainWindow(QMainWindow):
         self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.act_redo.setIcon(self.style().standardIcon(SP.SP_ArrowForward))
-        for act in (self.act_undo, self.act_redo):
+        for act, word in ((self.act_undo, "&Undo"), (self.act_redo, "&Redo")):
             self.addAction(act)
+            # Qt names the command in the action's text, which made the toolbar reflow on every edit; the
+            # name goes to the tooltip instead (this slot runs after Qt's own, so its text wins).
+            signal = self.doc.undo_stack.undoTextChanged if act is self.act_undo else \
+                self.doc.undo_stack.redoTextChanged
+            signal.connect(lambda text, act=act, word=word: _fixed_text(act, word, text))
+            act.setText(word)
         self.act_cut = a("Cu&t", self.editor.cut_selection, K.Cut, "Cut the selected gates")
         self.act_copy = a("&Copy", self.editor.copy_selection, K.Copy, "Copy the selected gates")
         self.act_paste = a("&Paste", self.editor.paste, K.Paste, "Paste gates at the end of the current band")
@@ -255,9 +307,12 @@ class MainWindow(QMainWindow):
         self.act_fit = a("&Fit Circuit", self.view.fit, "Ctrl+9", "Fit the whole circuit in view")
         self.theme_group = QActionGroup(self)
         self.act_light = a("&Light Theme", lambda: self.set_theme("light"), None, checkable=True)
-        self.act_dark = a("&Dark Theme", lambda: self.set_theme("dark"), "Ctrl+Shift+D", checkable=True)
+        self.act_dark = a("&Dark Theme", lambda: self.set_theme("dark"), None, checkable=True)
         for act in (self.act_light, self.act_dark):
             self.theme_group.addAction(act)
+        # The toolbar's switch goes both ways (a radio item of the group could only be switched on).
+        self.act_toggle_theme = a("Dark Theme", lambda: self.set_theme("light" if self.theme.dark else "dark"),
+                                  "Ctrl+Shift+D", "Switch between the light and the dark theme", checkable=True)
         self.act_train = a("&Train…", self.show_train, "Ctrl+R", "Show the training panel")
         self.act_start = a("&Start Training", self.start_training, "Ctrl+Shift+R",
                            "Train the experiment as it is in the editor")
@@ -321,9 +376,13 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([self.act_add_task, self.act_expand, self.act_regroup])
         tb.addSeparator()
-        tb.addActions([self.act_fit, self.act_dark])
+        tb.addActions([self.act_fit, self.act_toggle_theme])
         tb.addSeparator()
         tb.addActions([self.act_start, self.act_runs, self.act_present])
+        for act, short in ((self.act_expand, "Expand"), (self.act_regroup, "Regroup"), (self.act_fit, "Fit"),
+                           (self.act_start, "Train"), (self.act_runs, "Runs"), (self.act_present, "Present"),
+                           (self.act_add_task, "Add Task")):
+            act.setIconText(short)  # the toolbar fits a 1280-pixel screen; menus keep the full names
         self.addToolBar(tb)
         self.toolbar = tb
 
@@ -337,6 +396,10 @@ class MainWindow(QMainWindow):
             w.setContentsMargins(8, 0, 8, 0)
             sb.addPermanentWidget(w)
         self.status_valid.setMaximumWidth(640)
+        # Wide enough for either short verdict, so the bar does not jump as "checking…" turns into "ready".
+        fm = self.status_valid.fontMetrics()
+        self.status_valid.setMinimumWidth(max(fm.horizontalAdvance(t) for t in ("⚠ checking the data…",
+                                                                               "✔ ready to train")) + 20)
 
     def _connect(self) -> None:
         doc = self.doc
@@ -390,9 +453,13 @@ class MainWindow(QMainWindow):
         spec = self.doc.spec
         t = self.theme
         problem = self.doc.first_problem()
-        if problem is None:
+        if problem is None and self.doc.data_state == "checking":
+            self.status_valid.setText(f'<span style="color:{t.muted}">checking the data…</span>')
+            self.status_valid.setToolTip("The experiment is being checked against its data")
+        elif problem is None:
             self.status_valid.setText(f'<span style="color:{t.ok}">✔ ready to train</span>')
-            self.status_valid.setToolTip("The core validates this experiment")
+            self.status_valid.setToolTip(f"The core validates this experiment and it fits its data"
+                                         f"{': ' + self.doc.data_summary if self.doc.data_summary else ''}")
         else:
             more = len(self.doc.problems()) - 1
             text = str(problem) + (f" (+{more} more)" if more else "")
@@ -416,6 +483,9 @@ class MainWindow(QMainWindow):
     def _selection_changed(self) -> None:
         refs = self.scene.selected_refs()
         self.inspector.set_gate(refs[0] if len(refs) == 1 else None)
+        if len(refs) == 1:  # the gate's angles and wires are in the inspector: bring it forward
+            self.inspector_dock.show()
+            self.inspector_dock.raise_()
 
     def _context_menu(self, key, screen_pos) -> None:
         menu = QMenu(self)
@@ -462,11 +532,28 @@ class MainWindow(QMainWindow):
             return self.save()
         return choice == "Discard"
 
-    def new_file(self) -> None:
-        if self._confirm_discard():
-            self.doc.replace(new_spec(), None)
-            self.report("new experiment")
-            QTimer.singleShot(0, self.fit_readable)
+    def new_file(self) -> NewExperimentDialog | None:
+        """Ask for the data first (non-blocking dialog); the tasks come from its label columns."""
+        if not self._confirm_discard():
+            return None
+        dialog = NewExperimentDialog(self._new_data_dir, self)
+        dialog.accepted.connect(lambda: self._create_new(dialog))
+        dialog.finished.connect(lambda _r: setattr(self, "new_dialog", None))
+        self.new_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _new_data_dir(self) -> Path:
+        return Path(str(self.settings.value("lastDir", ""))) if self.settings.value("lastDir") else Path.home()
+
+    def _create_new(self, dialog: NewExperimentDialog) -> None:
+        spec = dialog.spec()
+        self.doc.replace(spec, None)
+        self.report(f"new experiment on {spec.dataset.path or spec.dataset.source} with tasks "
+                    f"{', '.join(t.name for t in spec.tasks)}")
+        self.data_dock.show()
+        self.data_dock.raise_()
+        QTimer.singleShot(0, self.fit_readable)
 
     def open_dialog(self) -> None:
         if not self._confirm_discard():
@@ -510,7 +597,7 @@ class MainWindow(QMainWindow):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
-        problem = self.doc.first_problem()
+        problem = self.doc.first_spec_problem()
         if problem is not None:  # the workbench and `qmtl` would refuse to open it again
             self.report(f"not saved: {problem}", error=True)
             messages.error(self, "Cannot save yet", "The experiment has a problem that would stop it from "
@@ -610,7 +697,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------- runs
     def _all_docks(self) -> list[QDockWidget]:
         return [self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock, self.log_dock,
-                self.train_dock, self.runs_dock, self.sweep_dock, *self.extra_docks]
+                self.data_dock, self.train_dock, self.runs_dock, self.sweep_dock, *self.extra_docks]
 
     def show_train(self) -> None:
         self.train_dock.show()
@@ -708,6 +795,7 @@ class MainWindow(QMainWindow):
         if self.persist:
             self.settings.setValue("theme", self.theme.name)
         (self.act_dark if self.theme.dark else self.act_light).setChecked(True)
+        self.act_toggle_theme.setChecked(self.theme.dark)
         self.scene.set_theme(self.theme)
         self.view.hint_color = QColor(self.theme.muted)
         self.view.viewport().update()
@@ -719,6 +807,7 @@ class MainWindow(QMainWindow):
         self.train.set_theme(self.theme)
         self.runs.set_theme(self.theme)
         self.sweep.set_theme(self.theme)
+        self.data_panel.set_theme(self.theme)
         if self.presentation is not None:
             self.presentation.set_theme(self.theme)
         self._update_status()
@@ -738,10 +827,17 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def reset_layout(self) -> None:
+        """The docks where they start, at sizes that keep the palette and inspector readable."""
         if self._default_state is not None:
             self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self._all_docks():
             dock.show()
+        self.budget_dock.raise_()
+        self.inspector_dock.raise_()
+        # The saved default state holds the sizes of a window not yet shown; set them for this one.
+        self.default_dock_sizes()
+        QTimer.singleShot(0, self.default_dock_sizes)
+        QTimer.singleShot(0, self.fit_readable)
 
     def show_shortcuts(self) -> None:
         rows = []
@@ -794,7 +890,17 @@ class MainWindow(QMainWindow):
         if self.autosaver:
             self.autosaver.close()
         self.budget.shutdown()
+        self.data_panel.shutdown()
+        self.data_checker.shutdown()
         event.accept()
+
+
+def _fixed_text(act: QAction, word: str, command: str) -> None:
+    try:
+        act.setText(word)
+        act.setToolTip(f"{word.replace('&', '')} {command}".strip())
+    except RuntimeError:  # the window (and its action) is being destroyed; the undo stack outlives it briefly
+        pass
 
 
 def _escape(text: str) -> str:

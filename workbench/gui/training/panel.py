@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -214,6 +215,9 @@ class TrainPanel(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         ll.addWidget(self.status_label)
         ll.addStretch(1)
+        # Long status text wraps inside the column instead of widening it (which moved Start/Pause/Stop).
+        for label in (self.why, self.eta, self.status_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         split.addWidget(left)
         self.tabs = QTabWidget()
         curves = QWidget()
@@ -344,11 +348,22 @@ class TrainPanel(QWidget):
             self._show_failure(f"cannot resume {run_id}: {type(exc).__name__}: {exc}")
             return False
         info = self.store.get(session.run_id)
+        self._show_run_settings(info.params, epochs)
         tasks = session.tasks if hasattr(session, "tasks") else [t.name for t in session.trainer.spec.tasks]
         self.plots.load_rows(self.store.metrics(info.id), tasks)
         self.plots.repaint()
         self._begin(session, f"resuming run {info.id} ({info.name})")
         return True
+
+    def _show_run_settings(self, params: dict, epochs: int | None) -> None:
+        """The form shows the resumed run's head, engine, seed and epochs, not the editor's."""
+        self.set_head(params.get("head", "qmtl"))
+        i = self.engine.findText(str(params.get("engine", "")))
+        if i >= 0:
+            self.engine.setCurrentIndex(i)
+        for box, value in ((self.epochs, epochs or params.get("epochs")), (self.seed, params.get("seed"))):
+            if isinstance(value, int):
+                box.setValue(value)
 
     def _session(self, kwargs: dict, spec=None, resume_run: str | None = None):
         if self.mode == "thread":

@@ -1,0 +1,88 @@
+"""The data panel and File > New: data chosen in the GUI, tasks from the label columns, undoable, checked."""
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt
+
+from workbench.gui.composer.document import ExperimentDocument, new_spec
+from workbench.gui.data.checker import DataChecker
+from workbench.gui.data.panel import DataPanel
+
+
+def write_csv(path):
+    rng = np.random.default_rng(1)
+    n = 90
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n), "x3": rng.normal(size=n),
+                       "shape": np.tile(["round", "square", "star"], n // 3), "big": np.tile([0, 1], n // 2),
+                       "comment": [f"row {i}" for i in range(n)]})
+    df.to_csv(path, index=False)
+    return path
+
+
+def click_header(qtbot, panel, column):
+    header = panel.table.horizontalHeader()
+    j = panel.preview.columns.index(column)
+    x = header.sectionViewportPosition(j) + header.sectionSize(j) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=header.rect().center().__class__(x, 5))
+
+
+def test_a_csv_file_becomes_features_and_two_tasks_undoably(qtbot, tmp_path):
+    doc = ExperimentDocument(new_spec())
+    checker = DataChecker(doc, lambda: tmp_path)
+    panel = DataPanel(doc, lambda: tmp_path)
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    csv = write_csv(tmp_path / "shapes.csv")
+    panel.path.setVisible(True)
+    qtbot.keyClicks(panel.path, str(csv))
+    with qtbot.waitSignal(panel.previewReady, timeout=60000):
+        qtbot.keyClick(panel.path, Qt.Key.Key_Return)
+    spec = doc.spec
+    assert spec.dataset.source == "csv" and spec.dataset.labels == ["shape", "big"]
+    assert spec.dataset.features == ["x1", "x2", "x3"]  # the text column is left out
+    assert [(t.name, t.classes) for t in spec.tasks] == [("shape", 3), ("big", 2)]
+    qtbot.waitUntil(lambda: doc.data_state == "ok", timeout=60000)
+    assert doc.is_trainable() and "3 features" in panel.check_label.text()
+
+    click_header(qtbot, panel, "big")  # label -> left out
+    assert [t.name for t in doc.spec.tasks] == ["shape"] and doc.spec.dataset.labels == ["shape"]
+    click_header(qtbot, panel, "x3")  # feature -> label: 90 distinct values cannot be one, so left out
+    assert doc.spec.dataset.features == ["x1", "x2"]
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert [(t.name, t.classes) for t in doc.spec.tasks] == [("shape", 3), ("big", 2)]
+    assert "◆ big" == panel.table.horizontalHeaderItem(4).text()
+
+    panel.pca_on.setChecked(True)
+    panel.pca.setValue(2)
+    assert doc.spec.dataset.pca == 2
+    qtbot.waitUntil(lambda: doc.data_state == "ok", timeout=60000)
+    panel.pca.setValue(3)
+    panel.pca_on.setChecked(False)
+    assert doc.spec.dataset.pca is None
+    checker.shutdown()
+    panel.shutdown()
+
+
+def test_mismatched_tasks_are_named_in_plain_words(qtbot, tmp_path):
+    doc = ExperimentDocument(new_spec())  # digits data with a task called task1: what File > New used to give
+    DataChecker(doc, lambda: tmp_path).check_now()
+    qtbot.waitUntil(lambda: doc.data_state == "problems", timeout=60000)
+    assert not doc.is_trainable()
+    assert str(doc.first_problem()).startswith("dataset: task 'task1' has no label column 'task1' in the data")
+
+
+def test_file_new_asks_for_data_and_takes_its_tasks(qtbot, window):
+    dialog = window.new_file()
+    qtbot.waitUntil(lambda: dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled(), timeout=60000)
+    dialog.data.choose_source("penguins")
+    qtbot.waitUntil(lambda: dialog.scratch.spec.dataset.source == "penguins" and not dialog.data.busy(),
+                    timeout=60000)
+    qtbot.keyClicks(dialog.name, "-birds")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    spec = window.doc.spec
+    assert spec.name == "untitled-birds" and spec.dataset.source == "penguins"
+    assert [(t.name, t.classes) for t in spec.tasks] == [("species", 3), ("sex", 2), ("island", 3)]
+    qtbot.waitUntil(lambda: window.doc.data_state == "ok", timeout=60000)
+    assert "ready to train" in window.status_valid.text()
