@@ -28,6 +28,7 @@ class RunLock:
             import fcntl
         except ImportError:  # no flock on this platform: no protection, but nothing breaks
             return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a recorded (sweep worker's) run has no folder yet
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
