@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def run() -> int:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help (0) or an argument error, already reported in one line (2)
+            return exc.code if isinstance(exc.code, int) else 2
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
