@@ -19,7 +19,7 @@ if (__name__ == "__main__" or os.path.basename(sys.argv[0] or "") == "qmtl") \
 import argparse  # noqa: E402 - after the early Ctrl-C handler on purpose
 import importlib  # noqa: E402
 
-from workbench.toplevel import exit_with, guarded  # noqa: E402
+from workbench.toplevel import OneLineParser, exit_with, guarded  # noqa: E402
 
 # module path -> its ``register(subparsers)`` adds one or more commands
 COMMAND_MODULES = [
@@ -34,15 +34,6 @@ COMMAND_MODULES = [
     "workbench.commands.report",
     "workbench.runs.commands",
 ]
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Argument errors as one line (exit code 2), like every other bad input; the usage stays in --help."""
-
-    def error(self, message: str):
-        from workbench.toplevel import one_line
-
-        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

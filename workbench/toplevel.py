@@ -10,6 +10,7 @@ It imports nothing heavy, so the entry points install it before they import torc
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -103,6 +104,13 @@ def guarded(prog: str | Callable[[], str], fn: Callable[[], int | None]) -> int:
         return EXIT_BUG
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line (exit code 2), like every other bad input; the usage stays in --help."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def _say(line: str) -> None:
     try:
         print(line, file=sys.stderr, flush=True)
@@ -139,6 +147,6 @@ def workbench_main() -> None:
 
     def run() -> int:
         # imported here, under the handler: Qt and torch load inside it
-        return importlib.import_module("workbench.gui.app").main()
+        return importlib.import_module("workbench.gui.shell.app").main()
 
     exit_with(lambda: guarded("qmtl-workbench", run))

@@ -20,7 +20,7 @@ def isolated_session(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True, scope="session")
 def garbage_on_the_gui_thread():
-    """As the app does (workbench.gui.compat): worker threads must never be the ones that collect Qt garbage."""
+    """As the app does (workbench.gui.common.compat): worker threads must never be the ones that collect Qt garbage."""
     import gc
 
     old = gc.get_threshold()
@@ -40,7 +40,7 @@ def collect_after_each_test():
 @pytest.fixture
 def answers(monkeypatch):
     """Scripted answers to questions (``messages.ask``); records every question asked."""
-    from workbench.gui import messages
+    from workbench.gui.common import messages
 
     class Answers:
         def __init__(self):
@@ -59,7 +59,7 @@ def answers(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, answers):
-    from workbench.gui.mainwindow import MainWindow
+    from workbench.gui.shell.mainwindow import MainWindow
 
     w = MainWindow(theme="light")
     qtbot.addWidget(w)
@@ -71,8 +71,8 @@ def window(qtbot, answers):
 
 @pytest.fixture
 def doc():
-    from workbench.gui.document import ExperimentDocument
-    from workbench.gui.mainwindow import DEMO_SPEC
+    from workbench.gui.composer.document import ExperimentDocument
+    from workbench.gui.shell.mainwindow import DEMO_SPEC
     from workbench.spec import load
 
     return ExperimentDocument(load(DEMO_SPEC), DEMO_SPEC)

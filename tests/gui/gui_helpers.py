@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from workbench.gui.scene import BAND_PAD, COL_W, wire_y
+from workbench.gui.composer.scene import BAND_PAD, COL_W, wire_y
 
 
 def band_point(window, key, wire: int, col: float = 0.5) -> QPointF:

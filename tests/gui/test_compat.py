@@ -5,7 +5,7 @@ import sys
 
 from PySide6.QtCore import QPointF
 
-from workbench.gui.compat import guard_none_refcount, leaks_none_references
+from workbench.gui.common.compat import guard_none_refcount, leaks_none_references
 
 
 def test_many_void_calls_do_not_deallocate_none():

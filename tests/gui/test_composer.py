@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDrag
 
 from tests.gui.gui_helpers import band_point, drop_mime, mouse_drag
-from workbench.gui import commands as C
-from workbench.gui.ops import ENCODER
-from workbench.gui.scene import GateItem, TemplateItem
+from workbench.gui.composer import commands as C
+from workbench.gui.composer.ops import ENCODER
+from workbench.gui.composer.scene import GateItem, TemplateItem
 from workbench.spec import GateSpec, ReadoutSpec, dumps
 
 
@@ -192,14 +192,14 @@ def test_undo_everything_returns_the_original(window):
 def test_budget_follows_every_edit(window, qtbot):
     doc = window.doc
     budget = window.budget
-    qtbot.waitUntil(budget.scaling_ready, timeout=20_000)
+    qtbot.waitUntil(budget.scaling_ready, timeout=90_000)
     assert budget.table.item(4, 1).text() == "192"
     assert budget.curve is not None and budget.curve.tasks == list(range(1, 13))
     assert budget.curve.classical[2] == 350 and budget.curve.quantum[2] == 192
     C.set_value(doc, ("quantum", "default_block", "layers"), 3, "3 layers")
     qtbot.waitUntil(lambda: budget.table.item(4, 1).text() == "240", timeout=2000)
     assert "Classical HPS heads: 350" in budget.summary.text()
-    qtbot.waitUntil(budget.scaling_ready, timeout=20_000)
+    qtbot.waitUntil(budget.scaling_ready, timeout=90_000)
     assert budget.curve.quantum[2] == 240
 
 

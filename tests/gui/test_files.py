@@ -10,9 +10,10 @@ import sys
 import shiboken6
 from PySide6.QtWidgets import QMessageBox
 
-from workbench.gui import commands as C
-from workbench.gui import messages, session
-from workbench.gui.mainwindow import DEMO_SPEC, MainWindow
+from workbench.gui.common import messages
+from workbench.gui.composer import commands as C
+from workbench.gui.shell import session
+from workbench.gui.shell.mainwindow import DEMO_SPEC, MainWindow
 from workbench.spec import load
 
 
@@ -156,7 +157,7 @@ def test_export_png_and_svg(window, tmp_path, monkeypatch):
 
 
 def test_screenshot_in_process(tmp_path, qapp):
-    from workbench.gui.app import main
+    from workbench.gui.shell.app import main
 
     out = tmp_path / "shot.png"
     assert main(["--screenshot", str(out), "--size", "1200x800"]) == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import copy
 
-from workbench.gui import commands as C
-from workbench.gui.ops import ENCODER
-from workbench.gui.scene import GateItem, ReadoutItem
+from workbench.gui.composer import commands as C
+from workbench.gui.composer.ops import ENCODER
+from workbench.gui.composer.scene import GateItem, ReadoutItem
 
 
 def _readout_item(window, key):

@@ -22,7 +22,7 @@ def trained(tmp_path_factory):
 
 @pytest.fixture
 def panel(qtbot, trained):
-    from workbench.gui.noise_panel import NoisePanel
+    from workbench.gui.noise.panel import NoisePanel
 
     store, rid = trained
     w = NoisePanel(store)
@@ -66,7 +66,7 @@ def test_fake_backend_comparison_fills_the_bar_plot_and_table(panel, trained, tm
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 2000
     assert "<svg" in svg.read_text()
     # a new panel (an app restart) shows what was stored with the run
-    from workbench.gui.noise_panel import NoisePanel
+    from workbench.gui.noise.panel import NoisePanel
 
     again = NoisePanel(store)
     again.set_run(rid)

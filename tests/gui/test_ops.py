@@ -8,8 +8,8 @@ import copy
 import pytest
 
 from workbench.circuits import build_program
-from workbench.gui import ops
-from workbench.gui.mainwindow import DEMO_SPEC
+from workbench.gui.composer import ops
+from workbench.gui.shell.mainwindow import DEMO_SPEC
 from workbench.spec import BlockSpec, GateSpec, load
 
 G = GateSpec

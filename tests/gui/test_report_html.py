@@ -7,8 +7,8 @@ import re
 
 from workbench.analysis.html_report import build_report
 from workbench.cli import main as qmtl
-from workbench.gui.bench_training import bench_spec_text, make_fake_run
-from workbench.gui.report import ReportPreview, write_report
+from workbench.gui.report.report import ReportPreview, write_report
+from workbench.gui.training.bench import bench_spec_text, make_fake_run
 from workbench.runs import RunStore
 
 

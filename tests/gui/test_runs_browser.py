@@ -7,9 +7,9 @@ import csv
 
 import pytest
 
-from workbench.gui import messages
-from workbench.gui.bench_training import bench_spec_text, make_fake_run
-from workbench.gui.runs_browser import COL, RunsBrowser
+from workbench.gui.common import messages
+from workbench.gui.runs.browser import COL, RunsBrowser
+from workbench.gui.training.bench import bench_spec_text, make_fake_run
 from workbench.runs import RunStore
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.gui.test_train_panel import small_spec
-from workbench.gui.mainwindow import MainWindow
+from workbench.gui.shell.mainwindow import MainWindow
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_close_during_training_asks_then_stops_cleanly_and_the_browser_resumes(q
 
 
 def test_clone_loads_a_runs_spec_as_a_new_untitled_document(qtbot, win):
-    from workbench.gui.bench_training import bench_spec_text, make_fake_run
+    from workbench.gui.training.bench import bench_spec_text, make_fake_run
 
     rid = make_fake_run(win.store, "old [hps]", head="hps", spec_text=bench_spec_text(samples=700))
     win.runs.wait_idle()

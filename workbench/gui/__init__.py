@@ -1,4 +1,6 @@
-"""The desktop workbench (PySide6): main window, circuit composer, docks. Only adapts the core to widgets.
+"""The desktop workbench (PySide6): only adapts the core to widgets. One subpackage per feature: ``shell``
+(entry point, main window), ``composer``, ``training``, ``runs``, ``noise``, ``hardware``, ``report``, and
+``common`` (theme, plots, messages, background work).
 
-The package itself imports no Qt, so that the scaling worker process (``scaling_worker``) stays light.
+The package and its subpackages import no Qt in their ``__init__``, so that worker processes stay light.
 """

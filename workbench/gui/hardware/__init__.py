@@ -1,0 +1,1 @@
+"""The hardware panel: IBM Quantum accounts, pre-flight, jobs (or local testing mode)."""

@@ -1,0 +1,1 @@
+"""The noise panel: a trained model under simulated noise."""

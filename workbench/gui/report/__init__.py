@@ -1,0 +1,1 @@
+"""Reports for stakeholders: the HTML report preview and presentation mode."""

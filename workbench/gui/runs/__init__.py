@@ -1,0 +1,1 @@
+"""The runs browser: stored runs, overlays, comparisons."""

@@ -1,0 +1,1 @@
+"""The application shell: entry point, main window with its menus and docks, session state."""

@@ -1,0 +1,1 @@
+"""Training from the GUI: the train panel and its worker process."""

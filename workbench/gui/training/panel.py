@@ -1,0 +1,501 @@
+"""The training panel: settings, Start / Pause / Resume / Stop, live per-task curves, progress with ETA and
+the parameter-scaling plot.
+
+Training runs as a job of the worker pool (``ProcessTrainingSession``: the warm worker process), whose events
+are buffered as they arrive. A ~10 Hz ``QTimer`` on the GUI thread drains them into plot buffers and repaints; every
+event carries its run id and events of a run that is no longer shown are dropped (orange3 #2184). The
+spec trained is a deep copy of the document's current spec, unsaved edits included.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import time
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.engines.registry import engine_names
+from workbench.gui.common.plots import ScalingPlot, SmoothingControl, TrainingPlots
+from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.common.worker import workers
+from workbench.gui.composer.document import ExperimentDocument
+from workbench.gui.training.worker import ProcessTrainingSession
+from workbench.runs import RunStore
+from workbench.training.session import TrainingSession
+
+HEAD_CHOICES = [("QMTL (shared encoder + task blocks)", "qmtl"), ("HPS (classical heads)", "hps"),
+                ("Hybrid (VQC + dense)", "hybrid"), ("One VQC per task", "single")]
+REPAINT_MS = 100  # ~10 Hz
+GUI_SWITCH_INTERVAL = 0.001  # s: how long the trainer thread may hold the GIL before the GUI thread gets it
+
+
+_warm = False
+
+
+def warm_up() -> None:
+    """Import what the first training step would import in the worker thread. Constructing a torch optimizer
+    the first time imports ~115 ``torch.distributed`` modules, holding the GIL in C for up to 150 ms at a
+    time: done once here (start-up), the GUI thread never stalls on it while a run starts."""
+    global _warm
+    if _warm:
+        return
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+    _warm = True
+
+
+def fmt_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    m, s = divmod(seconds, 60)
+    if m < 60:
+        return f"{m} min {s:02d} s"
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min"
+
+
+class Progress:
+    """Fraction done and ETA from step events (a resumed run starts its clock at its first step)."""
+
+    def __init__(self):
+        self.total = 0
+        self.first_step = 0
+        self.step = 0
+        self.t0 = 0.0
+        self.t_last = 0.0
+
+    def start(self, ev) -> None:
+        self.total = max(1, ev.total_epochs * max(ev.steps_per_epoch, 1))
+        self.first_step = self.step = ev.step
+        self.t0 = self.t_last = time.monotonic()
+
+    def update(self, ev) -> None:
+        if ev.steps_per_epoch and ev.total_epochs:
+            self.total = max(1, ev.total_epochs * ev.steps_per_epoch)
+        self.step = max(self.step, ev.step)
+        self.t_last = time.monotonic()
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / self.total) if self.total else 0.0
+
+    def eta(self) -> float | None:
+        done = self.step - self.first_step
+        if done < 2 or not self.total:
+            return None
+        rate = (self.t_last - self.t0) / done
+        return rate * (self.total - self.step)
+
+
+class TrainPanel(QWidget):
+    message = Signal(str, bool)  # text, is_error: for the log
+    runStarted = Signal(str)
+    runEnded = Signal(str, str)  # run id, status (finished / cancelled / failed)
+
+    def __init__(self, doc: ExperimentDocument, store: RunStore, base_dir=None, parent=None, mode: str = "process"):
+        """``base_dir()`` returns the folder relative data paths of the spec resolve against. ``mode``:
+        "process" trains in a worker process (default: the GUI thread never competes for the GIL),
+        "thread" in the core's ``TrainingSession`` thread (kept for comparison in ``bench_training``)."""
+        super().__init__(parent)
+        if mode == "thread":
+            warm_up()
+        else:
+            workers().prewarm()  # by the time Start is pressed, torch and the trainer are imported
+        self.doc = doc
+        self.store = store
+        self.mode = mode
+        self.base_dir = base_dir or (lambda: doc.path.parent if doc.path else None)
+        self.theme = LIGHT
+        self.session: TrainingSession | None = None
+        self.run_id: str | None = None
+        self.status = "idle"  # idle, running, paused, finished, cancelled, failed
+        self.last_error = ""
+        self.progress_state = Progress()
+        self._retired: list[TrainingSession] = []  # stopped sessions still winding down
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.setInterval(REPAINT_MS)
+        self.timer.timeout.connect(self.tick)
+        self.repaints = 0
+        self._scaling_revision = -1
+        self._scaling_timer = QTimer(self)
+        self._scaling_timer.setSingleShot(True)
+        self._scaling_timer.setInterval(800)
+        self._scaling_timer.timeout.connect(self._maybe_scaling)
+        doc.validityChanged.connect(lambda _v: self._update_buttons())
+        doc.changed.connect(self._doc_changed)
+        self._sync_from_spec()
+        self._update_buttons()
+
+    # ------------------------------------------------------------------------------------------- layout
+    def _build(self) -> None:
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        lay.addWidget(split)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 4, 0)
+        box = QGroupBox("Run settings")
+        form = QFormLayout(box)
+        self.head = QComboBox()
+        for text, key in HEAD_CHOICES:
+            self.head.addItem(text, key)
+        self.engine = QComboBox()
+        self.engine.addItems(engine_names())
+        self.device = QComboBox()
+        self.device.addItem("cpu")
+        if torch.cuda.is_available():
+            self.device.addItem("cuda")
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100_000)
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 1_000_000)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 10.0)
+        self.lr.setSingleStep(0.001)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        for label, w, tip in (("Head", self.head, "Which model to train on the experiment's tasks"),
+                              ("Engine", self.engine, "Simulator that runs the circuits"),
+                              ("Device", self.device, "Where torch computes"),
+                              ("Epochs", self.epochs, ""), ("Batch size", self.batch, ""),
+                              ("Learning rate", self.lr, ""), ("Seed", self.seed, "Seeds the model and shuffling")):
+            w.setToolTip(tip)
+            form.addRow(label, w)
+        ll.addWidget(box)
+        buttons = QHBoxLayout()
+        self.start_btn = QPushButton("▶ Start")
+        self.pause_btn = QPushButton("‖ Pause")
+        self.resume_btn = QPushButton("▶ Resume")
+        self.stop_btn = QPushButton("■ Stop")
+        self.start_btn.setToolTip("Train the experiment as it is now in the editor (unsaved edits included)")
+        self.stop_btn.setToolTip("Stop after the current step; the run stays resumable from its last epoch")
+        for b in (self.start_btn, self.pause_btn, self.resume_btn, self.stop_btn):
+            buttons.addWidget(b)
+        self.start_btn.clicked.connect(self.start)
+        self.pause_btn.clicked.connect(self.pause)
+        self.resume_btn.clicked.connect(self.resume)
+        self.stop_btn.clicked.connect(lambda: self.stop())
+        ll.addLayout(buttons)
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.why.setTextFormat(Qt.TextFormat.RichText)
+        ll.addWidget(self.why)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("idle")
+        ll.addWidget(self.progress)
+        self.eta = QLabel(" ")
+        ll.addWidget(self.eta)
+        self.status_label = QLabel("No run yet.")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.RichText)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        ll.addWidget(self.status_label)
+        ll.addStretch(1)
+        split.addWidget(left)
+        self.tabs = QTabWidget()
+        curves = QWidget()
+        cl = QVBoxLayout(curves)
+        cl.setContentsMargins(0, 0, 0, 0)
+        self.smoothing = SmoothingControl(0.8)
+        top = QHBoxLayout()
+        top.addWidget(self.smoothing)
+        top.addStretch(1)
+        cl.addLayout(top)
+        self.plots = TrainingPlots(self.theme)
+        self.plots.set_smoothing(self.smoothing.value)
+        self.smoothing.changed.connect(self._smoothing_changed)
+        cl.addWidget(self.plots, 1)
+        self.tabs.addTab(curves, "Training curves")
+        self.scaling = ScalingPlot(self.theme)
+        self.tabs.addTab(self.scaling, "Parameter scaling")
+        self.tabs.currentChanged.connect(lambda _i: self._maybe_scaling())
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 900])
+        left.setMinimumWidth(270)
+        left.setMaximumWidth(380)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.plots.set_theme(theme)
+        self.scaling.set_theme(theme)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------------------------------- settings
+    def _doc_changed(self, path) -> None:
+        if not path or path[0] in ("training", "quantum"):
+            self._sync_from_spec()
+        if self.tabs.currentWidget() is self.scaling:
+            self._scaling_timer.start()
+
+    def _sync_from_spec(self) -> None:
+        spec = self.doc.spec
+        tr = spec.training
+        self.epochs.setValue(tr.epochs)
+        self.batch.setValue(tr.batch_size)
+        self.lr.setValue(tr.lr)
+        self.seed.setValue(tr.seed)
+        i = self.engine.findText(spec.quantum.engine)
+        if i >= 0:
+            self.engine.setCurrentIndex(i)
+        i = self.device.findText(tr.device)
+        if i >= 0:
+            self.device.setCurrentIndex(i)
+
+    def set_head(self, key: str) -> None:
+        self.head.setCurrentIndex(max(0, self.head.findData(key)))
+
+    def _smoothing_changed(self, w: float) -> None:
+        self.plots.set_smoothing(w)
+        self.plots.repaint()
+
+    def _maybe_scaling(self) -> None:
+        if self.tabs.currentWidget() is not self.scaling or not self.doc.is_trainable():
+            return
+        if self._scaling_revision != self.doc.revision:
+            self._scaling_revision = self.doc.revision
+            self.scaling.request(self.doc.snapshot())
+
+    # ------------------------------------------------------------------------------------------- state
+    def is_training(self) -> bool:
+        return self.session is not None and self.session.running
+
+    def _update_buttons(self) -> None:
+        training = self.is_training()
+        paused = self.status == "paused"
+        trainable = self.doc.is_trainable()
+        self.start_btn.setEnabled(trainable and not training)
+        self.pause_btn.setEnabled(training and not paused)
+        self.resume_btn.setEnabled(training and paused)
+        self.stop_btn.setEnabled(training)
+        for w in (self.head, self.engine, self.device, self.epochs, self.batch, self.lr, self.seed):
+            w.setEnabled(not training)
+        if not trainable:
+            problem = self.doc.first_problem()
+            self.why.setText(f'<span style="color:{self.theme.error}">⚠ Cannot train yet: {_esc(problem)}</span>')
+            self.start_btn.setToolTip(f"Cannot train yet: {problem}")
+        else:
+            self.why.setText("" if training else
+                             f'<span style="color:{self.theme.muted}">Trains “{_esc(self.doc.spec.name)}” as it is '
+                             f'in the editor{" (unsaved edits included)" if self.doc.is_modified() else ""}.</span>')
+            self.start_btn.setToolTip("Train the experiment as it is now in the editor (unsaved edits included)")
+
+    def settings(self) -> tuple[dict, object]:
+        """(trainer kwargs, spec) for the current form: a deep copy of the document's spec with the form's
+        batch size and learning rate."""
+        spec = copy.deepcopy(self.doc.spec)
+        spec.training.batch_size = self.batch.value()
+        spec.training.lr = self.lr.value()
+        base = self.base_dir()
+        kwargs = dict(head=self.head.currentData(), engine=self.engine.currentText(), epochs=self.epochs.value(),
+                      seed=self.seed.value(), device=self.device.currentText(),
+                      base_dir=str(base) if base else None)
+        return kwargs, spec
+
+    # ------------------------------------------------------------------------------------------- control
+    def start(self) -> bool:
+        if self.is_training():
+            return False
+        if not self.doc.is_trainable():
+            self.message.emit(f"cannot train: {self.doc.first_problem()}", True)
+            return False
+        kwargs, spec = self.settings()
+        try:
+            session = self._session(kwargs, spec=spec)
+        except Exception as exc:  # noqa: BLE001 - bad settings (e.g. epochs): say why, keep the GUI alive
+            self._show_failure(f"{type(exc).__name__}: {exc}")
+            return False
+        self.plots.reset([t.name for t in spec.tasks])
+        self._begin(session, f"training “{spec.name}” with the {kwargs['head']} head on {kwargs['engine']}")
+        return True
+
+    def resume_run(self, run_id: str, epochs: int | None = None) -> bool:
+        """Continue a cancelled, failed or killed run from its last checkpoint (settings of the run)."""
+        if self.is_training():
+            self.message.emit("a training is already running; stop it first", True)
+            return False
+        try:
+            session = self._session({"epochs": epochs} if epochs else {}, resume_run=run_id)
+        except Exception as exc:  # noqa: BLE001
+            self._show_failure(f"cannot resume {run_id}: {type(exc).__name__}: {exc}")
+            return False
+        info = self.store.get(session.run_id)
+        tasks = session.tasks if hasattr(session, "tasks") else [t.name for t in session.trainer.spec.tasks]
+        self.plots.load_rows(self.store.metrics(info.id), tasks)
+        self.plots.repaint()
+        self._begin(session, f"resuming run {info.id} ({info.name})")
+        return True
+
+    def _session(self, kwargs: dict, spec=None, resume_run: str | None = None):
+        if self.mode == "thread":
+            return TrainingSession(kwargs, self.store, spec=spec, resume_run=resume_run)
+        return ProcessTrainingSession(kwargs, self.store, spec=spec, resume_run=resume_run)
+
+    def _begin(self, session: TrainingSession, text: str) -> None:
+        self.session = session
+        self.run_id = session.run_id  # None for a new run until its start event names it
+        self.status = "running"
+        self.last_error = ""
+        self.progress.setValue(0)
+        self.progress.setFormat("starting…")
+        self.eta.setText(" ")
+        self.status_label.setText(_esc(text) + "…")
+        if self.mode == "thread":
+            self._previous_switch = sys.getswitchinterval()
+            sys.setswitchinterval(GUI_SWITCH_INTERVAL)
+        session.start()
+        self.timer.start()
+        self.message.emit(text, False)
+        self._update_buttons()
+
+    def pause(self) -> None:
+        if self.is_training():
+            self.session.pause()
+            self.progress.setFormat("pausing…")
+
+    def resume(self) -> None:
+        if self.is_training():
+            self.session.resume()
+
+    def stop(self, wait: float | None = None) -> None:
+        """Cancel between steps; with ``wait`` block up to that many seconds for the worker to end."""
+        if self.session is None:
+            return
+        self.session.stop(wait)
+        self.progress.setFormat("stopping…")
+        if wait is not None:
+            self.tick()
+
+    def shutdown(self, wait: float = 10.0) -> bool:
+        """Window closing: stop the worker cleanly and wait for it; True when no worker is left."""
+        self._scaling_timer.stop()
+        if self.session is not None and self.session.running:
+            self.stop(wait)
+        for s in self._retired:
+            s.stop(wait)
+        self.timer.stop()
+        alive = (self.session is not None and self.session.running) or any(s.running for s in self._retired)
+        return not alive
+
+    # ------------------------------------------------------------------------------------------- events
+    def tick(self) -> None:
+        """The ~10 Hz timer: drain the worker's events, update buffers and labels, repaint."""
+        session = self.session
+        if session is None:
+            self.timer.stop()
+            return
+        for ev in session.drain():
+            if self.run_id is None and ev.kind == "start":
+                self.run_id = ev.run_id
+                self.runStarted.emit(ev.run_id)
+            if ev.run_id and ev.run_id != self.run_id:
+                continue  # a run no longer shown
+            self._handle(ev)
+        self.plots.repaint()
+        self.repaints += 1
+        if not session.running and session is self.session:
+            if self.status in ("running", "paused"):  # ended without a final event (should not happen)
+                err = session.error
+                if err is not None:
+                    self._show_failure(f"{type(err).__name__}: {err}")
+                else:
+                    self.status = session.result.status if session.result else "cancelled"
+            self.timer.stop()
+            if self.mode == "thread":
+                sys.setswitchinterval(getattr(self, "_previous_switch", 0.005))
+            self._update_buttons()
+
+    def _handle(self, ev) -> None:
+        kind = ev.kind
+        if kind == "start":
+            self.progress_state.start(ev)
+            self.status_label.setText(f"run <b>{ev.run_id}</b> running" + (" (resumed)" if ev.message else ""))
+        elif kind == "step":
+            self.progress_state.update(ev)
+            self.plots.add_event(ev)
+            self._show_progress(ev)
+        elif kind == "epoch":
+            self.progress_state.update(ev)
+            self.plots.add_event(ev)
+            val = ev.metrics.get("val", {})
+            if val:
+                acc = sum(m["accuracy"] for m in val.values()) / len(val)
+                self.message.emit(f"run {ev.run_id}: epoch {ev.epoch}/{ev.total_epochs}, mean val accuracy "
+                                  f"{acc:.3f}", False)
+        elif kind == "paused":
+            self.status = "paused"
+            self.progress.setFormat(f"paused at step {self.progress_state.step}")
+            self.message.emit(f"run {ev.run_id} paused", False)
+            self._update_buttons()
+        elif kind == "resumed":
+            self.status = "running"
+            self.message.emit(f"run {ev.run_id} resumed", False)
+            self._update_buttons()
+        elif kind == "cancelled":
+            self._end(ev.run_id, "cancelled", f"run <b>{ev.run_id}</b> stopped after epoch {ev.epoch}; "
+                                              "resume it from the runs browser")
+        elif kind == "finished":
+            test = ev.metrics.get("test", {})
+            acc = sum(m["accuracy"] for m in test.values()) / len(test) if test else float("nan")
+            self.progress.setValue(1000)
+            self._end(ev.run_id, "finished", f"run <b>{ev.run_id}</b> finished: mean test accuracy {acc:.3f}")
+        elif kind == "failed" and self.status != "failed":  # the worker may report a failure twice
+            self._show_failure(ev.message)
+            self.runEnded.emit(ev.run_id, "failed")
+
+    def _show_progress(self, ev) -> None:
+        p = self.progress_state
+        self.progress.setValue(int(1000 * p.fraction))
+        self.progress.setFormat(f"epoch {ev.epoch}/{ev.total_epochs} · step {ev.step}/{p.total} · %p%")
+        eta = p.eta()
+        self.eta.setText(f"ETA {fmt_duration(eta)}" if eta is not None else "ETA …")
+
+    def _end(self, run_id: str, status: str, html: str) -> None:
+        self.status = status
+        self.status_label.setText(html)
+        self.progress.setFormat(status)
+        self.eta.setText(" ")
+        self.message.emit(f"run {run_id} {status}", False)
+        self.runEnded.emit(run_id, status)
+        self._update_buttons()
+
+    def _show_failure(self, text: str) -> None:
+        self.status = "failed"
+        self.last_error = text
+        self.progress.setFormat("failed")
+        self.status_label.setText(f'<span style="color:{self.theme.error}"><b>Training failed.</b> {_esc(text)}'
+                                  "</span><br>The run keeps its data (status failed in the runs browser).")
+        self.message.emit(f"training failed: {text}", True)
+        self._update_buttons()
+
+
+def _esc(value) -> str:
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def default_base_dir(doc: ExperimentDocument, demo_dir: Path) -> Path:
+    return doc.path.parent if doc.path else demo_dir
