@@ -19,7 +19,7 @@ if (__name__ == "__main__" or os.path.basename(sys.argv[0] or "") == "qmtl") \
 import argparse  # noqa: E402 - after the early Ctrl-C handler on purpose
 import importlib  # noqa: E402
 
-from workbench.toplevel import exit_with, guarded  # noqa: E402
+from workbench.toplevel import OneLineParser, exit_with, guarded  # noqa: E402
 
 # module path -> its ``register(subparsers)`` adds one or more commands
 COMMAND_MODULES = [
@@ -49,15 +49,6 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Argument errors as one line (exit code 2), like every other bad input; the usage stays in --help."""
-
-    def error(self, message: str):
-        from workbench.toplevel import one_line
-
-        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="qmtl", description="QMTL Workbench command line")
     parser.add_argument("--version", action=_VersionAction, help="show the versions of the workbench and its "
@@ -80,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def run() -> int:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help (0) or an argument error, already reported in one line (2)
+            return exc.code if isinstance(exc.code, int) else 2
         if not getattr(args, "func", None):
             parser.print_help()
             return 2

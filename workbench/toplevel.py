@@ -10,6 +10,7 @@ It imports nothing heavy, so the entry points install it before they import torc
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -101,6 +102,13 @@ def guarded(prog: str | Callable[[], str], fn: Callable[[], int | None]) -> int:
         kind = "out of memory" if isinstance(exc, MemoryError) else f"internal error {type(exc).__name__}"
         _say(f"{name()}: {kind}: {one_line(redact_safe(str(exc)) or '-')}{where}")
         return EXIT_BUG
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line (exit code 2), like every other bad input; the usage stays in --help."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def _say(line: str) -> None:

@@ -132,3 +132,18 @@ def test_pickled_hardware_result_is_refused(run_copy, tmp_path):
     with pytest.raises(UserError, match="not a readable result file"):
         load_result(store, run_id, rel)
     assert not marker.exists()
+
+
+def test_pickles_in_the_json_records_are_data_to_the_rebuild(run_copy, tmp_path, capsys):
+    # run.json and provenance.json are read when the index is rebuilt: as JSON, so a pickle there is just junk
+    root, run_id = run_copy
+    marker = tmp_path / "marker"
+    run_dir = RunStore(root).run_dir(run_id)
+    for name in ("run.json", "provenance.json"):
+        (run_dir / name).write_bytes(raw_pickle_payload(marker))
+    for p in root.glob("runs.sqlite*"):
+        p.unlink()
+    code = main(["runs", "--runs-dir", str(root), "list", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0 and run_id in out
+    assert not marker.exists()

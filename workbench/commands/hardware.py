@@ -54,28 +54,28 @@ def register(sub) -> None:
         sp.add_argument("run", metavar="RUN", help="run id or unique prefix")
         sp.add_argument("--backend", required=True, help="backend name (local: fake_manila, FakeManilaV2, manila)")
         sp.add_argument("--local", action="store_true", help="local testing mode (fake backends)")
-        sp.add_argument("--shots", type=user_int("shots", 1, 10**7), default=1024)
-        sp.add_argument("--samples", type=user_int("samples", 1, 10**6), default=64,
+        sp.add_argument("--shots", type=int, default=1024)
+        sp.add_argument("--samples", type=int, default=64,
                         help="test rows to evaluate (default 64)")
         sp.add_argument("--mode", default="job", choices=("job", "batch", "session"))
-        sp.add_argument("--resilience-level", type=user_int("resilience_level", 0, 2), default=None,
+        sp.add_argument("--resilience-level", type=int, default=None,
                         help="0, 1 or 2 (default: the service's, 1)")
         sp.add_argument("--measure-mitigation", choices=("on", "off"), default=None, help="TREX on or off")
         sp.add_argument("--zne", action="store_true", help="zero-noise extrapolation (<Z> readouts)")
         sp.add_argument("--dd", action="store_true", help="dynamical decoupling")
         sp.add_argument("--dd-sequence", default="XpXm", help="XX, XpXm (default) or XY4")
-        sp.add_argument("--optimization-level", type=user_int("optimization_level", 0, 3), default=2)
+        sp.add_argument("--optimization-level", type=int, default=2)
         sp.add_argument("--finetune", choices=("spsa", "shift"), default=None,
                         help="fine-tune the head's angles on the backend first")
-        sp.add_argument("--steps", type=user_int("steps", 1, 10**5), default=10,
+        sp.add_argument("--steps", type=int, default=10,
                         help="fine-tuning steps (one job each)")
-        sp.add_argument("--batch", type=user_int("batch", 1, 10**5), default=8, help="fine-tuning samples per step")
-        sp.add_argument("--lr", type=user_float("lr", 0.0, 1e3, open_lo=True), default=0.2,
+        sp.add_argument("--batch", type=int, default=8, help="fine-tuning samples per step")
+        sp.add_argument("--lr", type=float, default=0.2,
                         help="fine-tuning step size (SPSA: gain a)")
         sp.add_argument("--json", action="store_true")
         if name == "run":
             sp.add_argument("--yes", action="store_true", help="submit without asking")
-            sp.add_argument("--timeout", type=user_float("timeout", 0.0, 1e7, open_lo=True), default=None,
+            sp.add_argument("--timeout", type=float, default=None,
                             help="stop waiting after this many seconds "
                                                                         "(the job ids stay recorded)")
             sp.add_argument("--seed", type=user_int("seed", 0, MAX_SEED), default=None,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbench.desktop import APP_ID, ICON_SIZES, icon_png
 from workbench.errors import UserError
+from workbench.toplevel import OneLineParser
 
 SCREENSHOT_SIZE = (1600, 1000)
 SCREENS = ("composer", "data", "new", "train", "runs", "presentation", "report")
@@ -21,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                    "experiment editor")
     p.add_argument("spec", nargs="?", help="experiment file to open (TOML or JSON) or a shipped example's name "
                                            "(qmtl examples); default: the digits demo")
+    p = OneLineParser(prog="qmtl-workbench", description="QMTL Workbench: the circuit composer and "
+                                                          "experiment editor")
+    p.add_argument("spec", nargs="?", help="experiment file to open (TOML or JSON); default: the digits demo")
     p.add_argument("--screenshot", metavar="FILE", help="render the window offscreen to a PNG and exit")
     p.add_argument("--theme", choices=["light", "dark"], help="colour theme (default: the last one used)")
     p.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
