@@ -13,9 +13,12 @@ cd "$repo"
               "--index-url https://download.pytorch.org/whl/cpu" >&2; exit 2; }
 start=$SECONDS
 # PYTHONPATH: bundle this checkout's workbench, whatever else is installed
-PYTHONPATH="$repo" "$python" -m PyInstaller --noconfirm --clean --log-level WARN \
+# CLEAN=1 rebuilds from scratch; otherwise PyInstaller reuses its cache of processed libraries in build/
+PYTHONPATH="$repo" "$python" -m PyInstaller --noconfirm ${CLEAN:+--clean} --log-level WARN \
     --distpath "$repo/dist" --workpath "$repo/build/pyinstaller" "$repo/packaging/qmtl-workbench.spec"
 ln -sfn qmtl-workbench "$repo/dist/qmtl-workbench/qmtl"
-cuda="$(find "$repo/dist/qmtl-workbench" \( -name 'libcu*' -o -name 'libnv*' -o -name '*cuda*.so*' \) | head -3)"
+cuda="$(find "$repo/dist/qmtl-workbench" \( -name 'libcuda*' -o -name 'libcudart*' -o -name 'libcublas*' \
+        -o -name 'libcudnn*' -o -name 'libcufft*' -o -name 'libcusparse*' -o -name 'libnccl*' -o -name 'libnv*' \
+        -o -name 'libtorch_cuda*' \) | head -3)"
 [ -z "$cuda" ] || { echo "build-app: CUDA libraries ended up in the bundle: $cuda" >&2; exit 1; }
 echo "build-app: dist/qmtl-workbench, $(du -sh "$repo/dist/qmtl-workbench" | cut -f1), built in $((SECONDS - start)) s"

@@ -1,7 +1,8 @@
 """The desktop bundle: packaging/build-app.sh builds dist/qmtl-workbench/, whose executable opens the demo and
 writes a screenshot on a machine where the project is not installed (no PYTHONPATH, an empty HOME, run from a
 folder outside the checkout). Takes minutes, so it runs only when asked:
-``python -m pytest tests/packaging -m bundle`` or ``QMTL_TEST_BUNDLE=1``."""
+``python -m pytest tests/packaging -m bundle`` or ``QMTL_TEST_BUNDLE=1``. ``QMTL_BUNDLE=DIR`` tests an already
+built bundle folder (e.g. one copied from another machine) instead of building one."""
 
 import os
 import shutil
@@ -22,11 +23,15 @@ def bundle(request):
     asked = "bundle" in (request.config.getoption("markexpr") or "") or os.environ.get("QMTL_TEST_BUNDLE") == "1"
     if not asked:
         pytest.skip("builds the desktop bundle (minutes): run with -m bundle or QMTL_TEST_BUNDLE=1")
-    pytest.importorskip("PyInstaller")
-    r = subprocess.run([str(ROOT / "packaging" / "build-app.sh")], capture_output=True, text=True, timeout=3600)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    assert (APP / "qmtl-workbench").is_file()
-    return APP
+    if os.environ.get("QMTL_BUNDLE"):
+        app = Path(os.environ["QMTL_BUNDLE"]).resolve()
+    else:
+        pytest.importorskip("PyInstaller")
+        r = subprocess.run([str(ROOT / "packaging" / "build-app.sh")], capture_output=True, text=True, timeout=3600)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        app = APP
+    assert (app / "qmtl-workbench").is_file()
+    return app
 
 
 def _clean_env(tmp_path: Path, **extra) -> dict:
