@@ -100,8 +100,8 @@ def _matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.T
         # Rot(phi, theta, omega) = [[e^-ip c, -e^iq s], [e^-iq s, e^ip c]], c, s = cos, sin(theta/2),
         # p = (phi + omega)/2, q = (phi - omega)/2: the moduli are cos(theta/2 + offset) and the phases linear in
         # the angles, so one small product gives all eight arguments (few ops, forward and backward)
-        args = torch.matmul(a, _ROT_MIX.to(a.dtype))  # (..., 8): four moduli arguments, four phases
-        mod, ph = torch.cos(args[..., :4] + _ROT_OFFSET.to(a.dtype)), args[..., 4:]
+        args = torch.matmul(a, _ROT_MIX.to(a))  # (..., 8): four moduli arguments, four phases
+        mod, ph = torch.cos(args[..., :4] + _ROT_OFFSET.to(a)), args[..., 4:]
         return torch.polar(torch.ones_like(ph), ph).mul(mod).unflatten(-1, (2, 2))
     raise ValueError(name)
 
