@@ -44,14 +44,26 @@ def test_random_specs_match_default_qubit(chunk):
         ref_out, ref_grads = _outputs_and_grads(PennyLaneEngine(program, "default.qubit"), program, seed,
                                                 torch.float64)
         for dtype, rdtype, tol in (("complex128", torch.float64, 1e-10), ("complex64", torch.float32, 1e-5)):
-            for fuse in ("never", "always"):
-                engine = TorchEngine(program, dtype=dtype, fuse=fuse)
+            # the generic path unfused and fused, and the default (the fused adjoint backward where the blocks allow)
+            for fuse, backward in (("never", "autograd"), ("always", "autograd"), ("auto", "auto")):
+                engine = TorchEngine(program, dtype=dtype, fuse=fuse, backward=backward)
                 out, grads = _outputs_and_grads(engine, program, seed, rdtype)
-                where = f"seed {seed} ({spec.quantum.encoder.template}, n={program.n_qubits}, {dtype}, fuse={fuse})"
+                where = f"seed {seed} ({spec.quantum.encoder.template}, n={program.n_qubits}, {dtype}, fuse={fuse}, " \
+                        f"backward={backward})"
                 for name in ref_out:
                     torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
                 for g, r in zip(grads, ref_grads):
                     torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
+
+
+def test_the_adjoint_backward_runs_on_many_random_specs():
+    """The agreement test above checks the default path; make sure that path is the fused one often enough."""
+    adjoint = product = 0
+    for seed in range(N_SPECS):
+        engine = TorchEngine(build_program(random_spec(seed)))
+        adjoint += any(g.plan is not None for g in engine.groups)
+        product += engine._product_halves(torch.zeros(1, engine.program.n_features), {}) is not None
+    assert adjoint >= N_SPECS // 4 and product >= 5
 
 
 def test_random_specs_cover_every_template_and_readout():

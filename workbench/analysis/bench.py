@@ -95,7 +95,8 @@ def _best_peers(rows: list[dict]) -> list[dict]:
     out = []
     for batch in sorted({r["batch"] for r in rows}):
         for precision in ("complex64", "complex128"):
-            here = [r for r in rows if r["batch"] == batch and r["precision"] == precision]
+            here = [r for r in rows if r["batch"] == batch and r["precision"] == precision
+                    and r.get("device", "cpu") == "cpu"]
             ours = next((r for r in here if r["engine"] == "ours" and r["status"] == "ok"), None)
             peers = [r for r in here if r["engine"] != "ours" and r["status"] == "ok"]
             if ours is None:
@@ -107,7 +108,9 @@ def _best_peers(rows: list[dict]) -> list[dict]:
                 entry.update(best_peer=best["engine"], best_peer_samples_per_s=best["samples_per_s"],
                              ratio_vs_best_peer=ours["samples_per_s"] / best["samples_per_s"],
                              ratio_of_fastest_steps=ours["best_samples_per_s"] / max(
-                                 r["best_samples_per_s"] for r in peers))
+                                 r["best_samples_per_s"] for r in peers),
+                             ratio_of_cpu_time=ours["samples_per_cpu_s"] / max(
+                                 r["samples_per_cpu_s"] for r in peers))
                 entry["met"] = entry["ratio_vs_best_peer"] >= GOAL_RATIO
             else:
                 entry.update(best_peer=None, ratio_vs_best_peer=None, met=None)
@@ -129,6 +132,9 @@ def run_benchmark(quick: bool = False, progress: Callable[[str], None] | None = 
             job = {"engine": engine, "precision": precision, "batches": sorted(batches), "n": 8, "tasks": 3,
                    "reps": max(2, reps // 2) if slow else reps, "min_seconds": min_s}
             rows += run_job(job, threads)
+    say("our engine on CUDA (when a GPU is present)")
+    cuda = run_job({"engine": "ours", "precision": "complex64", "batches": sorted(batches), "n": 8, "tasks": 3,
+                    "reps": reps, "min_seconds": min_s, "device": "cuda"}, threads)
     sweep = []
     if not quick:
         for n in range(4, 15):
@@ -145,6 +151,7 @@ def run_benchmark(quick: bool = False, progress: Callable[[str], None] | None = 
         "load_average_at_end": os.getloadavg(),
         "torch_version": torch.__version__,
         "comparison": _best_peers(rows),
+        "cuda": cuda,
         "timings": rows,
         "qubit_sweep": sweep,
     }
@@ -179,6 +186,12 @@ def format_benchmark(result: dict) -> str:
         lines.append(f"  batch {c['batch']:>5} {c['precision']:<10}: {c['ratio_vs_best_peer']:5.1f}x "
                      f"[{c['ratio_of_fastest_steps']:.1f}x] vs {c['best_peer']:<9} goal >= {c['goal']:.0f}x "
                      f"{'met' if c['met'] else 'NOT met'}")
+    for r in result.get("cuda", []):
+        if r["status"] == "ok":
+            lines.append(f"ours on CUDA, batch {r['batch']}: {r['samples_per_s']:,.0f} samples/s ({r['note']})")
+        else:
+            lines.append(f"ours on CUDA, batch {r['batch']}: {r['reason']}")
+            break
     if result.get("qubit_sweep"):
         lines += ["", "our engine by qubit count (batch 32, complex64):"]
         for t in result["qubit_sweep"]:

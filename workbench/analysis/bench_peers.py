@@ -51,14 +51,26 @@ def _torch_step(engine, x, weights) -> Callable[[], None]:
     return step
 
 
-def build_ours(program, batch: int, precision: str):
+def build_ours(program, batch: int, precision: str, device: str = "cpu"):
     import torch
 
     from workbench.engines.torch_engine import TorchEngine
 
-    engine = TorchEngine(program, dtype=precision)
+    if device == "cuda" and not torch.cuda.is_available():
+        raise Unavailable(f"skipped: torch {torch.__version__} sees no CUDA device on this machine")
+    engine = TorchEngine(program, dtype=precision, device=device)
     x, weights = _torch_inputs(program, batch, engine.rdtype)
-    return _torch_step(engine, x, weights), f"torch {torch.__version__}"
+    if device == "cpu":
+        return _torch_step(engine, x, weights), f"torch {torch.__version__}"
+    x = x.detach().to(device).requires_grad_(True)
+    weights = {k: v.detach().to(device).requires_grad_(True) for k, v in weights.items()}
+    inner = _torch_step(engine, x, weights)
+
+    def step():  # GPU work is asynchronous: time it to completion
+        inner()
+        torch.cuda.synchronize()
+
+    return step, f"torch {torch.__version__}, {torch.cuda.get_device_name()}"
 
 
 def build_pl_torch(program, batch: int, precision: str):

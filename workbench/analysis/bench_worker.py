@@ -17,14 +17,17 @@ import sys
 import time
 
 
-def _steady(step, reps: int, min_seconds: float) -> list[float]:
+def _steady(step, reps: int, min_seconds: float) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds (this process, all its threads) of each step."""
     times: list[float] = []
+    cpu: list[float] = []
     start = time.perf_counter()
     while len(times) < reps or (time.perf_counter() - start < min_seconds and len(times) < 50 * reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - t0)
-    return times
+        cpu.append(time.process_time() - c0)
+    return times, cpu
 
 
 def measure(job: dict, batch: int) -> dict:
@@ -32,6 +35,7 @@ def measure(job: dict, batch: int) -> dict:
     from workbench.analysis.bench_peers import BUILDERS, LIGHTNING_TIMED_BATCH, Unavailable, _program
 
     row = {k: job[k] for k in ("engine", "precision", "n", "tasks")}
+    row["device"] = job.get("device", "cpu")
     row["batch"] = batch
     row["threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
     timed = min(batch, LIGHTNING_TIMED_BATCH) if job["engine"] == "lightning" else batch
@@ -41,7 +45,8 @@ def measure(job: dict, batch: int) -> dict:
 
         torch.set_num_threads(row["threads"] or torch.get_num_threads())
         program = _program(job["n"], job["tasks"])
-        step, note = BUILDERS[job["engine"]](program, timed, job["precision"])
+        extra = {"device": job["device"]} if job.get("device", "cpu") != "cpu" else {}
+        step, note = BUILDERS[job["engine"]](program, timed, job["precision"], **extra)
     except Unavailable as exc:
         return {**row, "status": "unavailable", "reason": str(exc)}
     row["setup_s"] = time.perf_counter() - t0  # the first batch's includes the imports
@@ -49,11 +54,13 @@ def measure(job: dict, batch: int) -> dict:
         t0 = time.perf_counter()
         step()  # first call: tracing, compilation (JAX), allocator growth
         row["warmup_s"] = time.perf_counter() - t0
-        times = _steady(step, job["reps"], job["min_seconds"])
+        times, cpu = _steady(step, job["reps"], job["min_seconds"])
     scale = batch / timed
     seconds = statistics.median(times) * scale
     row.update(status="ok", note=note, step_ms=seconds * 1e3, min_step_ms=min(times) * scale * 1e3,
-               samples_per_s=batch / seconds, best_samples_per_s=batch / (min(times) * scale), reps=len(times),
+               samples_per_s=batch / seconds, best_samples_per_s=batch / (min(times) * scale),
+               cpu_step_ms=statistics.median(cpu) * scale * 1e3,
+               samples_per_cpu_s=batch / (statistics.median(cpu) * scale), reps=len(times),
                peak_mib=mem.mib, timed_batch=timed)
     if timed != batch:
         row["note"] += f"; timed on {timed} samples and scaled to {batch} (one tape per sample)"

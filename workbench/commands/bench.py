@@ -16,6 +16,8 @@ def register(sub) -> None:
                    help="comma-separated subset of: ours, pl-torch, pl-jax, lightning (default all)")
     p.add_argument("--contended", action="store_true",
                    help="our engine with one other CPU-bound process running, against its idle one-thread figure")
+    p.add_argument("--train", action="store_true",
+                   help="the demo's training epochs with our engine and with PennyLane (torch, JAX-jit) as the head")
     p.add_argument("--noise", action="store_true",
                    help="noisy evaluation instead: torch density engine, our Aer-based executor and EstimatorV2 on a "
                         "fake backend")
@@ -56,6 +58,12 @@ def run(args) -> int:
 
         noisy = run_noise_benchmark(args.backend, quick=args.quick, progress=progress)
         print(json.dumps(noisy, indent=2) if args.json else format_noise_benchmark(noisy))
+        return 0
+    if getattr(args, "train", False):
+        from workbench.analysis.bench_train import format_train_benchmark, run_train_benchmark
+
+        result = run_train_benchmark(quick=args.quick, progress=progress)
+        print(json.dumps(result, indent=2) if args.json else format_train_benchmark(result))
         return 0
     if not 1 <= args.threads <= 256:
         raise UserError(f"--threads: must be between 1 and 256, got {args.threads}")

@@ -1,9 +1,12 @@
 """How many intra-op threads a simulation should use, and how to give a child process exactly that many.
 
-Measured on the reference workload (``qmtl bench --threads-sweep``): at the workbench's sizes a second torch thread
-buys little when the machine is idle and costs a great deal when another CPU-bound process is running (torch's
-spinning worker threads wait on each other's time slices). So: one thread below a work threshold, more only for
-large states times batches; many runs go to processes, one thread each, rather than threads.
+Why one thread at the workbench's sizes: on the 2-core machine, with one other CPU-bound process running
+(``qmtl bench --contended``), our engine with both cores' threads fell to a fraction of its one-thread speed
+(n=8, T=3: 178 against 663 samples/s at batch 32, 783 against 8,233 at batch 1024, complex64): torch's worker
+threads wait on each other's time slices. Idle, a second thread bought little at n=8 (the step is a few small
+matrix products). Above ``ONE_THREAD_BELOW`` amplitudes x batch, one more thread per multiple of it, up to the
+cores: a conservative threshold (states of 2^12 amplitudes x 1024 samples and up), not a crossover measured on a
+larger machine. Many runs go to processes, one thread each, rather than threads.
 
 Public API (the GUI, the trainer, and anything that launches runs call these):
 

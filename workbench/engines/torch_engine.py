@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from workbench.circuits.ir import Block, Gate, Param, QMTLProgram, Readout
+from workbench.engines.adjoint_stack import AdjointStack, Plan
 from workbench.engines.lowering import Prim, is_real, lower
 from workbench.engines.pauli import PauliExpectations, is_diagonal, z_columns
 
@@ -52,6 +53,11 @@ class _Angles:
             self.mode = "const"
         self.idx = torch.tensor([p.index for p in params], dtype=torch.long, device=device)
         self.scale = torch.tensor([p.scale for p in params], dtype=rdtype, device=device)
+        # weights read in order, unscaled (StronglyEntanglingLayers and most ansatze): a slice, no gather, whose
+        # backward is a cheap copy instead of an accumulating scatter
+        first = params[0].index if params else 0
+        self.span = first if (self.mode == "weight" and all(p.index == first + i and p.scale == 1
+                                                             for i, p in enumerate(params))) else None
         self.const = torch.tensor([p.value for p in params], dtype=rdtype, device=device)
         self.rdtype = rdtype
 
@@ -67,6 +73,8 @@ class _Angles:
         return torch.full((1, 1), p.value, dtype=rdtype, device=device)
 
     def __call__(self, x, w) -> torch.Tensor:
+        if self.span is not None:
+            return w[:, None, self.span:self.span + self.m]
         if self.mode == "weight":
             return (w[:, self.idx] * self.scale)[:, None, :]
         if self.mode == "input":
@@ -90,15 +98,20 @@ def _matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.T
         z = torch.zeros_like(c)
         return torch.complex(torch.stack((c, z, z, c), -1), torch.stack((z, -s, -s, z), -1)).unflatten(-1, (2, 2))
     if name == "Rot":
-        phi, theta, omega = a.unbind(-1)  # one backward op, where three selects would need three
-        c, s = torch.cos(theta / 2), torch.sin(theta / 2)
-        p, q = (phi + omega) / 2, (phi - omega) / 2
-        cp, sp, cq, sq = torch.cos(p), torch.sin(p), torch.cos(q), torch.sin(q)
-        re = torch.stack((c * cp, -s * cq, s * cq, c * cp), -1)
-        im = torch.stack((-c * sp, -s * sq, -s * sq, c * sp), -1)
-        return torch.complex(re, im).unflatten(-1, (2, 2))
+        # Rot(phi, theta, omega) = [[e^-ip c, -e^iq s], [e^-iq s, e^ip c]], c, s = cos, sin(theta/2),
+        # p = (phi + omega)/2, q = (phi - omega)/2: the moduli are cos(theta/2 + offset) and the phases linear in
+        # the angles, so one small product gives all eight arguments (few ops, forward and backward)
+        args = torch.matmul(a, _ROT_MIX.to(a))  # (..., 8): four moduli arguments, four phases
+        mod, ph = torch.cos(args[..., :4] + _ROT_OFFSET.to(a)), args[..., 4:]
+        return torch.polar(torch.ones_like(ph), ph).mul(mod).unflatten(-1, (2, 2))
     raise ValueError(name)
 
+
+_ROT_MIX = torch.tensor([[0, 0, 0, 0, -0.5, 0.5, -0.5, 0.5],  # phi
+                         [0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0],  # theta
+                         [0, 0, 0, 0, -0.5, -0.5, 0.5, 0.5]], dtype=torch.float64)  # omega
+# cos(t), cos(t + pi/2) = -sin(t), cos(t - pi/2) = sin(t), cos(t)
+_ROT_OFFSET = torch.tensor([0, math.pi / 2, -math.pi / 2, 0], dtype=torch.float64)
 
 _CONST = {
     "H": [[1 / math.sqrt(2), 1 / math.sqrt(2)], [1 / math.sqrt(2), -1 / math.sqrt(2)]],
@@ -364,6 +377,20 @@ class _Prologue:
             params = [p for i in idxs for p in steps[i].by_type[name][1].params]
             self.batches.append((name, idxs, _Angles(params, rdtype, device), steps[idxs[0]]))
 
+    def factors(self, w) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per batch: row factors (Ga, Ba, L, R, R) and column factors (Ga, Ba, L, C, C), all layers at once."""
+        out = []
+        n, h = self.n, self.n // 2
+        for name, idxs, angles, step in self.batches:
+            a = angles(None, w).unflatten(-1, (len(idxs), n, _NPARAMS[name]))
+            m = _matrices(name, a, step.complex_mode, step.cdtype)  # (Ga, Ba, L, n, 2, 2)
+            if n == 2 * h:  # both halves in one Kronecker tree
+                out.append(_kron_tree(m.unflatten(-3, (2, h))).unbind(-3))
+            else:
+                top, bottom = m.split([h, n - h], dim=-3)
+                out.append((_kron_tree(top), _kron_tree(bottom)))
+        return out
+
     def __call__(self, x, w) -> dict:
         out = {}
         n, h = self.n, self.n // 2
@@ -515,6 +542,23 @@ class _Group:
     prologue: _Prologue
     readout_matrix: torch.Tensor | None = None
     widths: list | None = None
+    plan: Plan | None = None  # set when the block runs as one fused autograd node (adjoint_stack)
+
+
+def _adjoint_plan(group: _Group, n: int) -> Plan | None:
+    """The block as Kronecker-factor layers and permutations, or None when it has other steps."""
+    if n < 2:
+        return None
+    kron_of = {i: (b, j) for b, (_, idxs, _, _) in enumerate(group.prologue.batches) for j, i in enumerate(idxs)}
+    ops = []
+    for i, st in enumerate(group.steps):
+        if i in kron_of:
+            ops.append(("kron", *kron_of[i]))
+        elif isinstance(st, _Perm):
+            ops.append(("perm", st.perm, torch.argsort(st.perm)))
+        else:
+            return None
+    return Plan(ops, group.readout_matrix, n) if ops else None
 
 
 class TorchEngine:
@@ -523,7 +567,7 @@ class TorchEngine:
     name = "torch"
 
     def __init__(self, program: QMTLProgram, *, dtype: str | torch.dtype = "complex64",
-                 device: str | torch.device = "cpu", fuse: str = "auto"):
+                 device: str | torch.device = "cpu", fuse: str = "auto", backward: str = "auto"):
         self.program = program
         self.n = n = program.n_qubits
         self.D = 2**n
@@ -531,6 +575,9 @@ class TorchEngine:
         self.rdtype = _REAL_OF[self.cdtype]
         self.device = torch.device(device)
         self.fuse = fuse
+        if backward not in ("auto", "adjoint", "autograd"):
+            raise ValueError(f"backward: {backward!r} (valid: auto, adjoint, autograd)")
+        self.backward = backward
         all_gates = [g for b in program.blocks() for g in b.gates]
         self.complex_mode = not is_real(all_gates)
         args = (n, self.complex_mode, self.cdtype, self.rdtype, self.device)
@@ -569,6 +616,8 @@ class TorchEngine:
             mats = [self._readout_matrix(r) for r in group.readouts]
             group.readout_matrix = torch.cat(mats, dim=1)
             group.widths = [m.shape[1] for m in mats]
+            if backward != "autograd" and group.n_weights:
+                group.plan = _adjoint_plan(group, n)
 
     # -- helpers
     def _readout_matrix(self, r: Readout) -> torch.Tensor:
@@ -625,6 +674,31 @@ class TorchEngine:
             s = s.expand(W.shape[0], *s.shape[1:])
         return s
 
+    def _adjoint(self, group: _Group, batch: int) -> bool:
+        return group.plan is not None and (self.backward == "adjoint" or self.fuse != "always")
+
+    def _product_halves(self, x: torch.Tensor, weights: dict) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The encoded state as (upper-wire factor (1, B, R), lower-wire factor (1, B, C)) when the encoder is one
+        layer of one-qubit gates (AngleEmbedding and the like); None otherwise."""
+        p = self.prefix
+        if p is None or self.encoder_steps or p.other or not p.dense.full_layer or self.n < 2:
+            return None
+        x = x.to(device=self.device, dtype=self.rdtype)
+        w = self._weights(weights or {}, "encoder", self.program.encoder.n_weights)
+        vec = p.dense.stacked(x, w)[..., 0]  # (Ga, Ba, n, 2): each gate's first column, i.e. on |0>
+        if vec.shape[1] != x.shape[0]:
+            vec = vec.expand(vec.shape[0], x.shape[0], *vec.shape[2:])
+        h = self.n // 2
+        return _outer_tree(vec[..., :h, :]), _outer_tree(vec[..., h:, :])
+
+    def _run_adjoint(self, group: _Group, enc, W: torch.Tensor) -> torch.Tensor:
+        factors = []
+        for rows, cols in group.prologue.factors(W):
+            factors += [rows[:, 0], cols[:, 0]]
+        if isinstance(enc, tuple):
+            return AdjointStack.apply(enc[0], enc[1], group.plan, *factors)
+        return AdjointStack.apply(enc, None, group.plan, *factors)
+
     def final_states(self, x: torch.Tensor, weights: dict) -> dict[str, torch.Tensor]:
         """Each task's state after its block, shape (B, 2^n); complex, for checks against other simulators."""
         enc = self.encode(x, weights)
@@ -638,16 +712,21 @@ class TorchEngine:
         return out
 
     def forward(self, x: torch.Tensor, weights: dict) -> dict[str, torch.Tensor]:
-        enc = self.encode(x, weights)
+        B = x.shape[0]
+        halves = self._product_halves(x, weights) if all(self._adjoint(g, B) for g in self.groups) else None
+        enc = halves if halves is not None else self.encode(x, weights)
         out = {}
         for group in self.groups:
             if group.n_weights:
                 W = torch.stack([weights[name].to(device=self.device, dtype=self.rdtype) for name in group.names])
             else:
                 W = torch.zeros(len(group.names), 0, dtype=self.rdtype, device=self.device)
-            s = self._run_group(group, enc, W)
-            probs = torch.view_as_real(s).square().sum(-1) if s.is_complex() else s.square()
-            raw = torch.matmul(probs, group.readout_matrix)  # (G, B, sum of widths)
+            if self._adjoint(group, B):
+                raw = self._run_adjoint(group, enc, W)
+            else:
+                s = self._run_group(group, enc, W)
+                probs = torch.view_as_real(s).square().sum(-1) if s.is_complex() else s.square()
+                raw = torch.matmul(probs, group.readout_matrix)  # (G, B, sum of widths)
             for name, per_task in zip(group.names, raw.unbind(0)):
                 out[name] = per_task
             if len(group.names) > 1:  # each task keeps only its own columns
