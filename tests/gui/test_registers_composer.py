@@ -47,3 +47,5 @@ def test_lanes_on_registers_and_pauli_word_editor(window, qtbot):
     window.budget.update_now()
     assert "width 10 qubits" in window.budget.summary.text()
     assert "task registers" in window.budget.summary.text()
+    # the scaling study of this 10-qubit layout runs in the shared worker: let it finish here, not in a later test
+    qtbot.waitUntil(window.budget.scaling_ready, timeout=90_000)

@@ -81,7 +81,8 @@ def spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None = N
 def _registers_spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None
                         ) -> tuple[ExperimentSpec, list[str]]:
     """Task registers: the width is the sum of the registers and the encoder loads 3 x width features in 3
-    re-uploading layers; when d = alpha * T differs from that, a projection Linear(d, 3 x width) is part of the head."""
+    re-uploading layers. The shared vector is that wide (d = 3 x width, as the authors' backbone projects to it),
+    unless the spec has a ``quantum.projection``: then d = alpha * T and a Linear(d, 3 x width) is part of the head."""
     from workbench.spec.layout import REGISTER_ENCODING_LAYERS, registers_width
 
     d = max(1, round(alpha * T))
@@ -106,8 +107,10 @@ def _registers_spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int
     default_block = dataclasses.replace(q.default_block, ranges=None, wires=None)
     if default_block.template == "Custom":
         default_block = dataclasses.replace(default_block, template="StronglyEntanglingLayers", gates=[])
+    if spec.quantum.projection is None:
+        d = width
     notes = [f"T={T}: task registers give {n} qubits; the encoder loads {width} features"
-             + (f" through a projection from d={d}" if d != width else "")]
+             + (f" through a projection from d={d}" if d != width else f" (d = {width})")]
     new = dataclasses.replace(spec, tasks=out, backbone=dataclasses.replace(spec.backbone, width=d),
                               quantum=dataclasses.replace(q, layout="registers", qubits=n, encoder=encoder,
                                                           default_block=default_block,
@@ -163,7 +166,7 @@ def _encoder_layers(spec: ExperimentSpec, d: int) -> int:
     return max(enc.layers, 1)
 
 
-MODULE_QUBITS = 14  # up to this width the quantum head's parameters are counted from an instantiated module
+MODULE_QUBITS = 10  # up to this width the quantum head's parameters are counted from an instantiated module
 
 
 def growth_exponent(ts, values) -> float:
