@@ -90,7 +90,8 @@ def run(args) -> int:
         }, indent=2))
         return 0
     width = "register widths" if layout == "registers" else f"{spec.quantum.qubits} qubits"
-    print(f"{spec.name}: d = {alpha:g} * T, {width}, encoder {spec.quantum.encoder.template}, "
+    rule = "d = 3 x width" if layout == "registers" and spec.quantum.projection is None else f"d = {alpha:g} * T"
+    print(f"{spec.name}: {rule}, {width}, encoder {spec.quantum.encoder.template}, "
           f"task blocks {spec.quantum.default_block.template}")
     keys = list(_HEADERS)
     widths = [max(len(_HEADERS[k]), 6) for k in keys]
