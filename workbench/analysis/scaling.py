@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.circuits.program import build_program
-from workbench.circuits.resources import program_resources
+from workbench.circuits.resources import count_gates, program_resources
 from workbench.errors import UserError
 from workbench.spec.model import ExperimentSpec, TaskSpec
 
@@ -148,11 +148,16 @@ def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None 
                 ((projection + 1) * program.n_features if projection else 0)
         classical = HPSHeads(d, [(t.name, t.classes) for t in spec_t.tasks])
         res = program_resources(program)
+        depth, two_qubit = res.max_depth, res.total_two_qubit
+        if spec_t.quantum.layout == "registers":  # one circuit: the encoder and every block, all tasks read from it
+            one = count_gates(program.encoder.gates + [g for t in program.tasks for g in t.block.gates],
+                              program.n_qubits)
+            depth, two_qubit = one.depth, one.two_qubit
         rows.append(ScalingRow(
             T=T, d=d,
             classical_params=sum(p.numel() for p in classical.parameters()),
             quantum_params=quantum_params,
-            depth=res.max_depth, two_qubit=res.total_two_qubit,
+            depth=depth, two_qubit=two_qubit,
             encoder_layers=_encoder_layers(spec_t, program.n_features),
             qubits=program.n_qubits, statevector_bytes=8 * 2**program.n_qubits,
         ))

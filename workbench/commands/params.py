@@ -106,7 +106,9 @@ def run(args) -> int:
         cells = [_fmt(fit[c]).rjust(w) for c, w in zip(COLUMNS, widths[2:])]
         print(label.rjust(label_w) + "  " + "  ".join(cells))
     print("classical heads grow as sum_t (d+1) C_t, quadratic in T; the quantum head as the blocks, linear in T.")
-    print("2q gates count every task circuit as executed on hardware (each re-runs the shared encoder).")
+    print("2q gates count every task circuit as executed on hardware (each re-runs the shared encoder)."
+          if layout != "registers" else
+          "depth and 2q gates: one circuit (the encoder and every register's block); every task is read from it.")
     print("state: one complex64 statevector of the circuit's width"
           + (" (it doubles with every qubit a task adds: the fine print of task registers)." if layout == "registers"
              else "."))
