@@ -42,6 +42,10 @@ def test_lanes_on_registers_and_pauli_word_editor(window, qtbot):
     assert "relative wire 3" in insp.readout_problem.text()
     assert not window.doc.is_trainable()
     window.doc.undo_stack.undo()
+    insp.set_band(3)  # stsb, the regression task: no class count to edit
+    assert not insp.classes.isEnabled() and window.doc.spec.tasks[3].classes == 1
     window.budget.update_now()
     assert "width 10 qubits" in window.budget.summary.text()
     assert "task registers" in window.budget.summary.text()
+    # the scaling study of this 10-qubit layout runs in the shared worker: let it finish here, not in a later test
+    qtbot.waitUntil(window.budget.scaling_ready, timeout=90_000)

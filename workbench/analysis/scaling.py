@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.circuits.program import build_program
-from workbench.circuits.resources import program_resources
+from workbench.circuits.resources import count_gates, program_resources
 from workbench.errors import UserError
 from workbench.spec.model import ExperimentSpec, TaskSpec
 
@@ -81,7 +81,8 @@ def spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None = N
 def _registers_spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int | None
                         ) -> tuple[ExperimentSpec, list[str]]:
     """Task registers: the width is the sum of the registers and the encoder loads 3 x width features in 3
-    re-uploading layers; when d = alpha * T differs from that, a projection Linear(d, 3 x width) is part of the head."""
+    re-uploading layers. The shared vector is that wide (d = 3 x width, as the authors' backbone projects to it),
+    unless the spec has a ``quantum.projection``: then d = alpha * T and a Linear(d, 3 x width) is part of the head."""
     from workbench.spec.layout import REGISTER_ENCODING_LAYERS, registers_width
 
     d = max(1, round(alpha * T))
@@ -106,8 +107,10 @@ def _registers_spec_for(spec: ExperimentSpec, T: int, alpha: float, classes: int
     default_block = dataclasses.replace(q.default_block, ranges=None, wires=None)
     if default_block.template == "Custom":
         default_block = dataclasses.replace(default_block, template="StronglyEntanglingLayers", gates=[])
+    if spec.quantum.projection is None:
+        d = width
     notes = [f"T={T}: task registers give {n} qubits; the encoder loads {width} features"
-             + (f" through a projection from d={d}" if d != width else "")]
+             + (f" through a projection from d={d}" if d != width else f" (d = {width})")]
     new = dataclasses.replace(spec, tasks=out, backbone=dataclasses.replace(spec.backbone, width=d),
                               quantum=dataclasses.replace(q, layout="registers", qubits=n, encoder=encoder,
                                                           default_block=default_block,
@@ -151,11 +154,16 @@ def scaling_table(spec: ExperimentSpec, tasks=range(1, 13), alpha: float | None 
                 ((projection + 1) * program.n_features if projection else 0)
         classical = HPSHeads(d, [(t.name, t.classes) for t in spec_t.tasks])
         res = program_resources(program)
+        depth, two_qubit = res.max_depth, res.total_two_qubit
+        if spec_t.quantum.layout == "registers":  # one circuit: the encoder and every block, all tasks read from it
+            one = count_gates(program.encoder.gates + [g for t in program.tasks for g in t.block.gates],
+                              program.n_qubits)
+            depth, two_qubit = one.depth, one.two_qubit
         rows.append(ScalingRow(
             T=T, d=d,
             classical_params=sum(p.numel() for p in classical.parameters()),
             quantum_params=quantum_params,
-            depth=res.max_depth, two_qubit=res.total_two_qubit,
+            depth=depth, two_qubit=two_qubit,
             encoder_layers=_encoder_layers(spec_t, program.n_features),
             qubits=program.n_qubits, statevector_bytes=8 * 2**program.n_qubits,
         ))
@@ -169,7 +177,7 @@ def _encoder_layers(spec: ExperimentSpec, d: int) -> int:
     return max(enc.layers, 1)
 
 
-MODULE_QUBITS = 14  # up to this width the quantum head's parameters are counted from an instantiated module
+MODULE_QUBITS = 10  # up to this width the quantum head's parameters are counted from an instantiated module
 
 
 def growth_exponent(ts, values) -> float:

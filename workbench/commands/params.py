@@ -95,7 +95,8 @@ def run(args) -> int:
         }, indent=2))
         return 0
     width = "register widths" if layout == "registers" else f"{spec.quantum.qubits} qubits"
-    print(f"{spec.name}: d = {alpha:g} * T, {width}, encoder {spec.quantum.encoder.template}, "
+    rule = "d = 3 x width" if layout == "registers" and spec.quantum.projection is None else f"d = {alpha:g} * T"
+    print(f"{spec.name}: {rule}, {width}, encoder {spec.quantum.encoder.template}, "
           f"task blocks {spec.quantum.default_block.template}")
     keys = list(_HEADERS)
     widths = [max(len(_HEADERS[k]), 6) for k in keys]
@@ -110,7 +111,9 @@ def run(args) -> int:
         cells = [_fmt(fit[c]).rjust(w) for c, w in zip(COLUMNS, widths[2:])]
         print(label.rjust(label_w) + "  " + "  ".join(cells))
     print("classical heads grow as sum_t (d+1) C_t, quadratic in T; the quantum head as the blocks, linear in T.")
-    print("2q gates count every task circuit as executed on hardware (each re-runs the shared encoder).")
+    print("2q gates count every task circuit as executed on hardware (each re-runs the shared encoder)."
+          if layout != "registers" else
+          "depth and 2q gates: one circuit (the encoder and every register's block); every task is read from it.")
     print("state: one complex64 statevector of the circuit's width"
           + (" (it doubles with every qubit a task adds: the fine print of task registers)." if layout == "registers"
              else "."))

@@ -752,6 +752,9 @@ class InspectorPanel(QScrollArea, Refreshing):
             if not self.task_name.hasFocus():
                 self.task_name.setText(task.name)
             self.classes.setValue(task.classes)
+            self.classes.setEnabled(not task.is_regression)  # a regression task has one output, not classes
+            self.classes.setToolTip("A regression task: one continuous output (kind = \"regression\" in the file)"
+                                    if task.is_regression else "")
             self.weight.setValue(task.weight)
             self.block_box.setTitle(f"Block of {task.name}")
             self.block_editor.key = self.key
