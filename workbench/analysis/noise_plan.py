@@ -132,7 +132,7 @@ def check(plan: BackendPlan, inputs: int, max_seconds: float | None, n_qubits: i
     if not why:
         return
     options = [f"--limit N inputs (now {inputs})", f"--max-seconds {max(plan.est_seconds * 1.5, 60):.0f}"]
-    if plan.kind == "device":
+    if plan.kind == "device" and plan.executor != "density":
         from workbench.engines import fake_backends
 
         small = [b.name for b in fake_backends.catalog() if n_qubits <= b.qubits <= 27][:3]

@@ -151,6 +151,8 @@ class NoiseProgressPrinter:
             if self.tty:
                 self.stream.write(f"\r\033[K{tag}: planning (transpile, noise model)")
                 self.stream.flush()
+            else:
+                self.line(f"{tag}: planning")
             return
         if ev.phase == "done":
             self.line(f"{tag}: done in {ev.elapsed:.1f} s")
