@@ -28,6 +28,13 @@ def warm_up() -> None:
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
 
 
+def devices(ctx) -> list[str]:
+    """Where torch can train in this installation."""
+    import torch
+
+    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
 def train_job(ctx, *, kwargs: dict, root: str, spec: str | None = None, resume: str | None = None,
               threads: int | None = None) -> dict:
     """Train ``spec`` (TOML text) with the ``Trainer`` keyword arguments ``kwargs``, or continue run ``resume``;

@@ -4,8 +4,11 @@ PySide6 6.12 (its abi3 wheels) returns ``None`` from void methods (``QPainter.dr
 ``QPen.setWidth``, ...) without taking a reference, as if ``None`` were immortal, which it is only from
 Python 3.12 (PEP 683). On Python 3.11 every such call drops one reference to ``None``; a few thousand
 paint calls later the interpreter aborts with "Fatal Python error: none_dealloc: deallocating None".
-``guard_none_refcount`` detects the leak and, only then, gives ``None`` the very large reference count
-that Python 3.12 gives immortal objects.
+The same holds for ``True`` and ``False`` (seen as "bool_dealloc: deallocating True or False" at exit: Python
+overrides that return a bool to Qt, such as ``filterAcceptsRow``, lose a reference each call; once the GUI
+process no longer imports torch, whose modules hold thousands of references to them, that comes quickly).
+``guard_none_refcount`` detects the leak and, only then, gives ``None``, ``True`` and ``False`` the very large
+reference count that Python 3.12 gives immortal objects.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ def leaks_none_references() -> bool:
 
 
 def guard_none_refcount() -> bool:
-    """Make ``None`` immortal where the binding leaks references to it. Returns whether it had to."""
+    """Make ``None``, ``True`` and ``False`` immortal where the binding leaks references to them (the leak is
+    detected on ``None``; the bools share its cause). Returns whether it had to."""
     global _guarded
     if _guarded or not leaks_none_references():
         return _guarded
-    ctypes.c_ssize_t.from_address(id(None)).value += _IMMORTAL  # ob_refcnt, the first field of every object
+    for obj in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(obj)).value += _IMMORTAL  # ob_refcnt, the first field of every object
     _guarded = True
     return True
 

@@ -13,8 +13,8 @@ import copy
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,7 +40,9 @@ from workbench.gui.common.worker import workers
 from workbench.gui.composer.document import ExperimentDocument
 from workbench.gui.training.worker import ProcessTrainingSession
 from workbench.runs import RunStore
-from workbench.training.session import TrainingSession
+
+if TYPE_CHECKING:  # the GUI process does not import torch or the trainer: they run in the worker
+    from workbench.training.session import TrainingSession
 
 HEAD_CHOICES = [("QMTL (shared encoder + task blocks)", "qmtl"), ("HPS (classical heads)", "hps"),
                 ("Hybrid (VQC + dense)", "hybrid"), ("One VQC per task", "single")]
@@ -58,6 +60,8 @@ def warm_up() -> None:
     global _warm
     if _warm:
         return
+    import torch
+
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     _warm = True
 
@@ -164,8 +168,8 @@ class TrainPanel(QWidget):
         self.engine.addItems(engine_names())
         self.device = QComboBox()
         self.device.addItem("cpu")
-        if torch.cuda.is_available():
-            self.device.addItem("cuda")
+        devices = workers().submit("workbench.training.background:devices", owner=self)  # "cuda" where torch has it
+        devices.returned.connect(self._devices_ready)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 100_000)
         self.batch = QSpinBox()
@@ -270,6 +274,14 @@ class TrainPanel(QWidget):
         if i >= 0:
             self.device.setCurrentIndex(i)
 
+    def _devices_ready(self, names: list[str]) -> None:
+        for name in names:
+            if self.device.findText(name) < 0:
+                self.device.addItem(name)
+        i = self.device.findText(self.doc.spec.training.device)
+        if i >= 0 and not self.is_training():
+            self.device.setCurrentIndex(i)
+
     def set_head(self, key: str) -> None:
         self.head.setCurrentIndex(max(0, self.head.findData(key)))
 
@@ -367,6 +379,8 @@ class TrainPanel(QWidget):
 
     def _session(self, kwargs: dict, spec=None, resume_run: str | None = None):
         if self.mode == "thread":
+            from workbench.training.session import TrainingSession
+
             return TrainingSession(kwargs, self.store, spec=spec, resume_run=resume_run)
         return ProcessTrainingSession(kwargs, self.store, spec=spec, resume_run=resume_run)
 
