@@ -201,14 +201,14 @@ def test_undo_everything_returns_the_original(window):
 def test_budget_follows_every_edit(window, qtbot):
     doc = window.doc
     budget = window.budget
-    qtbot.waitUntil(budget.scaling_ready, timeout=20_000)
+    qtbot.waitUntil(budget.scaling_ready, timeout=90_000)
     assert budget.table.item(4, 1).text() == "192"
     assert budget.curve is not None and budget.curve.tasks == list(range(1, 13))
     assert budget.curve.classical[2] == 350 and budget.curve.quantum[2] == 192
     C.set_value(doc, ("quantum", "default_block", "layers"), 3, "3 layers")
     qtbot.waitUntil(lambda: budget.table.item(4, 1).text() == "240", timeout=2000)
     assert "Classical HPS heads: 350" in budget.summary.text()
-    qtbot.waitUntil(budget.scaling_ready, timeout=20_000)
+    qtbot.waitUntil(budget.scaling_ready, timeout=90_000)
     assert budget.curve.quantum[2] == 240
 
 

@@ -1,12 +1,13 @@
 """The hardware panel in local testing mode: the account dialog (masked token, refused when empty, never shown
 again), a simulated device fault shown in the job monitor, and reattaching to recorded jobs after a restart."""
 
-import os
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QTableWidget, QWidget
 
-from tests.core.test_hardware_support import SPEC, FailingManila
+from tests.core.test_hardware_support import SPEC
 from workbench.hardware.execute import forget_jobs
 from workbench.runs import RunStore
 
@@ -27,11 +28,9 @@ def trained(tmp_path_factory):
 def account_store(tmp_path, monkeypatch):
     import keyring.backends.fail
 
-    import workbench.commands.hardware as hw
     from workbench.hardware.account import AccountStore
 
     monkeypatch.setenv("QMTL_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(hw, "SERVICE_FACTORY", None)
     forget_jobs()
     yield AccountStore(tmp_path / "config", keyring_backend=keyring.backends.fail.Keyring())
     forget_jobs()
@@ -69,9 +68,7 @@ def all_texts(root: QWidget) -> list[str]:
     return out
 
 
-def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account_store, monkeypatch):
-    import workbench.commands.hardware as hw
-
+def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account_store):
     assert panel.local and "No account set" in panel.account_label.text()
     assert panel.backends_info and any(b.name == "fake_manila" for b in panel.backends_info)
     dlg = panel.open_account_dialog()
@@ -81,11 +78,8 @@ def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account
     assert dlg.isVisible() and dlg.error_label.isVisible() and "token: empty" in dlg.error_label.text()
     assert account_store.load() is None
 
-    class Offline:  # IBM's service, unreachable: the panel must say so in one line, without the token
-        def __init__(self, account):
-            raise ConnectionError(f"cannot reach auth.quantum.ibm.com with token={account.token}")
-
-    monkeypatch.setattr(hw, "SERVICE_FACTORY", Offline)
+    # IBM's service, unreachable: the panel must say so in one line, without the token
+    panel.service_factory = "tests.support.hardware:Offline"
     dlg.token.setText(TOKEN)
     assert TOKEN not in dlg.token.displayText()  # masked while typed
     assert dlg.try_save()
@@ -96,14 +90,14 @@ def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account
     assert "account file" in label and f"{len(TOKEN)} characters, hidden" in label
     assert str(account_store.file_path) in label
     assert not panel.local
-    assert panel.wait(30)
+    assert panel.wait(60)
     assert "network" in panel.backend_note.text() and TOKEN not in panel.backend_note.text()
     texts = all_texts(panel) + dialog_texts
     assert texts and all(TOKEN not in t for t in texts)
     # a restart shows the saved account, still without the token
     from workbench.gui.hardware.panel import HardwarePanel
 
-    again = HardwarePanel(panel.store, account_store=account_store)
+    again = HardwarePanel(panel.store, account_store=account_store, service_factory=panel.service_factory)
     assert f"{len(TOKEN)} characters, hidden" in again.account_label.text()
     assert all(TOKEN not in t for t in all_texts(again))
     again.wait(30)
@@ -112,7 +106,7 @@ def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account
 
 def test_simulated_job_failure_shows_in_the_monitor(panel, trained, answers):
     store, rid = trained
-    panel.backend_factory = lambda name: FailingManila()  # the core tests' fault injection: the QPU fails
+    panel.backend_factory = "tests.support.hardware:failing_manila"  # the core tests' fault injection
     assert panel.select_backend("fake_manila")
     panel.samples.setValue(4)
     panel.shots.setValue(100)
@@ -144,9 +138,11 @@ def test_monitor_reattaches_to_recorded_jobs_after_a_restart(qtbot, trained, acc
     from workbench.gui.hardware.panel import HardwarePanel
 
     store, rid = trained
-    # a job recorded by a workbench that has since exited: its local job cannot come back
+    # a job recorded by a workbench (its worker process) that has since exited: its local job cannot come back
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
     store.add_job(rid, "job-from-before", "fake_manila", "RUNNING",
-                  {"local": True, "pid": os.getpid(), "submitted": "2026-01-01T00:00:00+00:00", "tasks": []})
+                  {"local": True, "pid": gone.pid, "submitted": "2026-01-01T00:00:00+00:00", "tasks": []})
     w = HardwarePanel(store, account_store=account_store)
     qtbot.addWidget(w)
     assert w.wait(30, until=lambda: (w.job_row("job-from-before") or {}).get("Status") == "failed")

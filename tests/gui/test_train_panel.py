@@ -107,9 +107,10 @@ def test_pause_resume_stop_and_resume_from_store(qtbot, panel, store):
 
 
 def test_a_failing_training_shows_its_error_and_keeps_the_run(qtbot, panel, store, monkeypatch):
-    from workbench.gui.training.worker import FAULT_ENV
+    from workbench.gui.training.worker import ProcessTrainingSession
 
-    monkeypatch.setenv(FAULT_ENV, "evaluate")  # the worker's evaluation raises at the end of epoch 1
+    # the worker's evaluation raises at the end of epoch 1
+    monkeypatch.setattr(ProcessTrainingSession, "target", "tests.support.faults:train_failing_evaluation")
     messages = []
     panel.message.connect(lambda text, err: messages.append((text, err)))
     with qtbot.waitSignal(panel.runStarted, timeout=30_000) as started:

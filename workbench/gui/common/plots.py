@@ -8,16 +8,13 @@ about 10 Hz, and only dirty curves are handed to pyqtgraph.
 
 from __future__ import annotations
 
-import json
 import math
-import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QProcess, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
@@ -422,8 +419,8 @@ class OverlayPlot(pg.PlotWidget):
 # ------------------------------------------------------------------------------------------- scaling
 class ScalingPlot(QWidget):
     """Head parameters (classical HPS vs quantum) against the number of tasks T, with circuit depth and
-    two-qubit gates on a second axis; log-log toggle. The study runs as ``qmtl params --json`` in a
-    ``QProcess`` (it builds torch heads for every T): the GUI thread never waits for it."""
+    two-qubit gates on a second axis; log-log toggle. The study (what ``qmtl params --json`` reports) runs as
+    a job of the worker process (it builds torch heads for every T): the GUI thread never waits for it."""
 
     finished = Signal()
 
@@ -432,9 +429,7 @@ class ScalingPlot(QWidget):
         self.theme = theme
         self.rows: list[dict] = []
         self.error = ""
-        self._process: QProcess | None = None
-        self._tmp: Path | None = None
-        self._pending = None
+        self._job = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -486,43 +481,27 @@ class ScalingPlot(QWidget):
         self.plot.setTitle(_title(parts), size="9pt")
 
     def request(self, spec) -> None:
-        """Compute the study for ``spec`` (an ExperimentSpec) in the background; a newer request replaces
-        a running one."""
-        from workbench.spec import dumps
+        """Compute the study for ``spec`` (an ExperimentSpec) in the worker process; a newer request replaces a
+        running one."""
+        from workbench.gui.common.worker import workers
 
-        if self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning:
-            self._pending = spec
-            return
-        fd = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False, encoding="utf-8")
-        fd.write(dumps(spec))
-        fd.close()
-        self._tmp = Path(fd.name)
         self.note.setText("computing the scaling study…")
-        proc = QProcess(self)
-        proc.finished.connect(lambda *_: self._done(proc))
-        proc.start(sys.executable, ["-m", "workbench.cli", "params", str(self._tmp), "--json"])
-        self._process = proc
+        job = self._job = workers().submit("workbench.analysis.background:scaling_study", key=f"scaling-{id(self)}",
+                                           owner=self, spec=spec)
+        job.returned.connect(self._done)
+        job.errored.connect(self._failed)
 
     def busy(self) -> bool:
-        return self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning
+        return self._job is not None and not self._job.done
 
-    def _done(self, proc: QProcess) -> None:
-        out = bytes(proc.readAllStandardOutput()).decode("utf-8", "replace")
-        err = bytes(proc.readAllStandardError()).decode("utf-8", "replace").strip()
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
-        try:
-            data = json.loads(out)
-            self.show_rows(data["rows"], data.get("alpha"))
-            self.error = ""
-        except (ValueError, KeyError):
-            self.error = err.splitlines()[-1] if err else "the scaling study failed"
-            self.note.setText(f'<span style="color:{self.theme.error}">{self.error}</span>')
-        proc.deleteLater()
-        if self._pending is not None:
-            spec, self._pending = self._pending, None
-            self.request(spec)
-            return
+    def _done(self, data: dict) -> None:
+        self.show_rows(data["rows"], data.get("alpha"))
+        self.error = ""
+        self.finished.emit()
+
+    def _failed(self, err) -> None:
+        self.error = err.message
+        self.note.setText(f'<span style="color:{self.theme.error}">{self.error}</span>')
         self.finished.emit()
 
     def show_rows(self, rows: list[dict], alpha: float | None = None) -> None:

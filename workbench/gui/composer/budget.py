@@ -8,21 +8,17 @@ Recomputation is coalesced: many edits in one event-loop turn cost one update, a
 
 from __future__ import annotations
 
-import atexit
-import queue
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
 
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from workbench.analysis.background import SCALING_TASKS
 from workbench.circuits import build_program, program_resources
-from workbench.gui.common.scaling_worker import SCALING_TASKS, read_message, write_message
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.common.worker import workers
 from workbench.gui.composer.document import ExperimentDocument
 from workbench.spec.model import ExperimentSpec
 
@@ -68,106 +64,6 @@ def curve_from_rows(rows) -> ScalingCurve:
     return ScalingCurve([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], "")
 
 
-class ScalingService(QObject):
-    """One worker process for the whole application, shared by every budget panel. A reader thread turns
-    its answers into a queue that a timer on the GUI thread empties; workers never touch widgets."""
-
-    _instance: ScalingService | None = None
-    MAX_STARTS = 3
-
-    def __init__(self):
-        super().__init__()
-        self._clients: dict[int, object] = {}
-        self._answers: queue.Queue = queue.Queue()
-        self._process: subprocess.Popen | None = None
-        self._starts = 0
-        self._poll = QTimer(self)
-        self._poll.setInterval(25)
-        self._poll.timeout.connect(self._collect)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.close)
-        atexit.register(self.close)
-
-    @classmethod
-    def instance(cls) -> ScalingService:
-        if cls._instance is None:
-            cls._instance = ScalingService()
-        return cls._instance
-
-    def _ensure_process(self) -> subprocess.Popen:
-        if self._process is not None and self._process.poll() is None:
-            return self._process
-        if self._starts >= self.MAX_STARTS:
-            raise OSError("the scaling worker keeps exiting")
-        self._starts += 1
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
-        self._process = subprocess.Popen([sys.executable, "-m", "workbench.gui.common.scaling_worker"],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, creationflags=flags)
-        threading.Thread(target=self._read, args=(self._process,), daemon=True, name="qmtl-scaling-reader").start()
-        return self._process
-
-    def _read(self, process: subprocess.Popen) -> None:
-        while True:
-            try:
-                self._answers.put(read_message(process.stdout))
-            except (EOFError, OSError, ValueError):
-                self._answers.put(None)  # the worker is gone: waiting clients get the fallback
-                return
-
-    def request(self, client, revision: int, spec: ExperimentSpec) -> None:
-        """Raises OSError when no worker can run (the caller draws the fixed-d fallback)."""
-        process = self._ensure_process()
-        self._clients[id(client)] = client
-        try:
-            write_message(process.stdin, (id(client), revision, spec))
-        except (OSError, ValueError) as exc:
-            raise OSError(f"the scaling worker is not reachable ({exc})") from None
-        self._poll.start()
-
-    def forget(self, client) -> None:
-        self._clients.pop(id(client), None)
-
-    def _collect(self) -> None:
-        while True:
-            try:
-                answer = self._answers.get_nowait()
-            except queue.Empty:
-                break
-            if answer is None:  # the worker died: tell every waiting client, so none waits forever
-                for client in list(self._clients.values()):
-                    self._deliver(client, None, None, "the scaling worker stopped")
-                continue
-            cid, revision, rows, error = answer
-            client = self._clients.get(cid)
-            if client is not None:
-                self._deliver(client, revision, rows, error)
-        if not self._clients:
-            self._poll.stop()
-
-    def _deliver(self, client, revision, rows, error) -> None:
-        try:
-            client.scaling_result(revision, rows, error)
-        except RuntimeError:  # its window was deleted without closing
-            self.forget(client)
-
-    def close(self) -> None:
-        try:
-            self._poll.stop()
-        except RuntimeError:  # at interpreter exit the timer may already be gone
-            pass
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            try:
-                write_message(process.stdin, None)
-                process.stdin.close()
-                process.wait(0.5)
-            except (OSError, ValueError, subprocess.TimeoutExpired):
-                process.kill()
-        if ScalingService._instance is self:
-            ScalingService._instance = None
-
-
 class BudgetPanel(QWidget):
     """Counts per block update at once (about a millisecond); the scaling study, which builds torch modules
     for every T, runs in a worker process after edits settle, and results for an older revision are dropped."""
@@ -182,6 +78,7 @@ class BudgetPanel(QWidget):
         self.curve_revision = -1  # the document revision the plot shows
         self._asked = -1  # the revision last sent to the worker
         self._in_flight = False  # one request at a time: a slow study must not pile requests up
+        self._job = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         self.summary = QLabel()
@@ -253,12 +150,13 @@ class BudgetPanel(QWidget):
             return
         self._asked = revision
         self._in_flight = True
-        try:
-            ScalingService.instance().request(self, revision, self.doc.snapshot())
-        except (OSError, ValueError) as exc:  # no worker process on this platform: draw the fixed-d curve
-            self._in_flight = False
-            self.scaling_result(revision, None, f"the scaling worker cannot start ({exc})")
-            return
+        job = self._job = workers().submit("workbench.analysis.background:scaling_rows", owner=self,
+                                             spec=self.doc.snapshot())
+        job.returned.connect(lambda rows: self.scaling_result(revision, rows, None))
+        # a crashed worker: draw the fallback for now (revision None)
+        job.errored.connect(lambda err: self.scaling_result(None if err.crashed else revision, None,
+                                                            "the scaling worker stopped" if err.crashed
+                                                            else err.message))
         self.plot_note.setText("updating the scaling study…" if self.curve is not None
                                else "computing the scaling study…")
         self.plot_note.setStyleSheet(f"color: {self.theme.muted}; font-size: 9pt;")
@@ -284,8 +182,8 @@ class BudgetPanel(QWidget):
 
     def shutdown(self) -> None:
         self._scaling_timer.stop()
-        if ScalingService._instance is not None:
-            ScalingService._instance.forget(self)
+        if self._job is not None:
+            self._job.discard()
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

@@ -6,8 +6,9 @@ Everything goes through the hardware core the CLI (``qmtl hardware``) drives: ``
 ``qmtl.execute_plan`` (job ids go to the run store at once), ``execute.cancel_job`` and ``qmtl.reattach_run``
 (the monitor reattaches to every recorded job when the widget is created, i.e. after an app restart).
 
-Slow work (opening the service, listing backends, transpiling, waiting for jobs, polling statuses) runs in
-Python threads; a ``QTimer`` on the GUI thread drains their queue, so widgets are only touched there. The
+Slow work (opening the service, listing backends, transpiling, waiting for jobs, polling statuses) runs as jobs
+of the GUI's worker pool in a worker process (``workbench.hardware.background``): Qiskit is never imported or
+run in a thread of the GUI process, and a crash there is a failed job, not a dead workbench. The
 token is typed into a masked field, handed to ``AccountStore.save`` (which registers it with the redactor) and
 cleared; the panel shows only ``Account.public()``: where it is kept and how long it is, never the token.
 """
@@ -15,13 +16,8 @@ cleared; the panel shows only ``Account.public()``: where it is kept and how lon
 from __future__ import annotations
 
 import html
-import queue
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -50,6 +46,8 @@ from workbench.errors import UserError
 from workbench.gui.common import messages
 from workbench.gui.common.compat import guard_none_refcount
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.common.worker import Job, JobError, workers
+from workbench.hardware.background import JobView
 from workbench.runs.store import RunStore
 
 guard_none_refcount()
@@ -62,23 +60,15 @@ POLL_MS = 100  # queue drain
 JOB_POLL_S = 1.0  # status poll while jobs are pending
 
 
-def _one_line(exc: BaseException | str) -> str:
+def _one_line(exc: BaseException | JobError | str) -> str:
     from workbench.hardware.errors import one_line
 
     text = one_line(str(exc))
+    if isinstance(exc, JobError):
+        return text
     if isinstance(exc, BaseException) and not isinstance(exc, UserError):
         text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return text
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _elapsed(seconds: float | None) -> str:
@@ -86,64 +76,6 @@ def _elapsed(seconds: float | None) -> str:
         return ""
     s = int(max(seconds, 0))
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
-@dataclass
-class JobView:
-    """One monitor row, made off the GUI thread."""
-    job_id: str
-    run_id: str
-    backend: str
-    status: str  # IBM's: QUEUED, RUNNING, DONE, ERROR, CANCELLED, ...
-    pending: bool
-    queue: int | None
-    elapsed_s: float | None
-    note: str
-    local: bool
-
-
-def _queue_position(job) -> int | None:
-    for getter in (lambda j: j.queue_position(), lambda j: (j.metrics() or {}).get("position_in_queue")):
-        try:
-            v = getter(job)
-        except Exception:  # not every job type reports it; local jobs never do
-            continue
-        if v is not None:
-            return int(v)
-    return None
-
-
-def poll_jobs(store: RunStore, provider=None, notes: dict | None = None) -> list[JobView]:
-    """Every recorded job with its live status where this process can see it (its own jobs, or IBM's through
-    ``provider``), read-only: the store is written by the executor and by reattach, not here."""
-    from workbench.hardware.errors import HardwareError
-    from workbench.hardware.execute import cached_job, job_status
-
-    now = datetime.now(UTC)
-    out = []
-    for r in store.jobs():
-        status, qpos = r.status, None
-        note = (notes or {}).get(r.job_id) or r.meta.get("error") or r.meta.get("note") or ""
-        if r.pending:
-            job = cached_job(r.job_id)
-            if job is None and not r.meta.get("local") and provider is not None and not provider.local:
-                try:
-                    job = provider.job(r.job_id)
-                except HardwareError as exc:
-                    note = str(exc)
-            if job is not None:
-                try:
-                    status = job_status(job)
-                except Exception as exc:  # the service went away: keep the recorded status, say why
-                    note = _one_line(exc)
-                qpos = _queue_position(job)
-        start = _parse_time(r.meta.get("submitted")) or _parse_time(r.created)
-        end = None if r.pending else (_parse_time(r.meta.get("finished")) or _parse_time(r.meta.get("cancelled"))
-                                      or _parse_time(r.updated))
-        elapsed = ((end or now) - start).total_seconds() if start else None
-        out.append(JobView(r.job_id, r.run_id, r.backend, status, r.pending, qpos, elapsed, note,
-                           bool(r.meta.get("local"))))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------- dialog
@@ -223,7 +155,8 @@ class HardwarePanel(QWidget):
 
     submitted = Signal(str)  # run id whose hardware run ended (finished or failed)
 
-    def __init__(self, store: RunStore, parent: QWidget | None = None, *, account_store=None):
+    def __init__(self, store: RunStore, parent: QWidget | None = None, *, account_store=None,
+                 service_factory: str | None = None):
         super().__init__(parent)
         from workbench.hardware.account import AccountStore
         from workbench.hardware.redact import install_log_redaction
@@ -235,16 +168,16 @@ class HardwarePanel(QWidget):
         self.run_id: str | None = None
         self.n_qubits: int | None = None
         self.account_public: dict | None = None
-        # test hook, as make_plan(backend=...) in the core tests: name -> backend object (e.g. a failing device)
-        self.backend_factory: Callable[[str], Any] | None = None
+        # "module:callable" run in the worker instead of a named device / IBM's service (tests inject faults)
+        self.backend_factory: str | None = None
+        self.service_factory = service_factory
         self.backends_info: list = []
         self.job_views: list[JobView] = []
         self.notes: dict[str, str] = {}
         self.last_preflight = ""
-        self._queue: queue.Queue = queue.Queue()
+        self.account = None  # the saved Account, handed to the worker (which connects); never shown
         self._busy: set[str] = set()
-        self._providers: dict[bool, Any] = {}
-        self._provider_lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
         self._last_poll = 0.0
         self._build()
         self._timer = QTimer(self)
@@ -255,7 +188,8 @@ class HardwarePanel(QWidget):
         self._load_account()
         self.set_run(None)
         self.refresh_backends()
-        self._spawn("reattach", self._reattach_all)  # an app restart: bring every recorded job up to date
+        # an app restart: bring every recorded job up to date
+        self._submit("reattach", "reattach_all", root=str(self.store.root), **self._service())
 
     # -- layout
     def _build(self) -> None:
@@ -373,6 +307,7 @@ class HardwarePanel(QWidget):
         except UserError as exc:
             account = None
             self.set_status(_one_line(exc), error=True)
+        self.account = account
         self.account_public = account.public() if account else None
         self._show_account()
 
@@ -405,8 +340,10 @@ class HardwarePanel(QWidget):
         return dlg
 
     def _account_saved(self, public: dict) -> None:
-        with self._provider_lock:
-            self._providers.pop(False, None)
+        try:
+            self.account = self.account_store.load()
+        except UserError:
+            self.account = None
         self.account_public = public
         self._show_account()
         self.local_box.blockSignals(True)
@@ -421,8 +358,7 @@ class HardwarePanel(QWidget):
                         ("Delete", "Keep"), "Keep") != "Delete":
             return
         removed = self.account_store.delete()
-        with self._provider_lock:
-            self._providers.pop(False, None)
+        self.account = None
         self.account_public = None
         self._show_account()
         self.set_status("removed: " + "; ".join(removed) if removed else "no account was saved")
@@ -431,27 +367,6 @@ class HardwarePanel(QWidget):
     @property
     def local(self) -> bool:
         return self.account_public is None or self.local_box.isChecked()
-
-    # -- provider (worker threads only)
-    def _provider(self, local: bool):
-        from workbench.hardware.service import connect
-
-        with self._provider_lock:
-            if local in self._providers:
-                return self._providers[local]
-        if local:
-            provider = connect(local=True)
-        else:
-            import workbench.commands.hardware as cli
-
-            account = self.account_store.load()
-            provider = connect(local=True) if account is None else connect(account, factory=cli.SERVICE_FACTORY)
-        from workbench.hardware.redact import install_log_redaction
-
-        install_log_redaction()  # again: Qiskit's runtime adds its own log handler when first imported
-        with self._provider_lock:
-            self._providers[local] = provider
-        return provider
 
     # -- the run
     def set_run(self, run_id: str | None) -> None:
@@ -476,7 +391,7 @@ class HardwarePanel(QWidget):
     def refresh_backends(self) -> None:
         local = self.local
         self.backend_note.setText("loading backends…")
-        self._spawn("backends", lambda: (local, self._provider(local).backends()))
+        self._submit("backends", "list_backends", tag=local, local=local, **self._service())
 
     def _render_backends(self) -> None:
         selected = self.selected_backend()
@@ -543,69 +458,52 @@ class HardwarePanel(QWidget):
         except UserError as exc:
             self.set_status(_one_line(exc), error=True)
             return False
-        run_id, local, factory = self.run_id, self.local, self.backend_factory
-
-        def plan():
-            from workbench.hardware.qmtl import make_plan
-
-            provider = self._provider(local)
-            backend = factory(settings.backend) if factory else None
-            p = make_plan(self.store, run_id, provider, settings, backend=backend)
-            p.preflight.notes.extend(provider.notes)
-            return p
-
-        self.set_status(f"pre-flight: transpiling run {run_id} for {settings.backend}…")
-        self._spawn("plan", plan, tag=run_id)
+        self.set_status(f"pre-flight: transpiling run {self.run_id} for {settings.backend}…")
+        self._submit("plan", "preflight_and_run", tag=self.run_id, root=str(self.store.root), run_id=self.run_id,
+                     settings=settings, local=self.local, backend_factory=self.backend_factory, **self._service())
         return True
 
-    def _confirm_and_execute(self, plan) -> None:
-        self.last_preflight = plan.preflight.render()
-        where = "local testing mode (nothing is sent to IBM)" if plan.local else "IBM Quantum"
-        text = (f"<p>Submit run <b>{html.escape(plan.run_id)}</b> to <b>{html.escape(plan.backend.name)}</b> "
-                f"({where})? Estimated QPU time <b>{plan.preflight.total_qpu_s:.1f} s</b>.</p>"
+    def _preflight_ready(self, job: Job, summary: dict) -> None:
+        """The pre-flight came back: confirm on the GUI thread, then tell the waiting job to submit or not."""
+        self._busy.discard("plan")
+        if summary["run_id"] != self.run_id:
+            job.send("abort")
+            self.set_status("the run changed during the pre-flight: nothing submitted")
+            self._update_buttons()
+            return
+        self.last_preflight = summary["preflight"]
+        where = "local testing mode (nothing is sent to IBM)" if summary["local"] else "IBM Quantum"
+        text = (f"<p>Submit run <b>{html.escape(summary['run_id'])}</b> to <b>{html.escape(summary['backend'])}</b> "
+                f"({where})? Estimated QPU time <b>{summary['total_qpu_s']:.1f} s</b>.</p>"
                 f"<pre style='font-size:9pt'>{html.escape(self.last_preflight)}</pre>")
         if messages.ask(self, "Submit to hardware", text, ("Submit", "Cancel"), "Cancel") != "Submit":
+            job.send("abort")
             self.set_status("not submitted")
+            self._update_buttons()
             return
-        from workbench.hardware.qmtl import execute_plan
-
-        def say(msg: str) -> None:
-            self._queue.put(("event", None, msg))
-
-        self.set_status(f"submitting to {plan.backend.name}…")
-        self._spawn("execute", lambda: execute_plan(self.store, plan, on_event=say), tag=plan.run_id)
+        job.send("submit")
+        self._busy.add("execute")
+        self._jobs["execute"] = job
+        self.set_status(f"submitting to {summary['backend']}…")
+        self._update_buttons()
 
     # -- jobs
-    def _reattach_all(self):
-        from workbench.hardware.qmtl import reattach_run
-
-        remote = any(not j.meta.get("local") and j.pending for j in self.store.jobs())
-        provider = None
-        if remote and self.account_public is not None:
-            try:
-                provider = self._provider(False)
-            except UserError as exc:
-                return [], _one_line(exc)
-        return reattach_run(self.store, None, provider=provider, deadline_s=0.0), ""
-
     def cancel(self, job_id: str) -> None:
         if messages.ask(self, "Cancel job", f"Cancel job {job_id}?", ("Cancel job", "Keep running"),
                         "Keep running") != "Cancel job":
             return
-        from workbench.hardware.execute import cancel_job
-
         row = next((v for v in self.job_views if v.job_id == job_id), None)
-        remote = row is not None and not row.local and self.account_public is not None
-
-        def work():
-            return cancel_job(self.store, job_id, self._provider(False) if remote else None)
-
-        self._spawn(f"cancel:{job_id}", work)
+        running = self._jobs.get("execute")
+        if row is not None and row.local and running is not None and not running.done:
+            running.send(f"cancel-job:{job_id}")  # only the process that runs a local job can cancel it
+            return
+        remote = row is not None and not row.local and self.account is not None
+        self._submit(f"cancel:{job_id}", "cancel", root=str(self.store.root), job_id=job_id,
+                     **(self._service() if remote else {}))
 
     def _poll(self) -> None:
-        remote = not self.local and self._providers.get(False)
-        notes = dict(self.notes)
-        self._spawn("poll", lambda: poll_jobs(self.store, remote or None, notes))
+        self._submit("poll", "poll", root=str(self.store.root), local=self.local, notes=dict(self.notes),
+                     **self._service())
 
     def _render_jobs(self) -> None:
         if not hasattr(self, "job_table"):
@@ -650,27 +548,38 @@ class HardwarePanel(QWidget):
         return None
 
     # -- worker plumbing
-    def _spawn(self, kind: str, fn: Callable[[], Any], tag: Any = None) -> None:
+    def _service(self) -> dict:
+        return {"account": None if self.local else self.account, "service_factory": self.service_factory}
+
+    def _submit(self, kind: str, function: str, tag=None, **kwargs) -> Job:
+        """Run ``workbench.hardware.background.<function>`` in the worker pool; its answer comes to ``_handle``.
+        A newer job of the same kind supersedes an older one still running (its answer is never seen)."""
         self._busy.add(kind)
         self._update_buttons()
+        key = None if kind == "plan" else f"hardware-{id(self)}-{kind}"
+        job = workers().submit(f"workbench.hardware.background:{function}", key=key, owner=self, **kwargs)
+        self._jobs[kind] = job
+        job.returned.connect(lambda result: self._job_done(job, kind, tag, result))
+        job.errored.connect(lambda err: self._job_done(job, kind, tag, err))
+        job.aborted.connect(lambda: self._job_done(job, kind, tag, None))
+        if kind == "plan":
+            job.yielded.connect(lambda summary: self._preflight_ready(job, summary))
+            job.progress.connect(lambda p: self.set_status(p["message"], error=bool(p.get("error"))))
+        return job
 
-        def run():
-            try:
-                result = fn()
-            except Exception as exc:  # every failure becomes a one-line status, never a traceback
-                self._queue.put((kind, tag, exc))
-            else:
-                self._queue.put((kind, tag, result))
-
-        threading.Thread(target=run, name=f"hardware-{kind}", daemon=True).start()
+    def _job_done(self, job: Job, kind: str, tag, result) -> None:
+        if kind == "plan" and self._jobs.get("execute") is job:  # confirmed: it ran the plan
+            kind = "execute"
+        elif kind == "plan" and isinstance(result, dict) and not result.get("submitted", True):
+            self._jobs.pop("plan", None)
+            self._busy.discard("plan")  # not confirmed: the status says so already
+            self._update_buttons()
+            return
+        if self._jobs.get(kind) is job:
+            del self._jobs[kind]
+        self._handle(kind, tag, result)
 
     def _tick(self) -> None:
-        while True:
-            try:
-                kind, tag, result = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            self._handle(kind, tag, result)
         pending = any(v.pending for v in self.job_views) or "execute" in self._busy
         if "poll" not in self._busy and "reattach" not in self._busy and \
                 time.monotonic() - self._last_poll > (JOB_POLL_S if pending else 5 * JOB_POLL_S):
@@ -678,19 +587,18 @@ class HardwarePanel(QWidget):
             self._poll()
 
     def _handle(self, kind: str, tag, result) -> None:
-        if kind == "event":
-            self.set_status(result)
-            return
         self._busy.discard(kind)
         self._update_buttons()
-        failed = isinstance(result, BaseException)
+        if result is None:  # cancelled
+            return
+        failed = isinstance(result, JobError)
         if kind == "backends":
             if failed:
                 self.backends_info = []
                 self.backend_note.setText(f"⚠ {_one_line(result)}")
                 self.backend_note.setStyleSheet(f"color: {self.theme.error};")
             else:
-                local, infos = result
+                local, infos = tag, result
                 if local != self.local:  # an older request (the mode changed since): its answer is stale
                     return
                 self.backends_info = infos
@@ -702,16 +610,13 @@ class HardwarePanel(QWidget):
         elif kind == "plan":
             if failed:
                 self.set_status(f"pre-flight failed: {_one_line(result)}", error=True)
-            elif tag == self.run_id:
-                self._confirm_and_execute(result)
-            else:
-                self.set_status("the run changed during the pre-flight: nothing submitted")
         elif kind == "execute":
             if failed:
                 self.set_status(f"hardware run of {tag} {_one_line(result)}", error=True)
             else:
-                accs = ", ".join(f"{t} {m['accuracy']:.3f}" for t, m in result.accuracy.items())
-                self.set_status(f"run {result.run_id} on {result.backend}: {result.status}; accuracy {accs}")
+                accs = ", ".join(f"{t} {m['accuracy']:.3f}" for t, m in result["accuracy"].items())
+                self.set_status(f"run {result['run_id']} on {result['backend']}: {result['status']}; "
+                                f"accuracy {accs}")
             self._last_poll = 0.0
             self.submitted.emit(tag)
         elif kind == "reattach":
@@ -719,7 +624,7 @@ class HardwarePanel(QWidget):
                 self.set_status(f"reattach: {_one_line(result)}", error=True)
             else:
                 found, why = result
-                self.notes.update({r.job_id: r.message for r in found if r.message})
+                self.notes.update(found)
                 if why:
                     self.set_status(f"reattach: {why}", error=True)
             self._last_poll = 0.0

@@ -10,7 +10,6 @@ re-drawn. A training writing to the store never makes the GUI wait.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.common import messages
 from workbench.gui.common.plots import OverlayPlot, SmoothingControl, export_plot
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.common.worker import Job, workers
 from workbench.runs import RunInfo, RunStore, export_metrics_csv, spec_diff
 
 COLUMNS = ["Run", "Name", "Status", "Head", "Engine", "Seed", "Epochs", "Test acc.", "Tags", "Note", "Created"]
@@ -107,9 +107,8 @@ class RunsBrowser(QWidget):
         self.groups: dict[str, str] = {}
         self._group_cache: dict[str, str] = {}
         self._signature: tuple = ()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="qmtl-runs")
-        self._list_future: Future | None = None
-        self._metrics_future: Future | None = None
+        self._list_job: Job | None = None  # SQLite reads: light, in a thread of the worker abstraction
+        self._metrics_job: Job | None = None
         self._metrics_request: tuple = ()
         self._filling = False
         self.busy_run: str | None = None  # the run this window is training (not resumable from here)
@@ -118,9 +117,6 @@ class RunsBrowser(QWidget):
         self.poll = QTimer(self)
         self.poll.setInterval(poll_ms)
         self.poll.timeout.connect(self.refresh)
-        self.pickup = QTimer(self)
-        self.pickup.setInterval(30)
-        self.pickup.timeout.connect(self._collect)
         self.poll.start()
         self.refresh()
 
@@ -230,39 +226,36 @@ class RunsBrowser(QWidget):
     # ------------------------------------------------------------------------------------------- polling
     def refresh(self) -> None:
         """Ask for the run list in the background (skipped while the previous answer is pending)."""
-        if self._list_future is None:
-            self._list_future = self._pool.submit(load_snapshot, self.store, self._group_cache)
-            self.pickup.start()
+        if self._list_job is None:
+            job = self._list_job = workers().run_in_thread(load_snapshot, self.store, self._group_cache,
+                                                                    owner=self)
+            job.returned.connect(self._snapshot_ready)
+            job.errored.connect(self._snapshot_failed)
 
-    def _collect(self) -> None:
-        f = self._list_future
-        if f is not None and f.done():
-            self._list_future = None
-            try:
-                snap = f.result()
-            except Exception as exc:  # noqa: BLE001 - a locked or damaged store: say so, keep polling
-                self.count_label.setText(f"cannot read the run store: {exc}")
-                snap = None
-            if snap is not None and snap.signature != self._signature:
-                self._signature = snap.signature
-                self.groups = snap.groups
-                self._fill(snap.runs)
-                self._request_metrics()
-        m = self._metrics_future
-        if m is not None and m.done():
-            self._metrics_future = None
-            try:
-                request, rows = m.result()
-            except Exception as exc:  # noqa: BLE001
-                self.message.emit(f"cannot read metrics: {exc}", True)
-                request, rows = (), {}
-            if request == self._metrics_request:
-                self.metric_rows = rows
-                self.redraw()
-            else:
-                self._request_metrics()
-        if self._list_future is None and self._metrics_future is None:
-            self.pickup.stop()
+    def _snapshot_failed(self, err) -> None:  # a locked or damaged store: say so, keep polling
+        self._list_job = None
+        self.count_label.setText(f"cannot read the run store: {err}")
+
+    def _snapshot_ready(self, snap: Snapshot) -> None:
+        self._list_job = None
+        if snap.signature != self._signature:
+            self._signature = snap.signature
+            self.groups = snap.groups
+            self._fill(snap.runs)
+            self._request_metrics()
+
+    def _metrics_ready(self, answer) -> None:
+        self._metrics_job = None
+        request, rows = answer
+        if request == self._metrics_request:
+            self.metric_rows = rows
+            self.redraw()
+        else:  # the selection moved on while it was read
+            self._request_metrics()
+
+    def _metrics_failed(self, err) -> None:
+        self._metrics_job = None
+        self.message.emit(f"cannot read metrics: {err}", True)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Tests and screenshots: let pending background reads land."""
@@ -271,15 +264,15 @@ class RunsBrowser(QWidget):
         from PySide6.QtWidgets import QApplication
 
         end = time.monotonic() + timeout
-        while (self._list_future is not None or self._metrics_future is not None) and time.monotonic() < end:
+        while (self._list_job is not None or self._metrics_job is not None) and time.monotonic() < end:
             QApplication.processEvents()
             time.sleep(0.005)
-            self._collect()
 
     def shutdown(self) -> None:
         self.poll.stop()
-        self.pickup.stop()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for job in (self._list_job, self._metrics_job):
+            if job is not None:
+                job.discard()
 
     # ------------------------------------------------------------------------------------------- table
     def _fill(self, runs: list[RunInfo], force: bool = False) -> None:
@@ -408,10 +401,12 @@ class RunsBrowser(QWidget):
         split = self.split_box.currentText()
         request = (ids, self.metric_box.currentText(), split, self._signature)
         self._metrics_request = request
-        if self._metrics_future is not None:
-            return  # collected later; a stale answer asks again
-        self._metrics_future = self._pool.submit(load_metrics, self.store, request, set(self.runs))
-        self.pickup.start()
+        if self._metrics_job is not None:
+            return  # a stale answer asks again
+        job = self._metrics_job = workers().run_in_thread(load_metrics, self.store, request, set(self.runs),
+                                                                   owner=self)
+        job.returned.connect(self._metrics_ready)
+        job.errored.connect(self._metrics_failed)
 
     def metric_keys(self) -> list[str]:
         keys: list[str] = []

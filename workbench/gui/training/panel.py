@@ -1,8 +1,8 @@
 """The training panel: settings, Start / Pause / Resume / Stop, live per-task curves, progress with ETA and
 the parameter-scaling plot.
 
-Training runs in the core's ``TrainingSession`` (a background thread that only appends events to a
-buffer). A ~10 Hz ``QTimer`` on the GUI thread drains the events into plot buffers and repaints; every
+Training runs as a job of the worker pool (``ProcessTrainingSession``: the warm worker process), whose events
+are buffered as they arrive. A ~10 Hz ``QTimer`` on the GUI thread drains them into plot buffers and repaints; every
 event carries its run id and events of a run that is no longer shown are dropped (orange3 #2184). The
 spec trained is a deep copy of the document's current spec, unsaved edits included.
 """
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from workbench.engines.registry import engine_names
 from workbench.gui.common.plots import ScalingPlot, SmoothingControl, TrainingPlots
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.common.worker import workers
 from workbench.gui.composer.document import ExperimentDocument
 from workbench.gui.training.worker import ProcessTrainingSession
 from workbench.runs import RunStore
@@ -115,7 +116,10 @@ class TrainPanel(QWidget):
         "process" trains in a worker process (default: the GUI thread never competes for the GIL),
         "thread" in the core's ``TrainingSession`` thread (kept for comparison in ``bench_training``)."""
         super().__init__(parent)
-        warm_up()
+        if mode == "thread":
+            warm_up()
+        else:
+            workers().prewarm()  # by the time Start is pressed, torch and the trainer are imported
         self.doc = doc
         self.store = store
         self.mode = mode
