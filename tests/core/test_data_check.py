@@ -66,7 +66,7 @@ def test_preview_of_a_csv_suggests_labels_and_features(tmp_path):
 def test_preview_of_builtins_and_npz(tmp_path):
     p = preview_source("penguins", rows=2)
     assert p.labels == ["species", "sex", "island"] and "bill_length_mm" in p.features
-    assert p.rows[0][-3] == "Adelie"
+    assert p.rows[0][0] == "Adelie" and p.columns[:3] == ["species", "sex", "island"]
     np.savez(tmp_path / "d.npz", X=np.zeros((10, 2, 2)), y=np.arange(10) % 2)
     p = preview_source("npz", tmp_path / "d.npz")
     assert p.by_key and p.columns == ["X", "y"] and p.labels == ["y"] and p.features == ["X"]

@@ -7,7 +7,7 @@ from tests.gui.journeys.journey import TRAIN_TIMEOUT_MS, open_window, write_shap
 from workbench.cli import main as qmtl
 from workbench.gui.common import messages
 from workbench.spec import dumps
-from workbench.spec.model import DatasetSpec, ExperimentSpec, QuantumSpec, TaskSpec, TrainingSpec
+from workbench.spec.model import BackboneSpec, DatasetSpec, ExperimentSpec, QuantumSpec, TaskSpec, TrainingSpec
 
 
 def test_a_failing_training_is_kept_as_failed(qtbot, tmp_path, monkeypatch, answers, capsys, shot):
@@ -15,6 +15,7 @@ def test_a_failing_training_is_kept_as_failed(qtbot, tmp_path, monkeypatch, answ
     spec = ExperimentSpec(name="shapes", dataset=DatasetSpec(source="csv", path=str(csv), labels=["shape", "size"],
                                                              features=["width", "height", "depth"]),
                           tasks=[TaskSpec("shape", 3), TaskSpec("size", 2)], quantum=QuantumSpec(qubits=3),
+                          backbone=BackboneSpec(width=3),
                           training=TrainingSpec(epochs=1, batch_size=32))
     path = tmp_path / "shapes.toml"
     path.write_text(dumps(spec))

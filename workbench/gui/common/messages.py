@@ -38,8 +38,32 @@ def ask(parent: QWidget | None, title: str, text: str, buttons: tuple[str, ...],
     for btn, name in made.items():
         if name == default:
             box.setDefaultButton(btn)
+    if "<pre" in text:
+        _fit_preformatted(box, text)
     box.exec()
     return made.get(box.clickedButton(), buttons[-1])
+
+
+def _fit_preformatted(box: QMessageBox, text: str) -> None:
+    """A message with a preformatted block (the hardware pre-flight) gets the width of its longest line, up to
+    most of the screen, so no line is cut off."""
+    import html
+    import re
+
+    from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+    from PySide6.QtWidgets import QLabel
+
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    if label is None:
+        return
+    block = " ".join(re.findall(r"<pre[^>]*>(.*?)</pre>", text, flags=re.S))
+    lines = html.unescape(block).splitlines() or [""]
+    font = QFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
+    width = max(QFontMetrics(font).horizontalAdvance(line) for line in lines) + 40
+    screen = (box.screen() or label.screen()).availableGeometry()
+    label.setMinimumWidth(min(width, int(screen.width() * 0.8)))
+    label.setWordWrap(True)
 
 
 def open_path(parent: QWidget | None, directory: str = "") -> str | None:

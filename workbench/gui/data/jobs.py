@@ -1,62 +1,41 @@
-"""Short pure-data work (reading a table, checking a spec against its data) on Qt's thread pool.
+"""Short pure-data work (reading a table, checking a spec against its data) through the GUI's one worker
+abstraction, in its thread runner: only numpy/pandas/scikit-learn run there, never qiskit or torch.
 
-Only numpy/pandas/scikit-learn run here, never qiskit or torch: those belong in worker processes. The result
-comes back to the GUI thread through a queued signal; a job whose answer is no longer wanted is simply ignored
-by the caller (each job carries the caller's tag).
+``DataJobs`` tags each request so its owner can tell which question an answer belongs to; a newer request
+of the same owner supersedes the older one (the worker drops the stale answer).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
-from workbench.errors import UserError
+from workbench.gui.common.worker import workers
 
-
-class _Relay(QObject):
-    done = Signal(object, object, object)  # tag, result, error message (str) or None
-
-
-class _Job(QRunnable):
-    def __init__(self, relay: _Relay, tag, fn: Callable, args: tuple):
-        super().__init__()
-        self.relay, self.tag, self.fn, self.args = relay, tag, fn, args
-
-    def run(self) -> None:
-        try:
-            result, error = self.fn(*self.args), None
-        except UserError as exc:
-            result, error = None, str(exc)
-        except Exception as exc:  # noqa: BLE001 - a broken file must not take the window down
-            result, error = None, f"{type(exc).__name__}: {exc}"
-        self.relay.done.emit(self.tag, result, error)
+_owners = itertools.count(1)
 
 
 class DataJobs(QObject):
-    """Runs ``fn(*args)`` off the GUI thread; ``finished(tag, result, error)`` arrives on the GUI thread."""
+    """``submit(tag, fn, *args)``; ``finished(tag, result, error message or None)`` arrives on the GUI thread."""
 
     finished = Signal(object, object, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._done)
-        self.pending = 0
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # one at a time, in order; callers ignore answers they no longer want
+        self.key = f"data-{next(_owners)}"
+        self.job = None
 
     def submit(self, tag, fn: Callable, *args) -> None:
-        self.pending += 1
-        self.pool.start(_Job(self._relay, tag, fn, args))
-
-    def _done(self, tag, result, error) -> None:
-        self.pending -= 1
-        self.finished.emit(tag, result, error)
+        job = workers().run_in_thread(fn, *args, key=self.key, owner=self)
+        job.returned.connect(lambda result, tag=tag: self.finished.emit(tag, result, None))
+        job.errored.connect(lambda error, tag=tag: self.finished.emit(tag, None, error.message))
+        self.job = job
 
     def idle(self) -> bool:
-        return self.pending == 0
+        return self.job is None or self.job.done
 
-    def shutdown(self, wait_ms: int = 10000) -> None:
-        self.pool.clear()
-        self.pool.waitForDone(wait_ms)
+    def shutdown(self, wait_ms: int = 0) -> None:
+        if self.job is not None and not self.job.done:
+            self.job.discard()

@@ -438,7 +438,8 @@ class TrainPanel(QWidget):
             self.timer.stop()
             return
         for ev in session.drain():
-            if self.run_id is None and ev.kind == "start":
+            if self.run_id is None and ev.run_id and ev.kind in ("start", "failed"):
+                # a run that fails before it starts (its data cannot be read) is named by its failure
                 self.run_id = ev.run_id
                 self.runStarted.emit(ev.run_id)
             if ev.run_id and ev.run_id != self.run_id:
@@ -451,6 +452,8 @@ class TrainPanel(QWidget):
                 err = session.error
                 if err is not None:
                     self._show_failure(f"{type(err).__name__}: {err}")
+                    if self.run_id:
+                        self.runEnded.emit(self.run_id, "failed")
                 else:
                     self.status = session.result.status if session.result else "cancelled"
             self.timer.stop()
