@@ -51,4 +51,7 @@ colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, i
 assert len(colours) > 50, f"the screenshot looks empty ({len(colours)} colours)"
 print(f"{sys.argv[1]}: {img.width()}x{img.height()}, {len(colours)} colours sampled")
 PY
+run "$venv/qmtl-workbench" --install-desktop
+grep -q "^Exec=$work/venv/bin/qmtl-workbench %f" "$work/home/.local/share/applications/qmtl-workbench.desktop"
+test -s "$work/home/.local/share/icons/hicolor/256x256/apps/qmtl-workbench.png"
 step "the installed wheel works"
