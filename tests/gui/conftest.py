@@ -23,6 +23,34 @@ def isolated_session(tmp_path, monkeypatch):
     yield tmp_path
 
 
+@pytest.fixture(autouse=True)
+def questions_never_hang(monkeypatch):
+    """A question left open (a failed test's window asking to save while pytest-qt closes it) gives up after a
+    minute with its last button (Cancel), so one failure cannot hang the whole suite."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.gui.common import messages
+
+    real_ask = messages.ask
+
+    def ask(*args, **kw):
+        answered = []
+
+        def give_up():
+            box = QApplication.activeModalWidget()
+            if not answered and box is not None:
+                box.reject()
+
+        QTimer.singleShot(60_000, give_up)
+        try:
+            return real_ask(*args, **kw)
+        finally:
+            answered.append(True)
+
+    monkeypatch.setattr(messages, "ask", ask)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def garbage_on_the_gui_thread():
     """As the app does (workbench.gui.common.compat): worker threads must never be the ones that collect Qt garbage."""
