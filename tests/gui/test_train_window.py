@@ -22,9 +22,9 @@ def win(qtbot, answers, tmp_path):
 
 def test_close_during_training_asks_then_stops_cleanly_and_the_browser_resumes(qtbot, win, answers):
     assert win.start_training()
-    qtbot.waitUntil(lambda: win.train.run_id is not None and win.train.plots.point_count() > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: win.train.run_id is not None and win.train.plots.point_count() > 0, timeout=120_000)
     run_id = win.train.run_id
-    qtbot.waitUntil(lambda: run_id in win.runs.runs, timeout=10_000)  # the browser polls the store
+    qtbot.waitUntil(lambda: run_id in win.runs.runs, timeout=60_000)  # the browser polls the store
     assert win.runs.runs[run_id].status in ("running", "created")
     answers.queue = ["Cancel"]
     assert not win.close(), "Cancel keeps the window and the training"
@@ -43,7 +43,7 @@ def test_close_during_training_asks_then_stops_cleanly_and_the_browser_resumes(q
     assert other.runs.resume_btn.isEnabled()
     done = max((r.epoch for r in other.store.metrics(run_id, split="val")), default=0)
     assert other.train.resume_run(run_id, epochs=done + 1)
-    qtbot.waitUntil(lambda: other.train.status == "finished" and not other.train.timer.isActive(), timeout=60_000)
+    qtbot.waitUntil(lambda: other.train.status == "finished" and not other.train.timer.isActive(), timeout=180_000)
     assert other.store.get(run_id).status == "finished"
     other.doc.undo_stack.setClean()
 

@@ -166,6 +166,7 @@ class _Process:
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
         self.popen = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, creationflags=flags)
         self.job: Job | None = None
+        self.riders: list[Job] = []  # quick jobs queued on it without making it busy (share=True)
         self.closing = False  # told to exit: takes no more jobs
         self.killed_for_cancel = False
         self._write = threading.Lock()
@@ -229,18 +230,24 @@ class WorkerPool(QObject):
         self._closed = False
 
     # -- public
-    def submit(self, target: str, *, key: str | None = None, owner: QObject | None = None, **kwargs) -> Job:
+    def submit(self, target: str, *, key: str | None = None, owner: QObject | None = None, share: bool = False,
+               **kwargs) -> Job:
         """Run job function ``target`` ("module:function", Qt-free) in a worker process. When ``owner`` (a widget)
-        is destroyed, the job is discarded: its slots are never called on a deleted widget."""
+        is destroyed, the job is discarded: its slots are never called on a deleted widget. A ``share`` job is
+        quick: it queues on a live process without making it busy (the next job still goes there too)."""
         job = self._new_job(target, key, owner)
         job._runner = self
         self.jobs[job.id] = job
         for _attempt in range(2):  # an idle process may have died since its last job: then a fresh one
-            proc = self._idle_process() or self._spawn()
-            proc.job = job
+            proc = self._idle_process() or (self._live_process() if share else None) or self._spawn()
+            if share:
+                proc.riders.append(job)
+            else:
+                proc.job = job
             if proc.write(("run", job.id, target, kwargs)):
                 return job
             proc.job = None
+            proc.riders = [j for j in proc.riders if j is not job]
             proc.close()
         # after the caller connected its slots
         QTimer.singleShot(0, lambda: self._fail(job, "cannot start a worker process"))
@@ -311,7 +318,10 @@ class WorkerPool(QObject):
         return job
 
     def _process_of(self, job: Job) -> _Process | None:
-        return next((p for p in self.processes if p.job is job), None)
+        return next((p for p in self.processes if p.job is job or job in p.riders), None)
+
+    def _live_process(self) -> _Process | None:
+        return next((p for p in self.processes if p.alive and not p.closing), None)
 
     def _force(self, job: Job) -> None:
         proc = self._process_of(job)
@@ -356,7 +366,9 @@ class WorkerPool(QObject):
         self.jobs.pop(job.id, None)
         if self.latest.get(job.key) is job:
             del self.latest[job.key]
-        if proc.job is job:
+        if job in proc.riders:
+            proc.riders.remove(job)
+        elif proc.job is job:
             proc.job = None
             if self.idle_processes() > self.keep_idle or self._closed:
                 proc.close()
@@ -364,16 +376,18 @@ class WorkerPool(QObject):
     def _process_gone(self, proc: _Process) -> None:
         if proc in self.processes:
             self.processes.remove(proc)
-        job, proc.job = proc.job, None
-        if job is not None and not job.done:
-            if proc.killed_for_cancel:
+        for job in [proc.job, *proc.riders]:
+            if job is None or job.done:
+                continue
+            self._job_ended(proc, job)
+            if proc.killed_for_cancel and job.cancel_requested:
                 job._deliver("aborted")
             else:
                 code = proc.popen.poll()
                 job._deliver("errored", JobError(
                     f"the worker process ended unexpectedly (exit code {code}) while running {job.name}",
                     "WorkerCrashed", "", crashed=True))
-            self._job_ended(proc, job)
+        proc.job, proc.riders = None, []
 
 
 # ------------------------------------------------------------------------------------------------ threads

@@ -168,7 +168,8 @@ class TrainPanel(QWidget):
         self.engine.addItems(engine_names())
         self.device = QComboBox()
         self.device.addItem("cpu")
-        devices = workers().submit("workbench.training.background:devices", owner=self)  # "cuda" where torch has it
+        # "cuda" where torch has it: asked of the warm process, without keeping the next training from it
+        devices = workers().submit("workbench.training.background:devices", owner=self, share=True)
         devices.returned.connect(self._devices_ready)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 100_000)
