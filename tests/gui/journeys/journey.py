@@ -48,11 +48,11 @@ def drag_from_palette(win, monkeypatch, name, key, wire=0) -> bool:
         captured["mime"] = drag.mimeData()
         return Qt.DropAction.CopyAction
 
-    monkeypatch.setattr(QDrag, "exec", fake_exec)
-    item = win.palette.item_for(name)
-    win.palette.setCurrentItem(item)
-    win.palette.startDrag(Qt.DropAction.CopyAction)
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:  # undoes this patch only, not the test's scripted answers
+        patch.setattr(QDrag, "exec", fake_exec)
+        item = win.palette.item_for(name)
+        win.palette.setCurrentItem(item)
+        win.palette.startDrag(Qt.DropAction.CopyAction)
     moved, dropped = drop_mime(win, captured["mime"], band_point(win, key, wire=wire))
     return moved and dropped
 
