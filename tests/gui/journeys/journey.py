@@ -94,6 +94,10 @@ def train_and_wait(qtbot, win, epochs: int, head: str | None = None) -> str:
         qtbot.waitUntil(lambda: panel.plots.point_count() > first or panel.status != "running",
                         timeout=TRAIN_TIMEOUT_MS)
     run_id, status = ended.args
-    assert panel.plots.point_count() > first, "the curves grew while training"
+    # with the warm worker a short run can deliver every point in one 10 Hz drain; then there is nothing to grow
+    # after the first repaint, but every epoch must be on the curves
+    val_points = [len(b) for (split, _, _), b in panel.plots.buffers.items() if split == "val"]
+    assert panel.plots.point_count() > first or (val_points and min(val_points) == epochs), \
+        "the curves grew while training"
     assert status == "finished", panel.status_label.text()
     return run_id
