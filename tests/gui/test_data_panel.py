@@ -86,3 +86,21 @@ def test_file_new_asks_for_data_and_takes_its_tasks(qtbot, window):
     assert [(t.name, t.classes) for t in spec.tasks] == [("species", 3), ("sex", 2), ("island", 3)]
     qtbot.waitUntil(lambda: window.doc.data_state == "ok", timeout=60000)
     assert "ready to train" in window.status_valid.text()
+
+
+def test_synthetic_knobs_change_one_option_and_keep_per_task_classes(qtbot, tmp_path):
+    from workbench.spec.examples import small_synthetic
+
+    spec = small_synthetic()
+    doc = ExperimentDocument(spec)
+    panel = DataPanel(doc, lambda: tmp_path)
+    qtbot.addWidget(panel)
+    before = dict(doc.spec.dataset.options)
+    qtbot.waitUntil(lambda: panel.preview is not None, timeout=60000)
+    with qtbot.waitSignal(panel.previewReady, timeout=60000):
+        panel.knobs["relatedness"].setValue(0.9)
+    options = doc.spec.dataset.options
+    assert options["relatedness"] == 0.9
+    assert {k: v for k, v in options.items() if k != "relatedness"} == \
+        {k: v for k, v in before.items() if k != "relatedness"}
+    panel.shutdown()

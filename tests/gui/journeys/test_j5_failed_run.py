@@ -36,13 +36,16 @@ def test_a_failing_training_is_kept_as_failed(qtbot, tmp_path, monkeypatch, answ
     assert info.status == "failed" and "label column 'size' has 1 missing values" in info.error
 
     qtbot.keyClick(win, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # Runs Browser
-    qtbot.waitUntil(lambda: run_id in win.runs.runs, timeout=60000)
-    win.runs.select([run_id])
     model = win.runs.table.model()
-    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == run_id)
     cols = {model.headerData(c, Qt.Orientation.Horizontal): c for c in range(model.columnCount())}
-    assert model.index(row, cols["Status"]).data() == "failed"
-    assert "missing values" in model.index(row, cols["Test acc."]).data()
+
+    def cell(column):
+        row = next((r for r in range(model.rowCount()) if model.index(r, 0).data() == run_id), None)
+        return None if row is None else model.index(row, cols[column]).data()
+
+    qtbot.waitUntil(lambda: cell("Status") == "failed", timeout=60000)  # the browser polls the store
+    win.runs.select([run_id])
+    assert "missing values" in cell("Test acc.")
     shot(win, "j5-failed-in-browser")
 
     assert qmtl(["runs", "list", "--runs-dir", str(win.store.root)]) == 0

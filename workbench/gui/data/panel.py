@@ -279,15 +279,20 @@ class DataPanel(QWidget):
         source, options = source_for_file(str(p))
         self._request_preview(source, str(p), options, apply=True)
 
-    def _knob_options(self) -> dict:
-        out = {}
+    def _knob_options(self, only: str | None = None) -> dict:
+        """The synthetic options: the document's, with the knob ``only`` changed (all knobs when None)."""
+        d = self.doc.spec.dataset
+        out = dict(d.options) if d.source == "synthetic" and only is not None else {}
         for key, s in self.knobs.items():
-            out[key] = s.value()
+            if only is None or key == only:
+                out[key] = s.value()
         return out
 
     def _knob_changed(self) -> None:
-        if self.doc.spec.dataset.source == "synthetic":
-            self._request_preview("synthetic", None, self._knob_options(), apply=True)
+        if self.doc.spec.dataset.source != "synthetic":
+            return
+        key = next((k for k, s in self.knobs.items() if s is self.sender()), None)
+        self._request_preview("synthetic", None, self._knob_options(key), apply=True)
 
     def roles(self) -> dict[str, str]:
         """Column -> feature / label / skip, as the document's dataset section says."""
@@ -353,8 +358,12 @@ class DataPanel(QWidget):
             self.synthetic.setVisible(d.source == "synthetic")
             if d.source == "synthetic":
                 for key, s in self.knobs.items():
-                    if key in d.options:
-                        s.setValue(d.options[key])
+                    value = d.options.get(key)
+                    # "classes" may be a list (one count per task): the knob shows the largest
+                    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+                        value = max(value)
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        s.setValue(value)
             self.standardize.setChecked(bool(d.standardize))
             self.pca_on.setChecked(d.pca is not None)
             self.pca.setEnabled(d.pca is not None)

@@ -145,7 +145,7 @@ class Autosaver(QObject):
     def save_now(self) -> bool:
         """Write the recovery file. An invalid spec is not written (it could not be loaded back); the last
         valid autosave stays."""
-        if not self.doc.is_modified() or not self.doc.is_trainable():
+        if not self.doc.is_modified() or self.doc.first_spec_problem() is not None:  # data problems do not block
             return False
         save(self.doc.spec, self.spec_file)
         meta = {"source": str(self.doc.path) if self.doc.path else None, "name": self.doc.spec.name,
