@@ -22,7 +22,7 @@ def test_default_qubit_single_precision_is_reported_unavailable_for_every_batch(
 
 def _row(engine, precision, batch, rate, status="ok"):
     return {"engine": engine, "precision": precision, "batch": batch, "status": status, "samples_per_s": rate,
-            "best_samples_per_s": rate * 1.5}
+            "best_samples_per_s": rate * 1.5, "samples_per_cpu_s": rate * 2}
 
 
 def test_best_peer_is_the_fastest_peer_that_ran_at_the_same_precision():
@@ -60,3 +60,11 @@ def test_thread_scope_restores_the_previous_count():
     with thread_scope(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def test_train_bench_times_our_engine_on_the_demo():
+    from workbench.analysis.bench_train import measure
+
+    row = measure("ours", 2)
+    assert row["status"] == "ok" and row["epochs_timed"] == 2 and row["steps_per_epoch"] > 1
+    assert row["epoch_s"] > 0 and row["final_loss"] == row["final_loss"]  # a number, not NaN
