@@ -134,11 +134,13 @@ class SweepProgress:
 # -------------------------------------------------------------------------------------------------- sweep
 def _sweep(opts) -> int:
     from workbench.spec import load
+    from workbench.spec.examples import resolve_experiment
     from workbench.sweeps import SweepControl, define_trials, make_executor, open_sweep, run_sweep, trial_rows
 
-    spec = load(opts.spec)
+    path = resolve_experiment(opts.spec)  # a file, or a shipped example's name
+    spec = load(path)
     points, tasks, axes = define_trials(spec, grid=opts.grid, sample=opts.sample, n_random=opts.random,
-                                        sample_seed=opts.sample_seed, base_dir=Path(opts.spec).resolve().parent)
+                                        sample_seed=opts.sample_seed, base_dir=path.resolve().parent)
     if opts.executor == "local" and (opts.address or opts.resources):
         raise UserError("--address/--resources: only with --executor ray")
     if opts.max_parallel is not None and opts.max_parallel < 1:
