@@ -153,7 +153,7 @@ def _sweep(opts) -> int:
         print("connecting to Ray at " + opts.address if opts.address else "starting a local Ray for the sweep",
               file=sys.stderr, flush=True)
     settings = {"grid": opts.grid, "sample": opts.sample, "random": opts.random, "sample_seed": opts.sample_seed,
-                "spec_file": str(Path(opts.spec).resolve())}
+                "spec_file": str(path.resolve())}
     control = SweepControl()
 
     def on_sigint(*_):
