@@ -113,13 +113,18 @@ def test_depolarizing_noise_shows_in_distance_and_shots_not_in_exact_accuracy(he
 
 
 def test_shot_predictions_are_the_readout_argmax(head):
+    from dataclasses import replace
+
     from workbench.analysis.noise_metrics import _predict, logits, raw_from_probs
 
     program = head[0]
     rng = np.random.default_rng(0)
-    for t in program.tasks:
-        p = rng.dirichlet(np.ones(2 ** len(t.readout.wires)), size=50)
-        assert (_predict(p, t.readout) == logits(raw_from_probs(p, t.readout), t.readout).argmax(-1).numpy()).all()
+    single = replace(program.task("a").readout, single_logit=True)  # logits [0, z]: class 1 when <Z> > 0
+    for r in [t.readout for t in program.tasks] + [single]:
+        p = rng.dirichlet(np.ones(2 ** len(r.wires)), size=50)
+        raw = raw_from_probs(p, r)
+        assert (_predict(raw, r) == logits(raw, r).argmax(-1).numpy()).all()
+    assert (_predict(np.array([[0.5], [-0.5]]), single) == [1, 0]).all()
 
 
 def test_fake_backend_with_aer_and_density_and_shots(head):
