@@ -32,6 +32,7 @@ def test_best_peer_is_the_fastest_peer_that_ran_at_the_same_precision():
             _row("pl-torch", "complex128", 32, 500)]
     by = {c["precision"]: c for c in _best_peers(rows)}
     assert by["complex64"]["best_peer"] == "pl-jax" and by["complex64"]["ratio_vs_best_peer"] == 2.5
+    assert by["complex64"]["ratio_of_cpu_time"] == 2.5
     assert by["complex128"]["best_peer"] == "pl-torch"
     assert abs(by["complex128"]["ratio_vs_best_peer"] - 1.2) < 1e-12 and by["complex128"]["met"] is False
 

@@ -113,13 +113,18 @@ def test_depolarizing_noise_shows_in_distance_and_shots_not_in_exact_accuracy(he
 
 
 def test_shot_predictions_are_the_readout_argmax(head):
+    from dataclasses import replace
+
     from workbench.analysis.noise_metrics import _predict, logits, raw_from_probs
 
     program = head[0]
     rng = np.random.default_rng(0)
-    for t in program.tasks:
-        p = rng.dirichlet(np.ones(2 ** len(t.readout.wires)), size=50)
-        assert (_predict(p, t.readout) == logits(raw_from_probs(p, t.readout), t.readout).argmax(-1).numpy()).all()
+    single = replace(program.task("a").readout, single_logit=True)  # logits [0, z]: class 1 when <Z> > 0
+    for r in [t.readout for t in program.tasks] + [single]:
+        p = rng.dirichlet(np.ones(2 ** len(r.wires)), size=50)
+        raw = raw_from_probs(p, r)
+        assert (_predict(raw, r) == logits(raw, r).argmax(-1).numpy()).all()
+    assert (_predict(np.array([[0.5], [-0.5]]), single) == [1, 0]).all()
 
 
 def test_fake_backend_with_aer_and_density_and_shots(head):
@@ -242,7 +247,8 @@ def test_cli_on_a_trained_run(tmp_path, capsys):
     assert main(["noise", result.run_id, "--runs-dir", runs, "--backends", "fake_armonk"]) == 2
     assert "fake_armonk has 1 qubits" in capsys.readouterr().err
     assert main(["noise", result.run_id, "--runs-dir", runs, "--shots", "-1"]) == 2
-    assert "--shots: must be >= 0" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the option's own range, one line naming the flag and the value
+    assert "--shots: must be in 0..10000000, got -1" in err and err.count("\n") == 1
     assert main(["noise", "nope", "--runs-dir", runs]) == 2
 
 

@@ -106,20 +106,86 @@ def test_losses_and_metrics():
     assert task_loss(torch.tensor([[0.5], [1.0]]), torch.tensor([0.0, 1.0]), reg) == pytest.approx(0.125)
 
 
-def test_noise_comparison_reads_pauli_words():
-    from workbench.analysis.noise import evaluate_noise
+def _glue_head(n: int = 12):
+    """The GLUE-structured head with random weights on random inputs; labels: its own ideal decisions (so the
+    ideal accuracy is 1), taken the way the model takes them (its readout logits)."""
     from workbench.circuits import build_program
+    from workbench.engines.torch_engine import TorchEngine
+    from workbench.models.readout import readout_logits
 
-    spec = load(GLUE)
-    program = build_program(spec)
+    program = build_program(load(GLUE))
     g = torch.Generator().manual_seed(0)
-    h = torch.randn(12, 30, generator=g, dtype=torch.float64)
+    h = torch.randn(n, 30, generator=g, dtype=torch.float64)
     weights = {b.name: torch.randn(b.n_weights, generator=g, dtype=torch.float64) for b in program.blocks()
                if b.n_weights}
-    labels = np.zeros((12, 9))
-    report = evaluate_noise(program, weights, h, labels, "ideal,depolarizing:0.02")
-    ideal, noisy = report.results
+    raw = TorchEngine(program, dtype="complex128")(h, weights)
+    labels = np.zeros((n, len(program.tasks)))
+    for k, t in enumerate(program.tasks):
+        if not t.readout.regression:
+            labels[:, k] = readout_logits(raw[t.name], t.readout).argmax(-1).numpy()
+    return program, weights, h, labels, raw
+
+
+def test_noise_comparison_reads_pauli_words():
+    """Pauli-word readouts (X X words included) are scored from their exact expectations: ideal through the
+    statevector, channels through the density engine; the regression task is left out, and said so."""
+    from workbench.analysis.noise import evaluate_noise
+    from workbench.models.readout import readout_logits
+
+    program, weights, h, labels, raw = _glue_head()
+    spec_tasks = load(GLUE).tasks
+    assert {t.readout.kind for t in program.tasks} == {"pauli"}
+    assert any(op == "X" for t in program.tasks for word in t.readout.words for op, _ in word)
+    report = evaluate_noise(program, weights, h, labels, "ideal,depolarizing:0,depolarizing:0.02", shots=None)
+    ideal, zero, noisy = report.results
+    assert [r.engine for r in report.results] == ["torch", "density", "density"]
     assert "stsb" not in ideal.tasks and set(ideal.tasks) == {t.name for t in program.tasks} - {"stsb"}
-    assert all(0 <= s.accuracy <= 1 for s in noisy.tasks.values())
-    with pytest.raises(Exception, match="Pauli words"):
-        evaluate_noise(program, weights, h, labels, "ideal", shots=100)
+    assert "'stsb' left out" in report.note
+    for k, t in enumerate(program.tasks):
+        if t.readout.regression:
+            continue
+        s, z, d = ideal.tasks[t.name], zero.tasks[t.name], noisy.tasks[t.name]
+        assert s.accuracy == 1.0 and s.expectation_shift == pytest.approx(0, abs=1e-12)
+        # the loss the model trains with (binary cross-entropy for a single logit), from the engine's expectations
+        lg = readout_logits(raw[t.name], t.readout)
+        want = task_loss(lg, torch.as_tensor(labels[:, k]), spec_tasks[k], t.readout.single_logit)
+        assert s.loss == pytest.approx(float(want), abs=1e-5)
+        assert s.mean_abs_z == pytest.approx(float(raw[t.name].abs().mean()), abs=1e-9)
+        assert z.accuracy == 1.0 and z.expectation_shift == pytest.approx(0, abs=1e-5)
+        # depolarizing noise contracts every word toward 0: the expectations move, the readout shrinks
+        assert 0 < d.expectation_shift and d.mean_abs_z < s.mean_abs_z and d.tv_from_ideal > 0
+        assert 0 <= d.accuracy <= 1 and d.shots_accuracy is None
+
+
+def test_pauli_word_shots_sample_each_words_outcomes():
+    """With one shot, a one-word binary task's estimate is one +-1 outcome of its word: its expected accuracy is
+    the mean of p(+1) = (1 + <P>) / 2 (or p(-1)) over the inputs whose label that outcome gives."""
+    from workbench.analysis.noise import evaluate_noise
+    from workbench.models.readout import readout_logits
+
+    program, weights, h, labels, raw = _glue_head()
+    report = evaluate_noise(program, weights, h, labels, "ideal", shots=1, repeats=2000, seed=5)
+    (ideal,) = report.results
+    for k, t in enumerate(program.tasks):
+        if t.readout.regression or len(t.readout.words) != 1:
+            continue
+        plus, minus = readout_logits(torch.tensor([[1.0], [-1.0]], dtype=torch.float64), t.readout).argmax(-1)
+        p_plus = (1 + raw[t.name][:, 0].numpy()) / 2
+        y = labels[:, k]
+        expected = np.mean(p_plus * (y == int(plus)) + (1 - p_plus) * (y == int(minus)))
+        s = ideal.tasks[t.name]
+        assert s.shots_accuracy == pytest.approx(expected, abs=0.02)
+        assert 0 <= s.shots_accuracy_low <= s.shots_accuracy <= s.shots_accuracy_high <= 1
+    many = evaluate_noise(program, weights, h, labels, "ideal", shots=4096, repeats=20).results[0]
+    assert all(s.shots_accuracy > ideal.tasks[n].shots_accuracy for n, s in many.tasks.items())
+
+
+def test_pauli_words_on_a_fake_backend_use_its_calibrated_density_model():
+    from workbench.analysis.noise import evaluate_noise
+
+    program, weights, h, labels, _ = _glue_head(4)
+    report = evaluate_noise(program, weights, h, labels, "fake_hanoi", shots=100, repeats=10)
+    (r,) = report.results
+    assert r.engine == "density" and r.executor == "density" and "Pauli words" in r.description
+    assert "fake_hanoi: task 'cola' reads Pauli words" in report.note and "density engine" in report.note
+    assert all(0 <= s.shots_accuracy <= 1 and s.expectation_shift > 0 for s in r.tasks.values())

@@ -5,6 +5,7 @@ import signal
 
 import pytest
 
+from tests.support.sweep_data import synthetic_csv_spec
 from workbench.runs import RunStore
 from workbench.runs.sweeps import SweepRecords
 from workbench.spec.examples import small_synthetic
@@ -25,9 +26,10 @@ def _sweep(store, spec, grid):
 
 def test_a_raising_trial_and_a_killed_worker(tmp_path, executor):
     """Trial 0's worker is killed (-9) as soon as it has the trial: marked failed with the reason, retried.
-    Trial 1 raises inside the worker (too few samples for its classes): failed, retried once, failed for good."""
-    store = RunStore(tmp_path)
-    sid = _sweep(store, small_synthetic(samples=300, epochs=2), ["dataset.options.samples=300,3"])
+    Trial 1 raises inside the worker (its data file is not there): failed, retried once, failed for good."""
+    store = RunStore(tmp_path / "store")
+    spec, axis = synthetic_csv_spec(tmp_path, samples=300, epochs=2)
+    sid = _sweep(store, spec, [axis])
     events, killed = [], []
 
     def on_event(ev):
@@ -41,17 +43,18 @@ def test_a_raising_trial_and_a_killed_worker(tmp_path, executor):
     assert killed and t0.status == "finished" and t0.attempts == 2
     assert t0.errors == [f"worker process {killed[0]} died (killed by SIGKILL)"]
     assert t1.status == "failed" and t1.attempts == 2 and t1.run_id is None
-    assert len(t1.errors) == 2 and all("option 'samples' must be >= 6, got 3" in e for e in t1.errors)
+    missing = str(tmp_path / "missing.csv")
+    assert t1.errors == [f"DataError: csv: file not found: {missing}"] * 2
     assert [e.kind for e in events if e.idx == 1 and e.kind in ("retrying", "failed")] == ["retrying", "failed"]
     assert not out.complete and not out.stopped
 
     runs = store.list_runs(tag=sid)
     assert [r.id for r in runs] == [t0.run_id] and runs[0].status == "finished"
-    assert runs[0].params["sweep_point"] == {"dataset.options.samples": 300}
+    assert runs[0].params["sweep_point"] == {"dataset.path": str(tmp_path / "data.csv")}
     assert (store.run_dir(t0.run_id) / "checkpoints" / "best.pt").stat().st_size > 1000
     assert store.metrics(t0.run_id, split="test")
     row = trial_rows(store, sid)[1]
-    assert row["status"] == "failed" and "samples" in row["error"]
+    assert row["status"] == "failed" and "missing.csv" in row["error"]
 
 
 def test_a_stopped_sweep_resumes_with_only_what_is_missing(tmp_path, executor):

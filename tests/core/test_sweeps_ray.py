@@ -13,9 +13,10 @@ import time
 import psutil
 import pytest
 
+from tests.support.sweep_data import synthetic_csv_spec
 from workbench.cli import main
 from workbench.runs import RunStore
-from workbench.spec.examples import small_synthetic, small_synthetic_text
+from workbench.spec.examples import small_synthetic_text
 from workbench.sweeps import RayExecutor, define_trials, open_sweep, run_sweep
 
 ray = pytest.importorskip("ray", reason="Ray comes with the cluster extra, which the test extra includes")
@@ -87,9 +88,10 @@ def _kill_ray_trial_worker(killed: list, deadline_s: float = 120) -> None:
 
 
 def test_ray_trial_that_raises_and_a_killed_ray_worker(tmp_path, local_ray):
-    store = RunStore(tmp_path)
-    spec = small_synthetic(samples=300, epochs=100)  # seconds: time to find and kill its worker
-    points, tasks, axes = define_trials(spec, grid=["dataset.options.samples=300,3"])
+    store = RunStore(tmp_path / "store")
+    # trial 0 trains for seconds (time to find and kill its worker); trial 1's data file is not there
+    spec, axis = synthetic_csv_spec(tmp_path, samples=300, epochs=100)
+    points, tasks, axes = define_trials(spec, grid=[axis])
     sid, _ = open_sweep(store, spec, points, tasks, axes=axes)
     executor = RayExecutor(max_parallel=1)  # one at a time, so the worker killed is trial 0's
     killed: list[int] = []
@@ -111,5 +113,5 @@ def test_ray_trial_that_raises_and_a_killed_ray_worker(tmp_path, local_ray):
     assert t0.status == "finished" and t0.attempts == 2 and len(t0.errors) == 1
     assert t0.errors[0].startswith("Ray worker died:"), t0.errors
     assert t1.status == "failed" and t1.attempts == 2
-    assert all("option 'samples' must be >= 6, got 3" in e for e in t1.errors)
+    assert t1.errors == [f"DataError: csv: file not found: {tmp_path / 'missing.csv'}"] * 2
     assert [r.id for r in store.list_runs(tag=sid)] == [t0.run_id]

@@ -10,14 +10,18 @@ Backends (one string each):
   channels);
 - a fake backend such as ``fake_hanoi``: the Aer engine with the backend's full noise model on the transpiled
   circuit cut to the physical qubits it touches (``engine="aer"``, default), or the density engine's calibrated
-  model of it on the circuit's own qubits (``engine="density"``).
+  model of it on the circuit's own qubits (``engine="density"``). A head with Pauli-word readouts always gets the
+  density engine's calibrated model: the Aer path measures computational-basis outcomes only (the report's note
+  says so).
 
 How it runs: first every backend is planned (``noise_plan``: transpiled depth, two-qubit gates, physical qubits
 touched, state size, time estimate) and the whole comparison is refused up front, with the figures and the
-options, if one of them cannot finish. Then each backend computes the exact outcome distribution of every task's
-measured bits once; every figure (``noise_metrics``) comes from it: exact accuracy, macro-F1, loss, margin,
-contraction of the readout, distance from the ideal class distribution, and accuracy under ``shots`` measurements
-per input (sampled from that distribution as hardware would, repeated for a 95 % interval). ``progress`` gets a
+options, if one of them cannot finish. Then each backend computes, once, the exact outcome distribution of every
+task's measured bits (the exact expectation of each word for a Pauli-word readout); every figure
+(``noise_metrics``) comes from it: exact accuracy, macro-F1, loss, margin, contraction of the readout, distance
+from the ideal class distribution and expectations, and accuracy under ``shots`` measurements per input (sampled
+as hardware would, repeated for a 95 % interval). Regression tasks are left out: these are classification
+figures. ``progress`` gets a
 ``NoiseProgress`` per step (per chunk of inputs while simulating); ``cancel`` (anything with a ``cancelled``
 attribute) stops between chunks, and the report keeps the backends already done (``cancelled`` set).
 """
@@ -35,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from workbench.analysis.noise_metrics import TaskScore, accuracy, macro_f1, score_task
+from workbench.analysis.noise_metrics import TaskScore, accuracy, macro_f1, score_pauli_task, score_task
 from workbench.circuits.ir import QMTLProgram
 from workbench.errors import UserError
 
@@ -189,8 +193,12 @@ def _marginal(states: torch.Tensor, wires: tuple[int, ...], n: int) -> np.ndarra
     return p.reshape(p.shape[0], -1).numpy()
 
 
+def _pauli_tasks(program: QMTLProgram) -> list[str]:
+    return [t.name for t in program.tasks if t.readout.kind == "pauli"]
+
+
 class _Backend:
-    """One backend's engine, its plan, and its outcome distributions."""
+    """One backend's engine, its plan, and what it measures exactly (``measured``)."""
 
     def __init__(self, choice: BackendChoice, program: QMTLProgram, engine: str, inputs: int):
         from workbench.analysis import noise_plan
@@ -200,29 +208,46 @@ class _Backend:
         from workbench.engines.torch_engine import TorchEngine
 
         self.choice, self.program = choice, program
+        self.fallback = ""  # why this backend runs on another engine than the one asked for
+        pauli = _pauli_tasks(program)
+        if choice.kind == "device" and engine == "aer" and pauli:
+            self.fallback = (f"{choice.label}: task {pauli[0]!r} reads Pauli words, which the Aer path does not "
+                             f"measure; evaluated with the density engine's calibrated model of {choice.name} "
+                             "(as --engine density)")
         if choice.kind == "ideal":
             self.engine_name, self.sim = "torch", TorchEngine(program, dtype="complex128")
             self.plan = noise_plan.plan_statevector(choice.label, program, inputs)
-        elif choice.kind == "device" and engine == "aer":
+        elif choice.kind == "device" and engine == "aer" and not pauli:
             self.engine_name, self.sim = "aer", AerEngine(program, choice.name, precision="single")
             self.plan = noise_plan.plan_device(choice.label, program, self.sim, inputs)
         else:
             noise = fake_backends.calibrated_noise(choice.name, program) if choice.kind == "device" else choice.name
             self.engine_name, self.sim = "density", DensityEngine(program, noise, dtype="complex64")
             self.plan = noise_plan.plan_density(choice.label, choice.kind, program, self.sim, inputs)
+            if self.fallback:
+                self.plan.detail = f"{self.plan.detail} (density engine: the head reads Pauli words)"
 
-    def outcome_probabilities(self, h: torch.Tensor, weights: dict, tick) -> dict[str, np.ndarray]:
+    def measured(self, h: torch.Tensor, weights: dict, tick) -> dict[str, np.ndarray]:
+        """Per task: the exact outcome distribution of its measured bits (N, 2^k), or for a Pauli-word readout
+        the exact expectation of each word (N, W)."""
+        from workbench.engines.pauli import PauliExpectations
+
         with torch.no_grad():
             if self.engine_name == "torch":
                 tick(0)
                 states = self.sim.final_states(h, weights)
-                out = {t.name: _marginal(states[t.name], t.readout.wires, self.program.n_qubits)
+                n = self.program.n_qubits
+                out = {t.name: PauliExpectations(t.readout.words, n)(states[t.name]).numpy()
+                       if t.readout.kind == "pauli" else _marginal(states[t.name], t.readout.wires, n)
                        for t in self.program.tasks}
                 tick(h.shape[0])
                 return out
-            probs = self.sim.outcome_probabilities(h, weights, tick=tick)
+            if self.engine_name == "density":
+                got = self.sim.measured(h, weights, tick=tick)
+            else:
+                got = self.sim.outcome_probabilities(h, weights, tick=tick)
         return {k: (v.double().cpu().numpy() if torch.is_tensor(v) else np.asarray(v, dtype=np.float64))
-                for k, v in probs.items()}
+                for k, v in got.items()}
 
 
 def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str | list, *,
@@ -248,13 +273,14 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
     if labels.ndim != 2 or labels.shape != (h.shape[0], len(program.tasks)):
         raise UserError(f"labels: expected shape ({h.shape[0]}, {len(program.tasks)}), got {labels.shape}")
     weights = {k: (v.detach() if torch.is_tensor(v) else torch.as_tensor(v)).double() for k, v in weights.items()}
-    pauli = [t.name for t in program.tasks if t.readout.kind == "pauli"]
-    if pauli:  # the comparison scores measured outcome distributions; Pauli words need their own estimator
-        raise UserError(f"task {pauli[0]!r} reads Pauli words: the noise comparison scores computational-basis "
-                        "readouts only (for now)")
     say = progress or (lambda ev: None)
     N = int(h.shape[0])
     report = NoiseReport(N, shots, engine, [], repeats=repeats if shots else 0)
+    scored = [(k, t) for k, t in enumerate(program.tasks) if not t.readout.regression]
+    notes = []
+    if len(scored) < len(program.tasks):
+        left = ", ".join(repr(t.name) for t in program.tasks if t.readout.regression)
+        notes.append(f"regression task(s) {left} left out: these are classification figures")
 
     def stop_if_cancelled() -> None:
         if cancel is not None and cancel.cancelled:
@@ -270,10 +296,13 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
             be = _Backend(b, program, engine, N)
             noise_plan.check(be.plan, N, max_seconds, program.n_qubits)
             planned.append((be, time.perf_counter() - t0))
+            if be.fallback:
+                notes.append(be.fallback)
     except Cancelled:
         report.cancelled = True
         report.seconds = time.perf_counter() - t_start
         return report
+    report.note = "; ".join(notes)
 
     ideal = None
     rng = np.random.default_rng(seed)
@@ -290,18 +319,19 @@ def evaluate_noise(program: QMTLProgram, weights: dict, h, labels, backends: str
 
         try:
             tick(0)
-            probs = be.outcome_probabilities(h, weights, tick)
-            if ideal is None:  # the reference for the distance from ideal (cheap: statevector)
-                ideal = probs if b.kind == "ideal" else _Backend(BackendChoice("ideal", "ideal", "ideal"), program,
-                                                                 engine, N).outcome_probabilities(h, weights,
-                                                                                                  lambda r: None)
+            measured = be.measured(h, weights, tick)
+            if ideal is None:  # the reference for the distances from ideal (cheap: statevector)
+                ideal = measured if b.kind == "ideal" else _Backend(BackendChoice("ideal", "ideal", "ideal"),
+                                                                    program, engine, N).measured(h, weights,
+                                                                                                 lambda r: None)
         except Cancelled:
             report.cancelled = True
             break
         sim_s = time.perf_counter() - t0
-        scores = {t.name: score_task(t.readout, t.classes, np.asarray(labels[:, k], dtype=np.int64),
-                                     probs[t.name], ideal[t.name], shots, repeats, rng)
-                  for k, t in enumerate(program.tasks)}
+        scores = {t.name: (score_pauli_task if t.readout.kind == "pauli" else score_task)(
+                      t.readout, t.classes, np.asarray(labels[:, k], dtype=np.int64), measured[t.name],
+                      ideal[t.name], shots, repeats, rng)
+                  for k, t in scored}
         total = prep_s + time.perf_counter() - t0
         report.results.append(BackendResult(b.label, b.kind, be.engine_name, be.plan.detail, total, N, shots, scores,
                                             executor=be.plan.executor, prepare_seconds=prep_s,

@@ -1,19 +1,25 @@
-"""Per-task figures of a head under one backend, from the exact outcome distribution of its measured bits.
+"""Per-task figures of a head under one backend, from what it measures exactly.
 
-Everything starts from ``probs`` (N, 2^k): the exact joint distribution of a task's k measured readout bits per
-input (readout errors included), which is what the device would sample. From it:
+For a computational-basis readout everything starts from ``probs`` (N, 2^k): the exact joint distribution of a
+task's k measured readout bits per input (readout errors included), which is what the device would sample. A
+Pauli-word readout is measured word by word (each after its basis change), so it starts from ``values`` (N, W):
+the exact expectation <P> of each word (readout errors included), whose +-1 outcomes a device samples with
+p(+1) = (1 + <P>) / 2. From either, through the model's own ``readout_logits``:
 
 - ``accuracy``, ``macro_f1``: argmax of the exact readout (infinitely many shots);
-- ``loss``: the training loss (cross-entropy of the readout's logits);
+- ``loss``: the training loss (cross-entropy of the readout's logits; for a single-logit binary readout, whose
+  logits are the pair [0, z], the same number as the binary cross-entropy it is trained with);
 - ``margin``: mean over inputs of p(top class) - p(runner-up) in the softmax of the logits: how decided the
   decisions are (noise shrinks it long before it flips them);
-- ``mean_abs_z``: mean |<Z>| over inputs and readout wires: the contraction of the readout toward zero
-  (depolarizing noise multiplies every <Z> by a factor < 1);
+- ``mean_abs_z``: mean |<Z>| over inputs and readout wires (|<P>| over the words of a Pauli-word readout): the
+  contraction of the readout toward zero (depolarizing noise multiplies every expectation by a factor < 1);
 - ``tv_from_ideal``: mean total-variation distance between the class distribution (softmax of the logits) and
   the ideal one of the same input;
-- ``shots_*``: accuracy and macro-F1 when each input is measured ``shots`` times, as hardware does: counts drawn
-  from ``probs``, the readout estimated from them, argmax; repeated ``repeats`` times, reported as the mean and a
-  95 % interval (2.5th and 97.5th percentiles over the repeats).
+- ``expectation_shift``: mean |<O> - <O>ideal| over inputs and the readout's observables (<Z> per wire, or the
+  Pauli words): how far the noise moves what is measured, before any decision;
+- ``shots_*``: accuracy and macro-F1 when each input is measured ``shots`` times, as hardware does (counts drawn
+  from ``probs``; for Pauli words, ``shots`` +-1 outcomes per word), the readout estimated from them, argmax;
+  repeated ``repeats`` times, reported as the mean and a 95 % interval (2.5th and 97.5th percentiles).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ METRICS = {  # name -> (label, higher is better)
     "margin": ("mean margin p1 - p2", True),
     "mean_abs_z": ("mean |<Z>| of the readout", True),
     "tv_from_ideal": ("TV distance from ideal", False),
+    "expectation_shift": ("mean |change| of the expectations from ideal", False),
 }
 
 
@@ -46,6 +53,7 @@ class TaskScore:
     margin: float | None = None
     mean_abs_z: float | None = None
     tv_from_ideal: float | None = None
+    expectation_shift: float | None = None  # expval and Pauli-word readouts
     shots_accuracy: float | None = None
     shots_accuracy_low: float | None = None
     shots_accuracy_high: float | None = None
@@ -86,46 +94,81 @@ def logits(raw: np.ndarray, r: Readout) -> torch.Tensor:
     return readout_logits(torch.as_tensor(np.asarray(raw, dtype=np.float64)), r)
 
 
-def class_distribution(probs: np.ndarray, r: Readout) -> np.ndarray:
-    return torch.softmax(logits(raw_from_probs(probs, r), r), -1).numpy()
-
-
 def score_task(r: Readout, classes: int, y: np.ndarray, probs: np.ndarray, ideal: np.ndarray | None,
                shots: int | None, repeats: int, rng: np.random.Generator) -> TaskScore:
-    probs = np.clip(np.asarray(probs, dtype=np.float64), 0, None)
-    probs = probs / probs.sum(axis=1, keepdims=True)
-    lg = logits(raw_from_probs(probs, r), r)
-    pred = lg.argmax(-1).numpy()
-    yt = torch.as_tensor(y, dtype=torch.long)
-    loss = float(torch.nn.functional.cross_entropy(lg, yt))
-    dist = torch.softmax(lg, -1).numpy()
-    top2 = np.sort(dist, axis=1)[:, -2:] if dist.shape[1] > 1 else np.concatenate([0 * dist, dist], 1)
-    score = TaskScore(accuracy(y, pred), macro_f1(y, pred, classes), loss=loss,
-                      margin=float(np.mean(top2[:, 1] - top2[:, 0])),
-                      mean_abs_z=float(np.mean(np.abs(probs @ _signs(int(np.log2(probs.shape[1])))))))
+    """A computational-basis readout's figures from its outcome distributions (N, 2^k) (``ideal``: the ideal
+    ones, for the distances)."""
+    probs = _normalised(probs)
+    raw = raw_from_probs(probs, r)
+    score = _class_figures(logits(raw, r), y, classes)
+    score.mean_abs_z = float(np.mean(np.abs(probs @ _signs(int(np.log2(probs.shape[1]))))))
     if ideal is not None:
-        score.tv_from_ideal = float(np.mean(0.5 * np.abs(dist - class_distribution(ideal, r)).sum(axis=1)))
+        ideal_raw = raw_from_probs(_normalised(ideal), r)
+        score.tv_from_ideal = _tv(logits(raw, r), logits(ideal_raw, r))
+        if r.kind == "expval":
+            score.expectation_shift = float(np.mean(np.abs(raw - ideal_raw)))
     if shots:
-        accs, f1s = [], []
-        for start in range(0, repeats, 50):  # (R, N, 2^k) counts, 50 samplings at a time bound the memory
-            counts = rng.multinomial(shots, probs, size=(min(50, repeats - start), len(probs)))
-            for bp in _predict(counts / shots, r):
-                accs.append(accuracy(y, bp))
-                f1s.append(macro_f1(y, bp, classes))
-        score.shots_accuracy = float(np.mean(accs))
-        score.shots_accuracy_low, score.shots_accuracy_high = (float(v) for v in np.percentile(accs, [2.5, 97.5]))
-        score.shots_accuracy_std = float(np.std(accs, ddof=1)) if repeats > 1 else 0.0
-        score.shots_macro_f1 = float(np.mean(f1s))
-        score.shots_macro_f1_low, score.shots_macro_f1_high = (float(v) for v in np.percentile(f1s, [2.5, 97.5]))
+        # (R, N, 2^k) counts drawn as the device would, 50 samplings at a time to bound the memory
+        _shot_figures(score, r, classes, y, repeats,
+                      lambda n: raw_from_probs(rng.multinomial(shots, probs, size=(n, len(probs))) / shots, r))
     return score
 
 
-def _predict(p_hat: np.ndarray, r: Readout) -> np.ndarray:
-    """Class predictions (..., N) from estimated outcome distributions (..., N, 2^k): the argmax of
-    ``readout_logits`` without building them (they are monotone in the raw values)."""
-    raw = raw_from_probs(p_hat, r)
-    if r.kind == "probs":
-        return raw[..., : r.classes].argmax(-1)
-    if r.classes == 2 and raw.shape[-1] == 1:
-        return (raw[..., 0] * r.scale < 0).astype(np.int64)  # logits (z, -z) * scale / 2: class 1 when below 0
-    return (raw * r.scale).argmax(-1)
+def score_pauli_task(r: Readout, classes: int, y: np.ndarray, values: np.ndarray, ideal: np.ndarray | None,
+                     shots: int | None, repeats: int, rng: np.random.Generator) -> TaskScore:
+    """A Pauli-word readout's figures from the exact expectations (N, W) of its words (``ideal``: the ideal ones).
+
+    Shots: each word is measured on its own ``shots`` times (its basis change, then the parity of its wires), so
+    its estimate is 2 k / shots - 1 with k ~ Binomial(shots, (1 + <P>) / 2)."""
+    values = np.clip(np.asarray(values, dtype=np.float64), -1.0, 1.0)
+    score = _class_figures(logits(values, r), y, classes)
+    score.mean_abs_z = float(np.mean(np.abs(values)))
+    if ideal is not None:
+        ideal = np.clip(np.asarray(ideal, dtype=np.float64), -1.0, 1.0)
+        score.tv_from_ideal = _tv(logits(values, r), logits(ideal, r))
+        score.expectation_shift = float(np.mean(np.abs(values - ideal)))
+    if shots:
+        p_plus = (1.0 + values) / 2
+        _shot_figures(score, r, classes, y, repeats,
+                      lambda n: 2.0 * rng.binomial(shots, p_plus, size=(n, *p_plus.shape)) / shots - 1.0)
+    return score
+
+
+def _normalised(probs: np.ndarray) -> np.ndarray:
+    probs = np.clip(np.asarray(probs, dtype=np.float64), 0, None)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def _class_figures(lg: torch.Tensor, y: np.ndarray, classes: int) -> TaskScore:
+    """Accuracy, macro-F1, loss and margin of class logits (N, C)."""
+    pred = lg.argmax(-1).numpy()
+    loss = float(torch.nn.functional.cross_entropy(lg, torch.as_tensor(y, dtype=torch.long)))
+    dist = torch.softmax(lg, -1).numpy()
+    top2 = np.sort(dist, axis=1)[:, -2:] if dist.shape[1] > 1 else np.concatenate([0 * dist, dist], 1)
+    return TaskScore(accuracy(y, pred), macro_f1(y, pred, classes), loss=loss,
+                     margin=float(np.mean(top2[:, 1] - top2[:, 0])))
+
+
+def _tv(lg: torch.Tensor, ideal_lg: torch.Tensor) -> float:
+    dist, ref = torch.softmax(lg, -1).numpy(), torch.softmax(ideal_lg, -1).numpy()
+    return float(np.mean(0.5 * np.abs(dist - ref).sum(axis=1)))
+
+
+def _shot_figures(score: TaskScore, r: Readout, classes: int, y: np.ndarray, repeats: int, sample) -> None:
+    """``sample(n)``: n samplings of the raw readout estimated from shots (n, N, width)."""
+    accs, f1s = [], []
+    for start in range(0, repeats, 50):
+        for bp in _predict(sample(min(50, repeats - start)), r):
+            accs.append(accuracy(y, bp))
+            f1s.append(macro_f1(y, bp, classes))
+    score.shots_accuracy = float(np.mean(accs))
+    score.shots_accuracy_low, score.shots_accuracy_high = (float(v) for v in np.percentile(accs, [2.5, 97.5]))
+    score.shots_accuracy_std = float(np.std(accs, ddof=1)) if repeats > 1 else 0.0
+    score.shots_macro_f1 = float(np.mean(f1s))
+    score.shots_macro_f1_low, score.shots_macro_f1_high = (float(v) for v in np.percentile(f1s, [2.5, 97.5]))
+
+
+def _predict(raw: np.ndarray, r: Readout) -> np.ndarray:
+    """Class predictions (..., N) from estimated raw readouts (..., N, width), as the model decides: the argmax of
+    its ``readout_logits`` (per-word scales and single-logit binaries included)."""
+    return readout_logits(torch.as_tensor(raw), r).argmax(-1).numpy()

@@ -77,8 +77,9 @@ def plan_density(label: str, kind: str, program, engine, inputs: int) -> Backend
     n = program.n_qubits
     units = _units(engine.encoder.ops, n)
     for t in engine.tasks:
-        per_input = t.block.reads_inputs or t.G_outcomes.shape[0] > inputs
-        units += _units(t.block.ops, n) if per_input else 4**n * t.G_outcomes.shape[0]
+        rows = (t.G if t.G_outcomes is None else t.G_outcomes).shape[0]  # Pauli words: their expectations
+        per_input = t.block.reads_inputs or rows > inputs
+        units += _units(t.block.ops, n) if per_input else 4**n * rows
     bytes_per = 4**n * (4 if engine.rdtype.itemsize == 4 else 8)
     return BackendPlan(label, kind, "density", n, depth=max(r.depth for r in res),
                        two_qubit_gates=sum(r.two_qubit for r in res), state_bytes=bytes_per, work_units=units,

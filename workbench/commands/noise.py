@@ -106,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
                                 progress=bar, cancel=token)
     finally:
         signal.signal(signal.SIGINT, previous)
-    report.title, report.note = title, note
+    report.title = title
+    report.note = "; ".join(n for n in (note, report.note) if n)  # ours first, then the comparison's own
     stored = []
     if store is not None and not args.no_store and report.results:
         stored = store_report(store, run_id, report)
@@ -121,8 +122,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         _print_table(report)
-        if note:
-            print(f"note: {note}")
+        if report.note:
+            print(f"note: {report.note}")
         if stored:
             print(f"stored with run {run_id}: summary['noise'], artifacts {', '.join(stored)}")
     return 130 if report.cancelled else 0
@@ -180,13 +181,14 @@ def _print_table(report) -> None:
     mode = (f"shot accuracy: {report.shots} shots per input, mean and 95% interval over {report.repeats} "
             "samplings" if report.shots else "exact expectation values only")
     print(f"{report.title}: {report.inputs} test inputs; {mode}" + ("; CANCELLED" if report.cancelled else ""))
-    head = ["backend", "task", "acc", "F1", "loss", "margin", "|<Z>|", "TV ideal"]
+    # |<Z>|: |<P>| of the words for a Pauli-word readout; shift: mean |change| of the expectations from ideal
+    head = ["backend", "task", "acc", "F1", "loss", "margin", "|<Z>|", "TV ideal", "shift"]
     head += [f"acc@{report.shots} [95%]"] if report.shots else []
     cells = []
     for r in report.results:
         for t, s in r.tasks.items():
             row = [r.backend, t, _fmt(s.accuracy), _fmt(s.macro_f1), _fmt(s.loss), _fmt(s.margin),
-                   _fmt(s.mean_abs_z), _fmt(s.tv_from_ideal, 4)]
+                   _fmt(s.mean_abs_z), _fmt(s.tv_from_ideal, 4), _fmt(s.expectation_shift, 4)]
             if report.shots:
                 row.append(f"{_fmt(s.shots_accuracy)} [{_fmt(s.shots_accuracy_low)}, {_fmt(s.shots_accuracy_high)}]")
             cells.append(row)

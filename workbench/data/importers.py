@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -231,8 +232,10 @@ def open_npz(file: Path) -> dict[str, np.ndarray]:
         _npz_headers(file)
         with np.load(file, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error, KeyError, RuntimeError, SyntaxError,
+            tokenize.TokenError) as exc:
         # allow_pickle=False also lands here for object arrays: arbitrary pickles are not loaded on purpose.
+        # A garbled .npy header reaches numpy's header parser (tokenize, then literal_eval): TokenError/SyntaxError.
         raise DataError(f"{shown(file.name)}: cannot read as npz: {first_line(exc)}") from None
 
 

@@ -559,9 +559,11 @@ class DensityEngine:
         return propagate_observables(task.block, o, _Params(None, w), self.n, self._cache)
 
     def _run_readouts(self, x, weights, outcomes: bool, tick=None) -> dict[str, torch.Tensor]:
+        """Each task's readout coefficients applied to its state: the raw readouts, or (``outcomes``) the joint
+        outcome distribution of the measured bits, except for Pauli-word tasks, which have only their words."""
         x = torch.as_tensor(x).to(device=self.device, dtype=self.rdtype)
         B = x.shape[0]
-        G = {t.name: t.G_outcomes if outcomes else t.G for t in self.tasks}
+        G = {t.name: t.G_outcomes if outcomes and t.G_outcomes is not None else t.G for t in self.tasks}
         # Heisenberg picture where it pays: the block's observables once per call, whatever the batch
         obs = {t.name: self._observables(t, G[t.name], weights) for t in self.tasks
                if not t.block.reads_inputs and G[t.name].shape[0] <= B}
@@ -603,6 +605,14 @@ class DensityEngine:
             raise UserError(f"task {pauli[0]!r}: outcome distributions (shots) are not available for Pauli-word "
                             "readouts here; use exact expectations")
         return {k: v.clamp_min(0) for k, v in self._run_readouts(x, weights, outcomes=True, tick=tick).items()}
+
+    def measured(self, x, weights, tick=None) -> dict[str, torch.Tensor]:
+        """What an exact comparison of the tasks needs, in one pass over the inputs: the joint outcome
+        distribution of the measured bits (B, 2^k) of a computational-basis readout, the exact expectation of
+        each word (B, words) of a Pauli-word readout, readout errors included in both."""
+        out = self._run_readouts(x, weights, outcomes=True, tick=tick)
+        return {t.name: out[t.name].clamp_min(0) if t.G_outcomes is not None else out[t.name].clamp(-1, 1)
+                for t in self.tasks}
 
     def forward_shots(self, x, weights, shots: int, seed: int | None = None
                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

@@ -616,7 +616,8 @@ class TorchEngine:
             mats = [self._readout_matrix(r) for r in group.readouts]
             group.readout_matrix = torch.cat(mats, dim=1)
             group.widths = [m.shape[1] for m in mats]
-            if backward != "autograd" and group.n_weights:
+            # the fused adjoint node reads the readout matrix only: words with X or Y factors need the final state
+            if backward != "autograd" and group.n_weights and not any(k in self._rotated for k in group.names):
                 group.plan = _adjoint_plan(group, n)
 
     # -- helpers

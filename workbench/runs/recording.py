@@ -14,6 +14,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from workbench.runs.errors import RunStoreError
+from workbench.runs.lock import LOCK_NAME
 from workbench.runs.records import STATUSES, MetricRow
 from workbench.runs.store import RunStore
 
@@ -63,6 +64,15 @@ class RecordingStore:
         self._check(run_id)
         self.summary = dict(summary)
 
+    def finish_run(self, run_id: str, test_rows, summary: dict, split: str = "test") -> None:
+        """As ``RunStore.finish_run``: rows of ``split`` for the same epochs are replaced, then finished."""
+        self._check(run_id)
+        rows = [(int(s), int(e), str(sp), str(k), float(v)) for s, e, sp, k, v in test_rows]
+        epochs = {r[1] for r in rows}
+        self.metric_rows = [r for r in self.metric_rows if not (r[2] == split and r[1] in epochs)] + rows
+        self.summary = dict(summary)
+        self.status, self.error = "finished", None
+
     def add_params(self, run_id: str, params: dict) -> None:
         self._check(run_id)
         self.extra_params.update(params)
@@ -76,14 +86,16 @@ class RecordingStore:
             raise RunStoreError(f"no run {run_id!r} in this recording")
 
     def export(self) -> dict:
-        """The run as plain data: what the trainer wrote, and each file under the run folder as bytes."""
+        """The run as plain data: what the trainer wrote, and each file under the run folder as bytes.
+
+        The worker's run lock is left out: it guards the scratch folder in this process, not the stored run."""
         if self.create is None:
             raise RunStoreError("nothing was recorded: the trainer never created its run")
         files = {}
         base = self.root / PLACEHOLDER_ID
         if base.exists():
             for path in sorted(base.rglob("*")):
-                if path.is_file() and not path.name.endswith(".tmp"):
+                if path.is_file() and not path.name.endswith(".tmp") and path.name != LOCK_NAME:
                     files[path.relative_to(base).as_posix()] = path.read_bytes()
         return {"create": dict(self.create), "metrics": list(self.metric_rows), "status": self.status,
                 "error": self.error, "summary": self.summary, "params": dict(self.extra_params),
