@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 from workbench.errors import UserError
 from workbench.gui.common import messages
 from workbench.gui.common.compat import guard_none_refcount
+from workbench.gui.common.tables import row_table
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.common.worker import Job, JobError, workers
 from workbench.gui.hardware.account_dialog import AccountDialog, one_line_of
@@ -146,11 +146,7 @@ class HardwarePanel(QWidget):
 
         bk = QGroupBox("Backend")
         bv = QVBoxLayout(bk)
-        self.backend_table = QTableWidget(0, len(BACKEND_COLUMNS))
-        self.backend_table.setHorizontalHeaderLabels(BACKEND_COLUMNS)
-        self.backend_table.verticalHeader().setVisible(False)
-        self.backend_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.backend_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.backend_table = row_table(BACKEND_COLUMNS)
         self.backend_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.backend_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.backend_table.horizontalHeader().setStretchLastSection(True)
@@ -194,11 +190,7 @@ class HardwarePanel(QWidget):
 
         jobs = QGroupBox("Jobs (all runs; reattached from the run store)")
         jv = QVBoxLayout(jobs)
-        self.job_table = QTableWidget(0, len(JOB_COLUMNS))
-        self.job_table.setHorizontalHeaderLabels(JOB_COLUMNS)
-        self.job_table.verticalHeader().setVisible(False)
-        self.job_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.job_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.job_table = row_table(JOB_COLUMNS)
         self.job_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
         hh = self.job_table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

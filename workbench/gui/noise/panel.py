@@ -29,7 +29,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -46,7 +45,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -55,6 +53,7 @@ from PySide6.QtWidgets import (
 from workbench.errors import UserError
 from workbench.gui.common import messages
 from workbench.gui.common.compat import guard_none_refcount
+from workbench.gui.common.tables import row_table
 from workbench.gui.common.theme import LIGHT, TASK_HUES, Theme
 from workbench.gui.common.worker import workers
 from workbench.runs.store import RunStore
@@ -366,11 +365,7 @@ class NoisePanel(QWidget):
         fv.addWidget(self.legend)
         fv.addWidget(self.plot, 1)
         rv.addWidget(self.figure, 3)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = row_table(COLUMNS)
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)

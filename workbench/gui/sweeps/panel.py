@@ -18,7 +18,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from workbench.errors import UserError
 from workbench.gui.common.plots import style_plot
+from workbench.gui.common.tables import row_table
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.common.worker import JobError, workers
 from workbench.runs import RunStore
@@ -130,11 +130,7 @@ class SweepPanel(QWidget):
         lv.addLayout(run_buttons)
         lv.addWidget(self.status)
 
-        self.trials = QTableWidget(0, len(TRIAL_COLUMNS))
-        self.trials.setHorizontalHeaderLabels(list(TRIAL_COLUMNS))
-        self.trials.verticalHeader().hide()
-        self.trials.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.trials.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.trials = row_table(TRIAL_COLUMNS)
         self.trials.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.trials.cellDoubleClicked.connect(self._row_activated)
 
