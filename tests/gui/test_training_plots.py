@@ -102,3 +102,22 @@ def test_stored_runs_auto_range_again(plots):
     plots.repaint()
     assert plots.loss_plot.getViewBox().autoRangeEnabled()[1], "a stored run's loss axis fits its data"
     assert not plots.live
+
+
+def test_a_resumed_run_streams_on_with_live_axes(plots):
+    """The panel shows a resumed run's stored epochs, then its new steps arrive as events."""
+
+    class Row:
+        def __init__(self, step, split, key, value):
+            self.step, self.epoch, self.split, self.key, self.value = step, step // 50, split, key, value
+
+    plots.load_rows([Row(s, "train", f"{t}.loss", 1.0) for s in (50, 100) for t in TASKS], TASKS)
+    plots.repaint()
+    assert plots.curves[("train", "task_0", "loss")].opts["pen"].widthF() == 2
+    for step in range(101, 120):
+        plots.add_event(step_event(step, 0.8))
+    plots.repaint()
+    assert plots.live and plots.loss_plot.getViewBox().autoRangeEnabled() == [False, False]
+    assert plots.curves[("train", "task_0", "loss")].opts["pen"].widthF() == 1
+    assert plots.loss_plot.getViewBox().viewRange()[0][1] >= 500, "the step axis spans the whole run"
+    assert len(plots.buffers[("train", "task_0", "loss")]) == 2 + 19

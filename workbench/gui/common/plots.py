@@ -361,22 +361,29 @@ class TrainingPlots(QWidget):
         self.tasks = list(tasks)
         self.buffers.clear()
         self.curves.clear()
-        self.live = live
         self._x_total = None
-        self._ranges = ()
-        self.loss_plot.enableAutoRange(x=not live, y=not live)
-        self.acc_plot.enableAutoRange(x=not live)
-        train_width = LIVE_TRAIN_WIDTH if live else 2
         for i, task in enumerate(self.tasks):
             color = TASK_HUES[i % len(TASK_HUES)]
             for split in ("train", "val"):
                 for metric, plot in (("loss", self.loss_plot), ("accuracy", self.acc_plot)):
                     key = (split, task, metric)
                     self.buffers[key] = SeriesBuffer()
-                    pen = pg.mkPen(color, width=train_width if split == "train" else 2.4, style=SPLIT_STYLE[split])
+                    pen = pg.mkPen(color, width=2.4, style=SPLIT_STYLE[split])  # train: see _set_live
                     kw = dict(symbol="o", symbolSize=6, symbolBrush=color, symbolPen=color) if split == "val" else {}
                     self.curves[key] = fast_curve(plot.plot([], [], pen=pen, **kw))
+        self._set_live(live)
         self._titles()
+
+    def _set_live(self, live: bool) -> None:
+        """Live: fixed axes moved by ``_live_ranges`` and thin train curves; else auto-range, 2-px curves."""
+        self.live = live
+        self._ranges = ()
+        self.loss_plot.enableAutoRange(x=not live, y=not live)
+        self.acc_plot.enableAutoRange(x=not live)
+        for i, task in enumerate(self.tasks):
+            for metric in ("loss", "accuracy"):
+                self.curves[("train", task, metric)].setPen(
+                    pg.mkPen(TASK_HUES[i % len(TASK_HUES)], width=LIVE_TRAIN_WIDTH if live else 2))
 
     def _titles(self) -> None:
         parts = [(f"■ {t}", TASK_HUES[i % len(TASK_HUES)]) for i, t in enumerate(self.tasks)]
@@ -398,6 +405,8 @@ class TrainingPlots(QWidget):
 
     def add_event(self, ev) -> None:
         """A TrainEvent: step events carry per-batch train metrics; epoch events the validation ones."""
+        if not self.live:  # a resumed run streams on after its stored epochs
+            self._set_live(True)
         if ev.total_epochs and ev.steps_per_epoch:
             self._x_total = ev.total_epochs * ev.steps_per_epoch
         if ev.kind == "step":
