@@ -211,3 +211,24 @@ def test_circuit_matrices_take_the_current_angles():
                                _qiskit_matrix("RX", [math.pi / 2]), atol=1e-12)
     text = P.format_matrix(_qiskit_matrix("RX", [math.pi / 2]))
     assert text.splitlines() == ["[   0.71  -0.71i ]", "[ -0.71i    0.71 ]"]
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+
+def test_cli_prints_what_the_core_computes(capsys):
+    import json
+
+    from workbench.cli import main
+
+    spec = small_synthetic()
+    assert main(["probe", "small-synthetic", "--task", "task_1", "--column", "0", "--input", "0.5,-0.2,1.0,0.1",
+                 "--mi", "1,2", "--json", "--matrices"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ref = P.probe(spec, 1, 0, [0.5, -0.2, 1.0, 0.1], pair=(1, 2))
+    np.testing.assert_allclose(out["bloch"], ref.bloch, atol=1e-12)
+    assert out["mi"] == {"wires": [1, 2], "bits": pytest.approx(ref.mi)} and out["where"] == "shared encoder, column 0"
+    assert out["matrices"] == []  # templates only: no gates drawn one by one
+    assert main(["probe", "small-synthetic", "--column", "9", "--input", "0,0,0,0"]) == 2
+    assert "--column: 9 is outside the circuit of task task_0" in capsys.readouterr().err
+    assert main(["probe", "small-synthetic", "--input", "0,0", "--mi", "0,1"]) == 2
+    assert "loads 4 features, got 2" in capsys.readouterr().err

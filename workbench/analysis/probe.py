@@ -105,7 +105,7 @@ def resolve_column(spec: ExperimentSpec, task: int, column: int) -> int:
     n = len(task_columns(spec, task))
     c = column + n if column < 0 else column
     if not 0 <= c < n:
-        raise UserError(f"--column: {column} is outside task {spec.tasks[task].name!r}'s circuit, which has "
+        raise UserError(f"--column: {column} is outside the circuit of task {spec.tasks[task].name}, which has "
                         f"{n} column{'s' * (n != 1)} (0..{n - 1}, or -1 for the last)")
     return c
 
