@@ -344,8 +344,8 @@ def gate_matrix(gate: Gate, angles: list[float] | tuple[float, ...] = ()) -> np.
     return states.detach().numpy().T
 
 
-def circuit_matrices(spec: ExperimentSpec, features, weights: dict | None = None) -> dict[tuple, np.ndarray]:
-    """(band key, gate index) -> matrix at its current angle, for every gate the composer draws (Custom bands).
+def drawn_gate_angles(spec: ExperimentSpec, features, weights: dict | None = None) -> dict[tuple, tuple]:
+    """(band key, gate index) -> (IR gate, its angles now), for every gate the composer draws (Custom bands).
 
     Trainable angles take ``weights`` (default: the seed's initial weights); input angles the given features."""
     from workbench.circuits.program import build_program
@@ -353,23 +353,31 @@ def circuit_matrices(spec: ExperimentSpec, features, weights: dict | None = None
     program = build_program(spec, head_dims(spec))
     x = check_features(features, program.n_features)
     weights = initial_weights(spec) if weights is None else weights
+    out: dict[tuple, tuple] = {}
+    blocks = [program.encoder] + [t.block for t in program.tasks]
+    for key, block in zip([ENCODER, *range(len(spec.tasks))], blocks):
+        drawn = ops.effective_block(spec, key)
+        if drawn.template != "Custom":
+            continue
+        w = weights.get("encoder" if key == ENCODER else program.tasks[key].name)
+        w = w.detach().numpy() if hasattr(w, "detach") else w
+        for i, g in enumerate(block.gates[:len(drawn.gates)]):
+            out[(key, i)] = (g, tuple(param_value(p, x, w) for p in g.params))
+    return out
+
+
+def circuit_matrices(spec: ExperimentSpec, features, weights: dict | None = None,
+                     angles: dict | None = None) -> dict[tuple, np.ndarray]:
+    """(band key, gate index) -> matrix at its current angle, for every gate the composer draws (Custom bands),
+    up to MAX_MATRIX_GATES of them."""
+    angles = drawn_gate_angles(spec, features, weights) if angles is None else angles
     out: dict[tuple, np.ndarray] = {}
     cache: dict[tuple, np.ndarray] = {}
-    keys = [ENCODER, *range(len(spec.tasks))]
-    blocks = [program.encoder] + [t.block for t in program.tasks]
-    for key, block in zip(keys, blocks):
-        if ops.effective_block(spec, key).template != "Custom":
-            continue
-        w = weights.get(block.name if key == ENCODER else program.tasks[key].name)
-        w = w.detach().numpy() if hasattr(w, "detach") else w
-        for i, g in enumerate(block.gates[:len(ops.effective_block(spec, key).gates)]):
-            if len(out) >= MAX_MATRIX_GATES:
-                return out
-            angles = tuple(round(param_value(p, x, w), 12) for p in g.params)
-            sig = (g.name, len(g.wires), angles)
-            if sig not in cache:
-                cache[sig] = gate_matrix(g, angles)
-            out[(key, i)] = cache[sig]
+    for ref, (g, values) in list(angles.items())[:MAX_MATRIX_GATES]:
+        sig = (g.name, len(g.wires), tuple(round(v, 12) for v in values))
+        if sig not in cache:
+            cache[sig] = gate_matrix(g, values)
+        out[ref] = cache[sig]
     return out
 
 
@@ -398,7 +406,7 @@ def insight_job(ctx, *, spec: ExperimentSpec, features=None, task: int | None = 
     of every drawn gate at its current angle. Errors come back as one line, per part."""
     from workbench.circuits.program import build_program
 
-    out: dict = {"probe": None, "probe_error": None, "matrices": {}, "matrices_error": None}
+    out: dict = {"probe": None, "probe_error": None, "matrices": {}, "matrices_error": None, "angles": {}}
     try:
         program = build_program(spec, head_dims(spec))
         x = np.zeros(program.n_features) if features is None else check_features(features, program.n_features)
@@ -413,7 +421,9 @@ def insight_job(ctx, *, spec: ExperimentSpec, features=None, task: int | None = 
             out["probe_error"] = _one_line(exc)
     if matrices:
         try:
-            out["matrices"] = circuit_matrices(spec, x, weights)
+            angles = drawn_gate_angles(spec, x, weights)
+            out["angles"] = {ref: list(values) for ref, (_, values) in angles.items()}
+            out["matrices"] = circuit_matrices(spec, x, weights, angles)
         except Exception as exc:  # noqa: BLE001
             out["matrices_error"] = _one_line(exc)
     return out
