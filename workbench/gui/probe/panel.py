@@ -166,7 +166,7 @@ class ProbePanel(QWidget):
         elif result is None:
             self.where.setText("Probe: computing…")
         elif probe is not None:
-            self.where.setText(f"Probe after column {probe.column} of task {probe.task}'s circuit ({probe.where})")
+            self.where.setText(f"Probe after column {probe.column} of {probe.task}'s circuit ({probe.where})")
         self.probe = probe if c.at is not None else None
         error = result.get("probe_error") if result and c.at is not None else None
         self.error.setText(f"⚠ {error}" if error else "")
