@@ -75,6 +75,8 @@ class AngleEditor(QFrame):
         lay.addLayout(self.grid)
         self.error = QLabel()
         self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # the parser's message quotes 'x<i>'
+        self.error.setMaximumWidth(420)
         self.error.setStyleSheet(f"color: {self.scene.theme.error};")
         self.error.hide()
         lay.addWidget(self.error)
@@ -116,6 +118,7 @@ class AngleEditor(QFrame):
             box.setToolTip("A number or expression such as pi/4 or -2*pi/3; 'w' makes the angle trainable")
             note = QLabel()
             note.setWordWrap(True)
+            note.setTextFormat(Qt.TextFormat.PlainText)
             slider.valueChanged.connect(lambda k, j=j: self._slid(j, k))
             slider.sliderReleased.connect(lambda j=j: self.apply(j, slider_token(self.sliders[j].value())))
             box.returnPressed.connect(lambda j=j: self._typed(j))

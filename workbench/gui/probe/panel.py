@@ -42,9 +42,11 @@ class ProbePanel(QWidget):
         lay = QVBoxLayout(self)
         self.where = QLabel(NO_PROBE)
         self.where.setWordWrap(True)
+        self.where.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
         lay.addWidget(self.where)
         self.input_label = QLabel()
         self.input_label.setWordWrap(True)
+        self.input_label.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
         self.input_label.setEnabled(False)
         lay.addWidget(self.input_label)
         row = QHBoxLayout()
@@ -61,9 +63,11 @@ class ProbePanel(QWidget):
         lay.addLayout(row)
         self.block_mi = QLabel()
         self.block_mi.setWordWrap(True)
+        self.block_mi.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
         lay.addWidget(self.block_mi)
         self.error = QLabel()
         self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
         lay.addWidget(self.error)
         body = QWidget()
         outer = QVBoxLayout(body)
