@@ -232,3 +232,21 @@ def test_cli_prints_what_the_core_computes(capsys):
     assert "--column: 9 is outside the circuit of task task_0" in capsys.readouterr().err
     assert main(["probe", "small-synthetic", "--input", "0,0", "--mi", "0,1"]) == 2
     assert "loads 4 features, got 2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--input", "nan,1,2,3"], "input: the features must be finite numbers"),
+    (["--input", "1e400,0,0,0"], "input: the features must be finite numbers"),
+    (["--mi", "a,b", "--input", "0,0,0,0"], "--mi: expected numbers"),
+    (["--mi", "0,0", "--input", "0,0,0,0"], "--mi: name two different wires"),
+    (["--mi", "0,99999999999999999999", "--input", "0,0,0,0"], "--mi: wire 99999999999999999999 does not exist"),
+    (["--task", "-1"], "--task: no task '-1'"),
+    (["--sample", "99999"], "--sample: 99999 is outside the test split"),
+    (["--input", "1,2,3,4", "--sample", "2"], "give one input, not both"),
+])
+def test_cli_refuses_bad_values_in_one_line(capsys, args, message):
+    from workbench.cli import main
+
+    assert main(["probe", "small-synthetic", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
