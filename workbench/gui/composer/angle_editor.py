@@ -89,6 +89,8 @@ class AngleEditor(QFrame):
         self._setting = False
         self._build()
         self.doc.changed.connect(self._doc_changed)
+        if self.scene.insight is not None:  # trainable angles' values arrive from the worker
+            self.scene.insight.resultChanged.connect(self._insight_arrived)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     # ------------------------------------------------------------------------------------------- content
@@ -183,6 +185,10 @@ class AngleEditor(QFrame):
         self.error.setVisible(problem is not None)
         self.adjustSize()
         return problem is None
+
+    def _insight_arrived(self) -> None:
+        if self.gate() is not None and len(self.gate().params) == self.n_params:
+            self.refresh()
 
     def _doc_changed(self, _path) -> None:
         gate = self.gate()

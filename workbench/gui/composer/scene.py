@@ -79,6 +79,7 @@ class ComposerScene(QGraphicsScene):
         self.drops = PaletteDrops(self)
         self.probes = ProbeOverlay(self)
         self.insight = None  # what the probe panel knows: gate matrices and current angles (see hover)
+        self.shown_tip = None  # the gate whose tooltip is up, so it can be refreshed when its matrix arrives
         self.rebuild_all()
         document.changed.connect(self._on_changed)
 

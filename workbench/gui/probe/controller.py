@@ -45,18 +45,27 @@ class InsightController(QObject):
         self.result: dict | None = None
         self.result_revision = -1
         self.busy = False
+        self.active = False  # nothing runs until the panel shows, a probe is placed or a gate's matrix is asked
         self._default_job = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)  # coalesce the edits of one event-loop turn
         self._timer.timeout.connect(self._submit)
         doc.changed.connect(self._on_changed)
-        self._ask_default_input()
+
+    def activate(self) -> None:
+        """Start computing (a window that never shows the probe nor a gate's matrix costs nothing)."""
+        if not self.active:
+            self.active = True
+            self._ask_default_input()
+            self.schedule()
 
     # ------------------------------------------------------------------------------------------- questions
     def set_probe(self, at: tuple[int, int] | None) -> None:
         if at != self.at:
             self.at = at
+            if at is not None:
+                self.activate()
             self.schedule()
 
     def set_pair(self, a: int, b: int) -> None:
@@ -73,12 +82,13 @@ class InsightController(QObject):
         self.schedule()
 
     def schedule(self, *_args) -> None:
-        self._timer.start()
+        if self.active:
+            self._timer.start()
 
     def _on_changed(self, path) -> None:
         head = path[0] if path else None
         n = encoder_inputs(self.doc.spec)
-        if not self.user_input and (head in (None, "dataset", "backbone", "training") or
+        if self.active and not self.user_input and (head in (None, "dataset", "backbone", "training") or
                                     (self.features is not None and n is not None and n != self.features.size)):
             self._ask_default_input()
         self.schedule()
@@ -137,12 +147,14 @@ class InsightController(QObject):
         return self.result["matrices"].get(tuple(ref))
 
     def angles(self, ref: tuple[BlockKey, int]) -> list[float] | None:
+        self.activate()
         if not self.current:
             return None
         return self.result.get("angles", {}).get(tuple(ref))
 
     def matrix_html(self, ref: tuple[BlockKey, int]) -> str:
         """The tooltip's matrix part: the matrix at the gate's current angle, or why it is not shown yet."""
+        self.activate()
         m = self.matrix(ref)
         where = "input" if self.input_text == "zeros" else self.input_text
         if m is None:

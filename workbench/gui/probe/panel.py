@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from workbench.analysis.probe import global_column
 from workbench.circuits.edits import ENCODER
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.composer import hover
 from workbench.gui.probe.bloch import BlochSphere
 from workbench.gui.probe.controller import InsightController
 
@@ -90,10 +91,15 @@ class ProbePanel(QWidget):
         scene.bandActivated.connect(lambda _key: self._placed(scene.probes.at))
         doc.changed.connect(lambda _path: self._placed(scene.probes.at))
         self.controller.resultChanged.connect(self._show)
+        self.controller.resultChanged.connect(lambda: hover.refresh_tip(scene))
         self.controller.inputChanged.connect(self._show_input)
         self._set_wires(doc.spec.quantum.qubits)
         self._show_input()
         self._show()
+
+    def showEvent(self, event) -> None:
+        self.controller.activate()
+        super().showEvent(event)
 
     # ------------------------------------------------------------------------------------------- inputs
     def set_input(self, features, text: str = "chosen input") -> None:
