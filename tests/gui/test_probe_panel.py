@@ -198,3 +198,21 @@ def test_hover_shows_the_gate_matrix_at_its_current_angle(composer, qtbot):
     for line in P.format_matrix(P.gate_matrix(Gate("RX", (0,)), [0.5])).splitlines():
         assert html.escape(line) in text
     assert "0.97" in text and "-0.25i" in text  # RX(0.5) = [[cos .25, -i sin .25], [-i sin .25, cos .25]]
+
+
+def test_the_main_window_shows_the_probe_dock_when_a_probe_is_placed(window, qtbot):
+    scene, view = window.scene, window.view
+    assert not window.probe.controller.active  # nothing computed for a window that never probes
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=_viewport_point(view, _rail_point(scene, 1, 0)))
+    assert scene.probes.at == (1, 0)
+    qtbot.waitUntil(lambda: window.probe_dock.isVisible() and window.probe.probe is not None
+                    and window.probe.controller.input_text != "zeros" and window.probe.controller.current,
+                    timeout=WAIT)
+    c = window.probe.controller
+    ref = P.probe(window.doc.spec, 1, -1, c.features)
+    assert window.probe.probe.column == ref.column and window.probe.probe.task == window.doc.spec.tasks[1].name
+    np.testing.assert_allclose(window.probe.probe.bloch, ref.bloch, atol=1e-12)
+    # the default input is the first test sample through the seed's backbone, as `qmtl probe --sample 0` uses
+    sample = P.sample_features(window.doc.spec, 0, window.doc.path.parent)
+    np.testing.assert_allclose(c.features, sample.features, atol=1e-12)
+    assert c.input_text == "test sample 0"

@@ -83,6 +83,7 @@ class InsightController(QObject):
 
     def schedule(self, *_args) -> None:
         if self.active:
+            self.busy = True  # what is held answers an older question until the new answer comes
             self._timer.start()
 
     def _on_changed(self, path) -> None:

@@ -93,6 +93,7 @@ class ProbePanel(QWidget):
         self.controller.resultChanged.connect(self._show)
         self.controller.resultChanged.connect(lambda: hover.refresh_tip(scene))
         self.controller.inputChanged.connect(self._show_input)
+        self.controller.inputChanged.connect(self._show)  # what is shown was for the old input
         self._set_wires(doc.spec.quantum.qubits)
         self._show_input()
         self._show()
