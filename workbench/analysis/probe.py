@@ -16,7 +16,6 @@ shared encoder loads (h, or its projection), e.g. a data sample passed through t
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -127,10 +126,10 @@ def _quiet_rng():
     """Drawing initial weights re-seeds torch's global generator; keep the caller's state."""
     import torch
 
-    return torch.random.fork_rng(devices=[]) if hasattr(torch.random, "fork_rng") else contextlib.nullcontext()
+    return torch.random.fork_rng(devices=[])
 
 
-def head_dims(spec: ExperimentSpec) -> int:
+def head_width(spec: ExperimentSpec) -> int:
     """d, the width of h the head reads (an identity backbone hands over the data, whose width the spec states)."""
     return spec.backbone.width
 
@@ -144,7 +143,7 @@ def initial_weights(spec: ExperimentSpec, seed: int | None = None) -> dict:
 
     seed = spec.training.seed if seed is None else seed
     with _quiet_rng():
-        head = make_head("qmtl", spec, head_dims(spec), engine="torch", generator=torch.Generator().manual_seed(seed))
+        head = make_head("qmtl", spec, head_width(spec), engine="torch", generator=torch.Generator().manual_seed(seed))
     return {k: v.detach().clone() for k, v in head.weights.items()}
 
 
@@ -204,7 +203,7 @@ def probe_state(spec: ExperimentSpec, task: int, column: int, features, weights:
     from workbench.circuits.program import build_program
     from workbench.engines.torch_engine import TorchEngine
 
-    program = program or build_program(spec, head_dims(spec))
+    program = program or build_program(spec, head_width(spec))
     if program.n_qubits > MAX_PROBE_QUBITS:
         raise UserError(f"quantum.qubits: the probe shows states of up to {MAX_PROBE_QUBITS} qubits, "
                         f"this circuit has {program.n_qubits}")
@@ -287,7 +286,7 @@ def probe(spec: ExperimentSpec, task: int, column: int, features, weights: dict 
     """Bloch vectors, purities and mutual information of task ``task``'s circuit after ``column``."""
     from workbench.circuits.program import build_program
 
-    program = build_program(spec, head_dims(spec))
+    program = build_program(spec, head_width(spec))
     n = program.n_qubits
     column = resolve_column(spec, task, column)
     if n < 2:
@@ -350,7 +349,7 @@ def drawn_gate_angles(spec: ExperimentSpec, features, weights: dict | None = Non
     Trainable angles take ``weights`` (default: the seed's initial weights); input angles the given features."""
     from workbench.circuits.program import build_program
 
-    program = build_program(spec, head_dims(spec))
+    program = build_program(spec, head_width(spec))
     x = check_features(features, program.n_features)
     weights = initial_weights(spec) if weights is None else weights
     out: dict[tuple, tuple] = {}
@@ -408,7 +407,7 @@ def insight_job(ctx, *, spec: ExperimentSpec, features=None, task: int | None = 
 
     out: dict = {"probe": None, "probe_error": None, "matrices": {}, "matrices_error": None, "angles": {}}
     try:
-        program = build_program(spec, head_dims(spec))
+        program = build_program(spec, head_width(spec))
         x = np.zeros(program.n_features) if features is None else check_features(features, program.n_features)
         weights = initial_weights(spec)
     except Exception as exc:  # noqa: BLE001 - a spec mid-edit: say why in one line
@@ -438,7 +437,7 @@ def default_input_job(ctx, *, spec: ExperimentSpec, base_dir: str | None = None)
         from workbench.circuits.program import build_program
 
         try:
-            n = build_program(spec, head_dims(spec)).n_features
+            n = build_program(spec, head_width(spec)).n_features
         except Exception:  # noqa: BLE001
             n = spec.backbone.width
         return {"features": np.zeros(n), "text": "zeros", "error": _one_line(exc)}
