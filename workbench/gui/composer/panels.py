@@ -54,6 +54,7 @@ class ErrorLabel(QLabel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote user text and 'x<i>': never markup
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.set_theme(LIGHT)
         self.hide()
@@ -466,7 +467,7 @@ PARAM_KINDS = ("Trainable", "Input feature", "Fixed")
 class ParamRow(QWidget):
     """One gate angle: its kind, its token (w3, x2, pi/4) and what it resolves to."""
 
-    def __init__(self, inspector: InspectorPanel, j: int):
+    def __init__(self, inspector: GateEditor, j: int):
         super().__init__()
         self.inspector = inspector
         self.j = j
@@ -535,22 +536,14 @@ class ParamRow(QWidget):
         self.info.setToolTip(tip)
 
 
-class InspectorPanel(QScrollArea, Refreshing):
-    """The current band (encoder settings, or a task's classes, block and readout) and the selected gate."""
+class GateEditor(QGroupBox):
+    """The selected gate: its wires and each angle (kind, token, what it resolves to), its problem in place."""
 
     def __init__(self, doc: ExperimentDocument, parent=None):
-        super().__init__(parent)
+        super().__init__("Gate", parent)
         self.doc = doc
-        self.key: BlockKey = 0 if doc.spec.tasks else ENCODER
         self.ref: tuple | None = None
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget()
-        self.setWidget(body)
-        lay = QVBoxLayout(body)
-
-        self.gate_box = QGroupBox("Gate")
-        gl = QVBoxLayout(self.gate_box)
+        gl = QVBoxLayout(self)
         self.gate_title = QLabel()
         f = self.gate_title.font()
         f.setBold(True)
@@ -579,6 +572,89 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.gate_hint = QLabel("Select a gate on the canvas to edit its wires and angles.")
         self.gate_hint.setWordWrap(True)
         gl.addWidget(self.gate_hint)
+        self.gate_wires.editingFinished.connect(self._gate_wires_edited)
+
+    def set_gate(self, ref: tuple | None) -> None:
+        if ref != self.ref:
+            for row in self.param_rows:
+                row.error.show_error(None)
+            self.gate_wires_error.show_error(None)
+        self.ref = ref
+
+    def _gate_wires_edited(self) -> None:
+        if self.ref is None:
+            return
+        try:
+            wires = ops.parse_wires(self.gate_wires.text())
+            C.set_gate_wires(self.doc, self.ref, wires)
+            self.gate_wires_error.show_error(None)
+        except (ValueError, C.EditRefused) as exc:
+            self.gate_wires_error.show_error(f"not taken: {exc}")
+
+    def refresh(self) -> None:
+        ref = self.ref
+        gate = None
+        if ref is not None:
+            key, i = ref
+            if key != ENCODER and key >= len(self.doc.spec.tasks):
+                ref = None
+            else:
+                block = ops.effective_block(self.doc.spec, key)
+                gate = block.gates[i] if block.template == "Custom" and i < len(block.gates) else None
+        self.gate_hint.setVisible(gate is None)
+        for w in (self.gate_title, self.gate_wires_row):
+            w.setVisible(gate is not None)
+        self.init_note.setVisible(gate is not None and bool(gate.params))
+        if gate is None:
+            self.ref = None
+            for row in self.param_rows:
+                row.hide()
+            self.gate_problem.show_error(None)
+            self.gate_wires_error.show_error(None)
+            self.setTitle("Gate")
+            return
+        key, i = ref
+        where = "shared encoder" if key == ENCODER else self.doc.spec.tasks[key].name
+        self.setTitle(f"Gate {i} of {where}")
+        n_wires, n_params = V.GATES.get(gate.gate, (None, len(gate.params)))
+        self.gate_title.setText(f"{gate.gate} · {n_params} angle{'s' * (n_params != 1)}")
+        if not self.gate_wires.hasFocus() or not self.gate_wires_error.isVisible():
+            self.gate_wires.setText(", ".join(map(str, gate.wires)))
+        while len(self.param_rows) < len(gate.params):
+            row = ParamRow(self, len(self.param_rows))
+            self.param_rows.append(row)
+            self.params_box.addWidget(row)
+        resolved = self._resolved(key, i)
+        for j, row in enumerate(self.param_rows):
+            row.setVisible(j < len(gate.params))
+            if j < len(gate.params):
+                row.show_token(gate.params[j], resolved[j] if resolved else None)
+        gp = [p for p in self.doc.problems() if p.where == ("gate", key, i)]
+        self.gate_problem.show_error(gp[0].message if gp else None)
+
+    def _resolved(self, key: BlockKey, i: int):
+        spec = self.doc.spec
+        try:
+            ir = ops.expand_ir(ops.effective_block(spec, key), spec, key)
+        except Exception:  # noqa: BLE001 - a token that does not parse: show the raw tokens
+            return None
+        return ir.gates[i].params if i < len(ir.gates) else None
+
+
+class InspectorPanel(QScrollArea, Refreshing):
+    """The current band (encoder settings, or a task's classes, block and readout) and the selected gate."""
+
+    def __init__(self, doc: ExperimentDocument, parent=None):
+        super().__init__(parent)
+        self.doc = doc
+        self.key: BlockKey = 0 if doc.spec.tasks else ENCODER
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        self.setWidget(body)
+        lay = QVBoxLayout(body)
+
+        self.gate_box = GateEditor(doc)
         lay.addWidget(self.gate_box)
 
         self.task_box = QGroupBox("Task")
@@ -643,7 +719,6 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.readout_single.clicked.connect(
             lambda on: self._readout_edit(binary="single-logit" if on else "two-logit"))
         self.readout_scale.valueChanged.connect(lambda v: self._readout_edit(scale=float(v)))
-        self.gate_wires.editingFinished.connect(self._gate_wires_edited)
         doc.changed.connect(lambda _p: self.guarded_refresh())
         doc.problemsChanged.connect(self.guarded_refresh)
         self.guarded_refresh()
@@ -660,14 +735,19 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.guarded_refresh()
 
     def set_gate(self, ref: tuple | None) -> None:
-        if ref != self.ref:
-            for row in self.param_rows:
-                row.error.show_error(None)
-            self.gate_wires_error.show_error(None)
-        self.ref = ref
+        self.gate_box.set_gate(ref)
         if ref is not None:
             self.key = ref[0]
         self.guarded_refresh()
+
+    @property
+    def ref(self) -> tuple | None:
+        return self.gate_box.ref
+
+    # the gate part's fields, reachable from the inspector as before the part was its own class
+    param_rows = property(lambda self: self.gate_box.param_rows)
+    gate_wires = property(lambda self: self.gate_box.gate_wires)
+    gate_wires_error = property(lambda self: self.gate_box.gate_wires_error)
 
     # ------------------------------------------------------------------------------------------- task edits
     def _task_edit(self, field: str, value, text: str, merge: bool = False) -> None:
@@ -724,22 +804,12 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.readout_error.show_error(None)
         self._readout_edit(words=[" ".join(f"{op}{q}" for op, q in parse_word(w)) for w in words])
 
-    def _gate_wires_edited(self) -> None:
-        if self.ref is None:
-            return
-        try:
-            wires = ops.parse_wires(self.gate_wires.text())
-            C.set_gate_wires(self.doc, self.ref, wires)
-            self.gate_wires_error.show_error(None)
-        except (ValueError, C.EditRefused) as exc:
-            self.gate_wires_error.show_error(f"not taken: {exc}")
-
     # ------------------------------------------------------------------------------------------- refresh
     def refresh(self) -> None:
         spec = self.doc.spec
         if isinstance(self.key, int) and self.key >= len(spec.tasks):
             self.key = len(spec.tasks) - 1 if spec.tasks else ENCODER
-        self._refresh_gate()
+        self.gate_box.refresh()
         is_task = isinstance(self.key, int)
         self.task_box.setVisible(is_task)
         self.readout_box.setVisible(is_task)
@@ -786,56 +856,6 @@ class InspectorPanel(QScrollArea, Refreshing):
             self.encoder_editor.refresh()
             bp = [p for p in problems if p.where == ("block", ENCODER)]
         self.block_problem.show_error("; ".join(p.message for p in bp) if bp else None)
-
-    def _refresh_gate(self) -> None:
-        ref = self.ref
-        gate = None
-        if ref is not None:
-            key, i = ref
-            if key != ENCODER and key >= len(self.doc.spec.tasks):
-                ref = None
-            else:
-                block = ops.effective_block(self.doc.spec, key)
-                gate = block.gates[i] if block.template == "Custom" and i < len(block.gates) else None
-        self.gate_hint.setVisible(gate is None)
-        for w in (self.gate_title, self.gate_wires_row):
-            w.setVisible(gate is not None)
-        self.init_note.setVisible(gate is not None and bool(gate.params))
-        if gate is None:
-            self.ref = None
-            for row in self.param_rows:
-                row.hide()
-            self.gate_problem.show_error(None)
-            self.gate_wires_error.show_error(None)
-            self.gate_box.setTitle("Gate")
-            return
-        key, i = ref
-        where = "shared encoder" if key == ENCODER else self.doc.spec.tasks[key].name
-        self.gate_box.setTitle(f"Gate {i} of {where}")
-        n_wires, n_params = V.GATES.get(gate.gate, (None, len(gate.params)))
-        self.gate_title.setText(f"{gate.gate} · {n_params} angle{'s' * (n_params != 1)}")
-        if not self.gate_wires.hasFocus() or not self.gate_wires_error.isVisible():
-            self.gate_wires.setText(", ".join(map(str, gate.wires)))
-        while len(self.param_rows) < len(gate.params):
-            row = ParamRow(self, len(self.param_rows))
-            self.param_rows.append(row)
-            self.params_box.addWidget(row)
-        resolved = self._resolved(key, i)
-        for j, row in enumerate(self.param_rows):
-            row.setVisible(j < len(gate.params))
-            if j < len(gate.params):
-                row.show_token(gate.params[j], resolved[j] if resolved else None)
-        gp = [p for p in self.doc.problems() if p.where == ("gate", key, i)]
-        self.gate_problem.show_error(gp[0].message if gp else None)
-
-    def _resolved(self, key: BlockKey, i: int):
-        spec = self.doc.spec
-        try:
-            ir = ops.expand_ir(ops.effective_block(spec, key), spec, key)
-        except Exception:  # noqa: BLE001 - a token that does not parse: show the raw tokens
-            return None
-        return ir.gates[i].params if i < len(ir.gates) else None
-
 
 # ----------------------------------------------------------------------------------------------- log
 

@@ -6,9 +6,11 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGraphicsView
 
-HINT = ("Drag gates and templates from the palette onto a wire  ·  double-click a template to expand it  ·  "
-        "drag gates to move them, Shift+click or drag a rectangle to select  ·  Del deletes  ·  Ctrl+Z undoes  ·  "
-        "Ctrl+wheel zooms")
+from workbench.gui.composer.angle_editor import open_angle_editor
+
+HINT = ("Drag gates and templates from the palette onto a wire  ·  double-click a template to expand it, a gate "
+        "to edit its angle  ·  drag gates to move them, Shift+click or drag a rectangle to select  ·  click the strip "
+        "under the wires to probe the state  ·  Del deletes  ·  Ctrl+Z undoes  ·  Ctrl+wheel zooms")
 
 
 class ComposerView(QGraphicsView):
@@ -25,6 +27,7 @@ class ComposerView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Circuit composer")
         self.hint_color = QColor("#5d6470")
+        scene.angleEditRequested.connect(lambda ref: open_angle_editor(self, ref))
 
     @property
     def zoom(self) -> float:
@@ -56,7 +59,7 @@ class ComposerView(QGraphicsView):
         """A line of help under the circuit, in the free space (never over it; not part of exports)."""
         vp = self.viewport().rect()
         bottom = self.mapFromScene(self.sceneRect().bottomLeft()).y()
-        if bottom > vp.height() - 40:
+        if bottom > vp.height() - 52:
             return
         painter.save()
         painter.resetTransform()
@@ -64,7 +67,7 @@ class ComposerView(QGraphicsView):
         f.setPixelSize(11)
         painter.setFont(f)
         painter.setPen(self.hint_color)
-        painter.drawText(QRectF(12, vp.height() - 34, vp.width() - 24, 28),
+        painter.drawText(QRectF(12, vp.height() - 46, vp.width() - 24, 42),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, HINT)
         painter.restore()
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 from workbench.gui.common import messages
 from workbench.gui.data.checker import DataChecker
 from workbench.gui.data.panel import DataPanel
+from workbench.gui.probe.panel import ProbePanel
 from workbench.gui.runs.browser import RunsBrowser
 from workbench.gui.shell.docks import Panel
 from workbench.gui.sweeps.panel import SweepPanel
@@ -119,4 +120,11 @@ def hardware(w) -> None:
                       follows_run=True))
 
 
-FEATURES = (data, training, runs, sweeps, noise, hardware)
+def probe(w) -> None:
+    w.probe_dock = w.docks.add(Panel("Probe", "probeDock", lambda w: ProbePanel(w.doc, w.scene)))
+    w.probe = w.probe_dock.widget()
+    w.probe_dock.hide()  # shown (and computing) once a probe is placed on the canvas, or from the View menu
+    w.scene.probes.changed.connect(lambda at: at is not None and (w.probe_dock.show(), w.probe_dock.raise_()))
+
+
+FEATURES = (data, training, runs, sweeps, noise, hardware, probe)
