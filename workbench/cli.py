@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "workbench.runs.commands",
     "workbench.commands.examples",
     "workbench.commands.sweep",
+    "workbench.commands.predict",
 ]
 
 
