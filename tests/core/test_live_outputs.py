@@ -9,7 +9,8 @@ import pennylane as qml
 import pytest
 import torch
 
-from workbench.analysis.live_outputs import LiveEvaluator, WeightsSource, encoder_width
+from workbench.analysis.live_outputs import LiveEvaluator, encoder_width
+from workbench.analysis.live_results import WeightsSource
 from workbench.cli import main
 from workbench.data.samples import InputSample, encoder_sample, load_samples
 from workbench.runs import RunStore

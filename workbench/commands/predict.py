@@ -43,7 +43,7 @@ def register(sub) -> None:
 
 def _resolve(source: str, runs_dir: str | None, seed: int | None):
     """(spec, weights source, base dir for the data)."""
-    from workbench.analysis.live_outputs import WeightsSource
+    from workbench.analysis.live_results import WeightsSource
     from workbench.spec import load, loads, validate
     from workbench.spec.examples import find_experiment
 

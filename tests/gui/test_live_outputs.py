@@ -1,0 +1,129 @@
+"""The live outputs panel with real widgets and its real worker process: edits through the document's commands,
+the input chooser and re-draw change the bars to exactly what the core computes for that input and weights."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from workbench.gui.composer import commands as C
+from workbench.gui.composer.document import ExperimentDocument
+from workbench.spec import load
+from workbench.spec.examples import EXPERIMENTS
+
+WAIT_MS = 180_000  # the first answer starts the worker process (torch's import) on a busy machine
+
+
+def _core(spec, source, sample):
+    from workbench.analysis.live_outputs import LiveEvaluator
+
+    return LiveEvaluator().evaluate(spec, source, sample)
+
+
+def _shown(panel):
+    return [list(bar.output.probabilities) if bar.output.kind == "classification" else [bar.output.value]
+            for bar in panel.grid.bars]
+
+
+def _expected(out):
+    return [t.probabilities if t.kind == "classification" else [t.value] for t in out.tasks]
+
+
+def _assert_same(panel, out):
+    shown = _shown(panel)
+    assert len(shown) == len(out.tasks)
+    for got, want in zip(shown, _expected(out)):
+        assert got == pytest.approx(want, abs=1e-6)
+
+
+@pytest.fixture
+def live(qtbot):
+    from workbench.gui.live.panel import LiveOutputsPanel
+
+    path = EXPERIMENTS / "small-synthetic.toml"
+    doc = ExperimentDocument(load(path), path)
+    panel = LiveOutputsPanel(doc, lambda: EXPERIMENTS)
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    if panel.outputs is None:
+        with qtbot.waitSignal(panel.outputsShown, timeout=WAIT_MS):
+            pass
+    yield doc, panel
+    panel.shutdown()
+
+
+def test_a_gate_edit_changes_the_bars_to_what_the_core_computes(qtbot, live):
+    doc, panel = live
+    before = _shown(panel)
+    _assert_same(panel, _core(doc.spec, panel.source(), panel.chooser.current()))
+    assert panel.source_label.text() == "Weights: initial weights, seed 7"
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        C.add_gate(doc, 1, "RX", 2)  # what a drop from the palette pushes: task_1's block becomes custom gates
+    assert doc.spec.tasks[1].block.template == "Custom"
+    after = _shown(panel)
+    assert after[1] != pytest.approx(before[1], abs=1e-6)  # the edited task moved
+    assert after[0] == pytest.approx(before[0], abs=1e-6)  # the other did not
+    _assert_same(panel, _core(doc.spec, panel.source(), panel.chooser.current()))
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        doc.undo_stack.undo()
+    assert _shown(panel)[1] == pytest.approx(before[1], abs=1e-6)
+
+
+def test_the_input_chooser_changes_the_bars(qtbot, live):
+    doc, panel = live
+    first = panel.chooser.current()
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        panel.chooser.index_box.setValue(5)
+    sample = panel.chooser.current()
+    assert sample != first and sample.text.startswith("test sample 5")
+    assert sample.labels == tuple(int(v) for v in panel.chooser.samples.Y[5])
+    out = _core(doc.spec, panel.source(), sample)
+    _assert_same(panel, out)
+    assert [b.output.truth for b in panel.grid.bars] == list(sample.labels)
+    assert "task_0 = " in panel.chooser.labels.text()
+    # sliders over the encoder's four inputs
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        panel.chooser.set_mode("encoder")
+    assert len(panel.chooser._sliders) == 4 and panel.chooser.current().kind == "encoder"
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        panel.chooser._sliders[2].setValue(150)  # x2 = 1.5
+    sample = panel.chooser.current()
+    assert sample.values == pytest.approx((0, 0, 1.5, 0))
+    _assert_same(panel, _core(doc.spec, panel.source(), sample))
+    assert all(b.output.truth is None for b in panel.grid.bars)
+
+
+def test_redraw_changes_the_weights_source_and_the_bars(qtbot, live, monkeypatch):
+    doc, panel = live
+    before = _shown(panel)
+    monkeypatch.setattr("workbench.gui.live.panel.random.randint", lambda lo, hi: 4242)
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        panel.redraw_btn.click()
+    assert panel.source_label.text() == "Weights: initial weights, seed 4242"
+    assert panel.source().seed == 4242 and _shown(panel) != before
+    _assert_same(panel, _core(doc.spec, panel.source(), panel.chooser.current()))
+
+
+def test_a_spec_problem_is_said_instead_of_stale_bars(qtbot, live):
+    doc, panel = live
+    with qtbot.waitSignal(doc.changed, timeout=10_000):
+        C.set_value(doc, ("quantum", "qubits"), 0, "qubits")
+    assert "not computed: " in panel.status.text() and panel.grid.bars == []
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        doc.undo_stack.undo()
+    assert len(panel.grid.bars) == 2
+
+
+def test_the_gui_process_never_imports_torch_for_live_outputs():
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen';"
+            "from PySide6.QtWidgets import QApplication; app = QApplication([]);"
+            "from workbench.gui.live.panel import LiveOutputsPanel;"
+            "from workbench.gui.live.presentation import PredictionPage;"
+            "from workbench.analysis.live_results import LiveOutputs;"
+            "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.'))[:3])")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
