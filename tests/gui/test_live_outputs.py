@@ -127,3 +127,38 @@ def test_the_gui_process_never_imports_torch_for_live_outputs():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_run_derived_document_uses_the_runs_trained_weights(qtbot, tmp_path):
+    import torch
+
+    from workbench.gui.live.panel import LiveOutputsPanel
+    from workbench.runs import RunStore
+    from workbench.spec.examples import small_synthetic
+    from workbench.training import Trainer, load_trained
+
+    spec = small_synthetic(epochs=2)
+    store = RunStore(tmp_path / "runs")
+    run_id = Trainer(spec, store).run().run_id
+    doc = ExperimentDocument(spec)
+    panel = LiveOutputsPanel(doc, lambda: None, runs_root=store.root)
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.outputsShown, timeout=WAIT_MS, check_params_cb=lambda out: "run" in out.weights):
+        panel.use_run(run_id)
+    assert panel.source_label.text() == f"Weights: trained weights of run {run_id} (best validation epoch)"
+    trained = load_trained(store, run_id)
+    i = panel.chooser.index_box.value()
+    with torch.no_grad():
+        logits = trained.model(torch.tensor(panel.chooser.samples.X[i:i + 1]))
+    for bar in panel.grid.bars:
+        want = torch.softmax(logits[bar.output.name][0], -1).tolist()
+        assert bar.output.probabilities == pytest.approx(want, abs=1e-6)
+    # Re-draw leaves the run for a new seed; the run's weights stay one click away
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        panel.redraw()
+    assert "initial weights, seed" in panel.source_label.text() and panel.run_btn.isVisible()
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        panel.run_btn.click()
+    assert "trained weights of run" in panel.source_label.text()
+    panel.shutdown()

@@ -36,6 +36,7 @@ class LiveOutputsPanel(QWidget):
         self.use_run_weights = False
         self.seed: int | None = None  # a drawn seed; None: the spec's training seed
         self.outputs: LiveOutputs | None = None
+        self._shown_source: WeightsSource | None = None
         self.latency_ms: float | None = None  # question to answer on screen, for the last answer
         self.requester = LiveRequester(self)
         self.requester.answered.connect(self._answered)
@@ -106,6 +107,9 @@ class LiveOutputsPanel(QWidget):
 
     def _show_source(self) -> None:
         s = self.source()
+        if s == self._shown_source:  # the answer's fuller line ("... (best validation epoch)") stays
+            return
+        self._shown_source = s
         if s.run_id is not None:
             text = f"trained weights of run {s.run_id}"
         else:
@@ -134,15 +138,14 @@ class LiveOutputsPanel(QWidget):
         if sample is None:
             self._say(self.chooser.data_error or "waiting for the input…", error=bool(self.chooser.data_error))
             return
-        self.requester.ask(self.doc.snapshot(), self.source(), sample)
+        # the live spec, not a copy: the request pickles it when it is sent, which is the copy
+        self.requester.ask(self.doc.spec, self.source(), sample)
 
     def _answered(self, out: LiveOutputs) -> None:
         self.outputs = out
         self.grid.set_outputs(out, self.theme)
         self.latency_ms = (time.perf_counter() - self.requester.asked_at) * 1000
-        label = self.source_label.text().removeprefix("Weights: ")
-        if out.weights != label:
-            self.source_label.setText(f"Weights: {out.weights}")
+        self.source_label.setText(f"Weights: {out.weights}")
         notes = " · ".join(out.notes)
         self._say(f"{_esc(out.input)}" + (f" · <span style='color:{self.theme.error}'>{_esc(notes)}</span>"
                                           if notes else ""))

@@ -51,6 +51,8 @@ class LiveRequester(QObject):
         return self._job is not None
 
     def ask(self, spec, source, sample) -> None:
+        """``spec`` is read when the question is sent (pickled to the worker), not now: while one evaluation runs,
+        the newest question waits and goes with the spec as it is by then."""
         self._serial += 1
         question = (self._serial, spec, source, sample, time.perf_counter())
         if self._job is not None:
