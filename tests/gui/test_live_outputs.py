@@ -129,17 +129,33 @@ def test_the_gui_process_never_imports_torch_for_live_outputs():
     assert out.stdout.strip() == "[]"
 
 
-def test_a_run_derived_document_uses_the_runs_trained_weights(qtbot, tmp_path):
-    import torch
-
-    from workbench.gui.live.panel import LiveOutputsPanel
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """(store, run id, spec) of a small run trained once for this module's tests."""
     from workbench.runs import RunStore
     from workbench.spec.examples import small_synthetic
-    from workbench.training import Trainer, load_trained
+    from workbench.training import Trainer
 
     spec = small_synthetic(epochs=2)
-    store = RunStore(tmp_path / "runs")
-    run_id = Trainer(spec, store).run().run_id
+    store = RunStore(tmp_path_factory.mktemp("live") / "runs")
+    return store, Trainer(spec, store).run().run_id, spec
+
+
+def _run_probabilities(store, run_id, x):
+    import torch
+
+    from workbench.training import load_trained
+
+    trained = load_trained(store, run_id)
+    with torch.no_grad():
+        logits = trained.model(torch.tensor(x))
+    return {name: torch.softmax(v[0], -1).tolist() for name, v in logits.items()}
+
+
+def test_a_run_derived_document_uses_the_runs_trained_weights(qtbot, trained_run):
+    from workbench.gui.live.panel import LiveOutputsPanel
+
+    store, run_id, spec = trained_run
     doc = ExperimentDocument(spec)
     panel = LiveOutputsPanel(doc, lambda: None, runs_root=store.root)
     qtbot.addWidget(panel)
@@ -147,13 +163,10 @@ def test_a_run_derived_document_uses_the_runs_trained_weights(qtbot, tmp_path):
     with qtbot.waitSignal(panel.outputsShown, timeout=WAIT_MS, check_params_cb=lambda out: "run" in out.weights):
         panel.use_run(run_id)
     assert panel.source_label.text() == f"Weights: trained weights of run {run_id} (best validation epoch)"
-    trained = load_trained(store, run_id)
     i = panel.chooser.index_box.value()
-    with torch.no_grad():
-        logits = trained.model(torch.tensor(panel.chooser.samples.X[i:i + 1]))
+    want = _run_probabilities(store, run_id, panel.chooser.samples.X[i:i + 1])
     for bar in panel.grid.bars:
-        want = torch.softmax(logits[bar.output.name][0], -1).tolist()
-        assert bar.output.probabilities == pytest.approx(want, abs=1e-6)
+        assert bar.output.probabilities == pytest.approx(want[bar.output.name], abs=1e-6)
     # Re-draw leaves the run for a new seed; the run's weights stay one click away
     with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
         panel.redraw()
@@ -162,3 +175,25 @@ def test_a_run_derived_document_uses_the_runs_trained_weights(qtbot, tmp_path):
         panel.run_btn.click()
     assert "trained weights of run" in panel.source_label.text()
     panel.shutdown()
+
+
+def test_presentation_shows_what_the_run_predicts_for_a_sample(qtbot, trained_run):
+    from workbench.gui.report.presentation import PresentationView
+
+    store, run_id, _spec = trained_run
+    view = PresentationView(store)
+    qtbot.addWidget(view)
+    view.show()
+    page = view.prediction
+    with qtbot.waitSignal(page.outputsShown, timeout=WAIT_MS):
+        view.metric_box.setCurrentText("prediction")
+    assert page.isVisible() and not view.plots.isVisible()
+    with qtbot.waitSignal(page.outputsShown, timeout=60_000):
+        page.chooser.set_index(4)
+    text = page.headline.text()
+    assert "test sample 4" in text and "predicted" in text and f"trained weights of run {run_id}" in text
+    want = _run_probabilities(store, run_id, page.chooser.samples.X[4:5])
+    for bar in page.grid.bars:
+        assert bar.output.probabilities == pytest.approx(want[bar.output.name], abs=1e-6)
+        assert bar.font().pointSizeF() >= 14  # large type
+    view.close()

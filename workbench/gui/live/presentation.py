@@ -36,7 +36,7 @@ class PredictionPage(QWidget):
         f.setPointSize(font_pt)
         self.headline.setFont(f)
         lay.addWidget(self.headline)
-        self.grid = BarsGrid(theme, point_size=font_pt - 4, column_width=330)
+        self.grid = BarsGrid(theme, point_size=font_pt - 4, column_width=200)
         lay.addWidget(self.grid)
         lay.addStretch(1)
         self.requester = LiveRequester(self)
