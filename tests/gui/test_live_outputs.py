@@ -197,3 +197,19 @@ def test_presentation_shows_what_the_run_predicts_for_a_sample(qtbot, trained_ru
         assert bar.output.probabilities == pytest.approx(want[bar.output.name], abs=1e-6)
         assert bar.font().pointSizeF() >= 14  # large type
     view.close()
+
+
+def test_a_hidden_panel_asks_nothing_until_it_is_shown(qtbot):
+    from workbench.gui.live.panel import LiveOutputsPanel
+
+    path = EXPERIMENTS / "small-synthetic.toml"
+    doc = ExperimentDocument(load(path), path)
+    panel = LiveOutputsPanel(doc, lambda: EXPERIMENTS)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.chooser.current() is not None, timeout=60_000)
+    C.add_gate(doc, 0, "RY", 1)
+    assert panel.requester._serial == 0 and panel.outputs is None
+    with qtbot.waitSignal(panel.outputsShown, timeout=WAIT_MS):
+        panel.show()
+    _assert_same(panel, _core(doc.spec, panel.source(), panel.chooser.current()))
+    panel.shutdown()

@@ -37,6 +37,7 @@ class LiveOutputsPanel(QWidget):
         self.seed: int | None = None  # a drawn seed; None: the spec's training seed
         self.outputs: LiveOutputs | None = None
         self._shown_source: WeightsSource | None = None
+        self._stale = True  # something changed while the panel was hidden
         self.latency_ms: float | None = None  # question to answer on screen, for the last answer
         self.requester = LiveRequester(self)
         self.requester.answered.connect(self._answered)
@@ -127,6 +128,10 @@ class LiveOutputsPanel(QWidget):
 
     # ------------------------------------------------------------------------------------------- requests
     def request(self) -> None:
+        if not self.isVisible():  # a hidden panel (a dock behind another tab) asks when it is shown
+            self._stale = True
+            return
+        self._stale = False
         problem = self.doc.first_spec_problem()
         if problem is not None:
             self.requester.discard()
@@ -140,6 +145,11 @@ class LiveOutputsPanel(QWidget):
             return
         # the live spec, not a copy: the request pickles it when it is sent, which is the copy
         self.requester.ask(self.doc.spec, self.source(), sample)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            self.request()
 
     def _answered(self, out: LiveOutputs) -> None:
         self.outputs = out
