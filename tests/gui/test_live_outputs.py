@@ -213,3 +213,31 @@ def test_a_hidden_panel_asks_nothing_until_it_is_shown(qtbot):
         panel.show()
     _assert_same(panel, _core(doc.spec, panel.source(), panel.chooser.current()))
     panel.shutdown()
+
+
+def test_the_window_docks_the_panel_and_a_cloned_run_brings_its_weights(qtbot, window, answers):
+    import copy
+
+    from workbench.spec.examples import small_synthetic
+    from workbench.training import Trainer
+
+    spec = small_synthetic(epochs=1)
+    run_id = Trainer(spec, window.store).run().run_id
+    answers.default = "Discard"
+    window.act_live.trigger()  # Run > Live Outputs shows and raises the dock
+    panel = window.live
+    assert window.live_dock.isVisible() and panel.isVisible()
+    with qtbot.waitSignal(panel.outputsShown, timeout=WAIT_MS, check_params_cb=lambda out: "run" in out.weights):
+        window.runs.cloneRequested.emit(copy.deepcopy(spec), run_id, "qmtl")  # what the browser's Clone sends
+    assert window.doc.spec.name.endswith(f"(clone of {run_id})")
+    assert panel.source_label.text().startswith(f"Weights: trained weights of run {run_id}")
+    i = panel.chooser.index_box.value()
+    want = _run_probabilities(window.store, run_id, panel.chooser.samples.X[i:i + 1])
+    for bar in panel.grid.bars:
+        assert bar.output.probabilities == pytest.approx(want[bar.output.name], abs=1e-6)
+    # an edit on the canvas's document keeps the run's weights for what did not change
+    with qtbot.waitSignal(panel.outputsShown, timeout=60_000):
+        C.add_gate(window.doc, 1, "RX", 0)
+    assert panel.outputs.weights.startswith(f"trained weights of run {run_id}")
+    assert panel.outputs.notes == [f"task 'task_1' block: changed since run {run_id}, initial weights of seed 7"]
+    assert panel.grid.bars[0].output.probabilities == pytest.approx(want["task_0"], abs=1e-6)

@@ -83,7 +83,9 @@ def _live_outputs(window, edits: int, seed: int) -> dict:
     from workbench.gui.live.bench import live_spec, run_live
 
     panel = getattr(window, "live", None)
-    if panel is None:
+    if panel is not None:
+        window.docks.show("liveOutputsDock")  # a hidden panel asks nothing
+    else:
         from workbench.gui.live.panel import LiveOutputsPanel
 
         panel = LiveOutputsPanel(window.doc, window._spec_dir)

@@ -97,6 +97,12 @@ class LiveOutputsPanel(QWidget):
         self._show_source()
         self.request()
 
+    def cloned(self, spec, run_id: str) -> None:
+        """The runs browser asked to clone ``run_id``: once the document holds that spec (the user may have kept
+        the old one), show the run's trained weights."""
+        if self.doc.spec == spec:
+            self.use_run(run_id)
+
     def redraw(self) -> None:
         self.seed = random.randint(0, min(MAX_SEED, 2**31 - 1))
         self.use_run_weights = False

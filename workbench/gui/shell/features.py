@@ -119,4 +119,16 @@ def hardware(w) -> None:
                       follows_run=True))
 
 
-FEATURES = (data, training, runs, sweeps, noise, hardware)
+def live_outputs(w) -> None:
+    from workbench.gui.live.panel import LiveOutputsPanel
+
+    w.live_dock = w.docks.add(Panel("Live outputs", "liveOutputsDock",
+                                    lambda w: LiveOutputsPanel(w.doc, w.spec_dir, w.store.root, w.theme),
+                                    close=lambda p: p.shutdown()))
+    w.live = w.live_dock.widget()
+    w.runs.cloneRequested.connect(lambda spec, run_id, _head: w.live.cloned(spec, run_id))
+    w.act_live = w.menus.add("&Run/runs", "&Live Outputs", lambda: w.docks.show("liveOutputsDock"), "Ctrl+Shift+L",
+                             "What the circuit predicts for one input, recomputed on every edit")
+
+
+FEATURES = (data, training, runs, sweeps, noise, hardware, live_outputs)
