@@ -8,7 +8,11 @@ import numpy as np
 import pennylane as qml
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.core.fuzz_settings import budget
+from tests.core.test_fuzz_cli import VALUES, _run
 from workbench.analysis.live_outputs import LiveEvaluator, encoder_width
 from workbench.analysis.live_results import WeightsSource
 from workbench.cli import main
@@ -186,3 +190,27 @@ def test_cli_prints_bars_and_json_and_refuses_bad_input(small_spec_file, capsys)
         assert main(["predict", path, *args]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and needle in err[0], err
+
+
+@pytest.fixture(scope="module")
+def tiny_spec_path(tmp_path_factory):
+    from workbench.spec import dumps
+    from workbench.spec.examples import small_synthetic
+
+    path = tmp_path_factory.mktemp("predict") / "s.toml"
+    path.write_text(dumps(small_synthetic(samples=120, epochs=1)))
+    return str(path)
+
+
+@budget(60)
+@given(st.sampled_from(["--features", "--sample", "--split", "--seed", "--runs-dir"]), VALUES)
+def test_predict_with_hostile_values_answers_or_refuses_in_one_line(tiny_spec_path, option, value):
+    _run(["predict", tiny_spec_path, option, value])
+
+
+@budget(40)
+@given(VALUES)
+def test_predict_with_a_hostile_source_refuses_in_one_line(tiny_spec_path, value):
+    from pathlib import Path
+
+    _run(["predict", value, "--runs-dir", str(Path(tiny_spec_path).parent / "runs")])
