@@ -184,7 +184,7 @@ class LiveEvaluator:
     # -- evaluation
     def evaluate(self, spec: ExperimentSpec, source: WeightsSource, sample: InputSample,
                  dtype: str | None = None) -> LiveOutputs:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         validate(spec)
         run = self.run_weights(source) if source.run_id else None
         if sample.kind == "data":
@@ -222,7 +222,7 @@ class LiveEvaluator:
             if unfit:
                 notes.append(f"{_names(unfit)}: changed since run {run.run_id}, initial weights of seed {run.seed}")
         return LiveOutputs(tasks, weights, sample.text, [float(v) for v in enc[0]], notes,
-                           time.perf_counter() - t0)
+                           time.perf_counter() - t0, time.thread_time() - c0)
 
 
 def encoder_width(spec: ExperimentSpec) -> int:

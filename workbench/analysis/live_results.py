@@ -57,6 +57,7 @@ class LiveOutputs:
     encoder_inputs: list[float]  # what the encoder loaded (after the backbone and any projection)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0  # the evaluation's own time (build when needed, forward)
+    cpu_seconds: float = 0.0  # the CPU time of that (what a busy machine's wall clock hides)
 
     def as_dict(self) -> dict:
         return asdict(self)
