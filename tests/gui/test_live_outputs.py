@@ -241,3 +241,19 @@ def test_the_window_docks_the_panel_and_a_cloned_run_brings_its_weights(qtbot, w
     assert panel.outputs.weights.startswith(f"trained weights of run {run_id}")
     assert panel.outputs.notes == [f"task 'task_1' block: changed since run {run_id}, initial weights of seed 7"]
     assert panel.grid.bars[0].output.probabilities == pytest.approx(want["task_0"], abs=1e-6)
+
+
+def test_the_benchmark_drives_real_edits_to_the_panel(qtbot):
+    """The latency benchmark's loop on a few edits (figures are the benchmark's business, not the test's)."""
+    from workbench.gui.live.bench import live_spec, run_live
+    from workbench.gui.live.panel import LiveOutputsPanel
+
+    doc = ExperimentDocument(live_spec())
+    panel = LiveOutputsPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    result = run_live(doc, panel, edits=6)
+    assert result["edit_to_live_outputs"]["n"] >= 4 and result["missed"] == 0
+    assert len(panel.grid.bars) == 6
+    _assert_same(panel, _core(doc.spec, panel.source(), panel.chooser.current()))
+    panel.shutdown()
