@@ -114,7 +114,7 @@ class TaskBars(QWidget):
         track_x = r.left() + label_w
         track_w = max(10.0, r.width() - label_w - value_w)
         h = line * ROW
-        other = _mix(self.color, QColor(t.base), 0.6)
+        other = _mix(self.color, QColor(t.base), 0.4 if t.dark else 0.6)  # dimmed, still readable on dark
         truth = int(o.truth) if o.truth is not None else None
         for k, (name, prob) in enumerate(zip(o.class_names, o.probabilities)):
             y = top + k * h
