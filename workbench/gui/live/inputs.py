@@ -99,6 +99,7 @@ class InputChooser(QWidget):
         self.slider_area = QScrollArea()
         self.slider_area.setWidgetResizable(True)
         self.slider_area.setMinimumHeight(90)
+        self.slider_area.setMaximumHeight(180)  # the bars keep most of the panel; more inputs scroll
         self._slider_host = QWidget()
         self._slider_grid = QGridLayout(self._slider_host)
         self._slider_grid.setContentsMargins(2, 2, 2, 2)
@@ -226,6 +227,7 @@ class InputChooser(QWidget):
     def _make(self) -> InputSample | None:
         names = tuple(tuple(n) for n in self.samples.class_names) if self.samples is not None else None
         if self.mode == "encoder":
+            self.labels.setText("")  # the sliders' input has no labels
             if not self._sliders:
                 return None
             return encoder_sample(self.encoder_values(), len(self._sliders), "encoder inputs", names)
