@@ -214,3 +214,16 @@ def test_predict_with_a_hostile_source_refuses_in_one_line(tiny_spec_path, value
     from pathlib import Path
 
     _run(["predict", value, "--runs-dir", str(Path(tiny_spec_path).parent / "runs")])
+
+
+def test_class_names_come_from_the_spec_then_the_data_then_numbers(small_spec_file):
+    path = small_spec_file()
+    spec = load(path)
+    sample = load_samples(spec, path.parent).sample(0)
+    ev = LiveEvaluator()
+    assert ev.evaluate(spec, WeightsSource(0), sample).tasks[1].class_names == ["0", "1", "2"]  # the data's names
+    spec.tasks[1].class_names = ["low", "mid", "high"]  # the spec's own names, where the spec has them
+    out = ev.evaluate(spec, WeightsSource(0), sample)
+    assert out.tasks[1].class_names == ["low", "mid", "high"] and out.tasks[0].class_names == ["0", "1"]
+    named = InputSample("encoder", (0.1, 0.2, 0.3, 0.4), class_names=(("no", "yes"), ("a", "b", "c")))
+    assert ev.evaluate(spec, WeightsSource(0), named).tasks[0].class_names == ["no", "yes"]
