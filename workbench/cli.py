@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "workbench.commands.examples",
     "workbench.commands.sweep",
     "workbench.commands.probe",
+    "workbench.commands.predict",
 ]
 
 

@@ -52,8 +52,11 @@ def examples() -> list[Example]:
 def find_experiment(arg: str | Path) -> Path | None:
     """An existing file wins over a shipped example of the same name; None when ``arg`` is neither."""
     path = Path(arg).expanduser()
-    if path.is_file():
-        return path
+    try:
+        if path.is_file():
+            return path
+    except OSError:  # a name the file system refuses (too long, ...): not a file, maybe an example
+        pass
     return example_path(str(arg))
 
 

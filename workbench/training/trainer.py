@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from workbench.data import PreparedData, check_tasks, prepare
-from workbench.data.check import dataset_for
-from workbench.errors import SpecError, UserError
+from workbench.data import PreparedData
+from workbench.data.samples import load_prepared
+from workbench.errors import UserError
 from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
 from workbench.runs.lock import RunLock
@@ -37,18 +37,7 @@ BEST = "checkpoints/best.pt"
 # ------------------------------------------------------------------------------------------------- data
 def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> PreparedData:
     """The spec's dataset, checked against its tasks, split and scaled (deterministic for the spec's seed)."""
-    d = spec.dataset
-    ds = dataset_for(spec, base_dir)
-    names = [t.label or t.name for t in spec.tasks]
-    check_tasks(ds, [(name, t.classes) for name, t in zip(names, spec.tasks)])
-    data = prepare(ds, val_fraction=d.val_fraction, test_fraction=d.test_fraction, seed=d.seed, pca=d.pca,
-                   standardize=d.standardize, max_samples=d.max_samples)
-    width = data.X_train.shape[1]
-    if spec.backbone.kind == "identity" and spec.backbone.width != width:
-        raise SpecError("backbone.width", f"an identity backbone hands the {width} data features to the head, but "
-                                          f"width is {spec.backbone.width}; set width = {width} or dataset.pca = "
-                                          f"{spec.backbone.width}")
-    return data
+    return load_prepared(spec, base_dir)
 
 
 # ---------------------------------------------------------------------------------------------- helpers

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from workbench.gui.common.plots import TrainingPlots
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.live.presentation import PredictionPage
 from workbench.runs import RunStore
 
 FONT_PT = 20
@@ -35,7 +36,7 @@ class PresentationView(QWidget):
         self.run_box.setMinimumWidth(360)
         self.run_box.currentIndexChanged.connect(lambda _i: self.show_run(self.run_box.currentData()))
         self.metric_box = QComboBox()
-        self.metric_box.addItems(["accuracy", "loss"])
+        self.metric_box.addItems(["accuracy", "loss", "prediction"])
         self.metric_box.currentTextChanged.connect(self._metric_changed)
         self.play_btn = QPushButton("▶ Replay")
         self.play_btn.clicked.connect(self.toggle_replay)
@@ -63,6 +64,9 @@ class PresentationView(QWidget):
         for p in self.plots.plots():
             p.setLabel("bottom", "step")
         lay.addWidget(self.plots, 1)
+        self.prediction = PredictionPage(theme, FONT_PT)  # "this is what it predicts for this sample"
+        self.prediction.setVisible(False)
+        lay.addWidget(self.prediction, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._advance)
@@ -76,6 +80,7 @@ class PresentationView(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.plots.set_theme(theme)
+        self.prediction.set_theme(theme)
         self.setStyleSheet(f"background: {theme.base}; color: {theme.text};")
 
     def _toggle_full(self) -> None:
@@ -97,6 +102,11 @@ class PresentationView(QWidget):
     def _metric_changed(self, metric: str) -> None:
         self.plots.acc_plot.setVisible(metric == "accuracy")
         self.plots.loss_plot.setVisible(metric == "loss")
+        self.plots.setVisible(metric != "prediction")
+        self.prediction.setVisible(metric == "prediction")
+        if metric == "prediction" and self.run_id and (self.prediction.source is None
+                                                       or self.prediction.source.run_id != self.run_id):
+            self.prediction.set_run(self.store, self.run_id)
 
     # ------------------------------------------------------------------------------------------- content
     def show_run(self, run_id: str | None, upto_epoch: int | None = None) -> None:
@@ -106,6 +116,8 @@ class PresentationView(QWidget):
         self.play_btn.setText("▶ Replay")
         info = self.store.get(run_id)
         self.run_id = run_id
+        if self.metric_box.currentText() == "prediction":
+            self.prediction.set_run(self.store, run_id)
         self.rows = self.store.metrics(run_id)
         self.tasks = list(dict.fromkeys(r.key.rsplit(".", 1)[0] for r in self.rows
                                         if r.split in ("train", "val") and "." in r.key))
@@ -149,6 +161,7 @@ class PresentationView(QWidget):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.timer.stop()
+        self.prediction.shutdown()
         self.closed.emit()
         super().closeEvent(event)
 

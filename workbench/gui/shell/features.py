@@ -127,4 +127,18 @@ def probe(w) -> None:
     w.scene.probes.changed.connect(lambda at: at is not None and (w.probe_dock.show(), w.probe_dock.raise_()))
 
 
-FEATURES = (data, training, runs, sweeps, noise, hardware, probe)
+def live_outputs(w) -> None:
+    from workbench.gui.live.panel import LiveOutputsPanel
+
+    w.live_dock = w.docks.add(Panel("Live outputs", "liveOutputsDock",
+                                    lambda w: LiveOutputsPanel(w.doc, w.spec_dir, w.store.root, w.theme),
+                                    close=lambda p: p.shutdown()))
+    w.live = w.live_dock.widget()
+    w.runs.cloneRequested.connect(lambda spec, run_id, _head: w.live.cloned(spec, run_id))
+    w.act_live = w.menus.add("&Run/runs", "&Live Outputs", lambda: w.docks.show("liveOutputsDock"), "Ctrl+Shift+L",
+                             "What the circuit predicts for one input, recomputed on every edit")
+    # the probe looks inside the circuit for the input the live outputs show (what the encoder loaded for it)
+    w.live.outputsShown.connect(lambda out: w.probe.set_input(out.encoder_inputs, out.input))
+
+
+FEATURES = (data, training, runs, sweeps, noise, hardware, probe, live_outputs)
