@@ -6,10 +6,9 @@ from __future__ import annotations
 import csv
 
 import pytest
-
-from workbench.gui.common import messages
 from PySide6.QtCore import Qt
 
+from workbench.gui.common import messages
 from workbench.gui.runs.browser import RunsBrowser
 from workbench.gui.runs.table_model import ID_ROLE
 from workbench.runs import RunStore

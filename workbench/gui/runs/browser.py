@@ -58,6 +58,7 @@ class RunsBrowser(QWidget):
         self._list_job: Job | None = None
         self._metrics_job: Job | None = None
         self._metrics_request: tuple = ()
+        self._reread = False
         self.busy_run: str | None = None  # the run this window is training (not resumable from here)
         self.actions = RunActions(store, self)
         self.actions.changed.connect(self.reload)
@@ -132,6 +133,7 @@ class RunsBrowser(QWidget):
     def reload(self) -> None:
         """Read again now: something changed the store here (a rename, a delete) or the view changed."""
         self._signature = ()
+        self._reread = self._list_job is not None  # an answer on its way may predate the change
         self.refresh()
 
     def _snapshot_failed(self, err) -> None:  # a locked or damaged store: say so, keep polling
@@ -140,7 +142,8 @@ class RunsBrowser(QWidget):
 
     def _snapshot_ready(self, snap: Snapshot) -> None:
         self._list_job = None
-        if snap.signature[0] != self.trash_view:  # read for the view that was shown before
+        if snap.signature[0] != self.trash_view or self._reread:  # read before the view or the store changed
+            self._reread = False
             return self.refresh()
         if snap.signature != self._signature:
             self._signature = snap.signature

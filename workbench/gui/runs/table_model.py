@@ -57,8 +57,8 @@ class RunsModel(QStandardItemModel):
             value = row.get(c.key)
             it = QStandardItem(cell_text(value, c))
             it.setData(row["id"], ID_ROLE)
-            # numbers sort as numbers; a run without one sorts below every run with one
-            sort = (value if value is not None else float("-inf")) if c.numeric else cell_text(value, c).lower()
+            # numbers sort as numbers; a run without a value has None (the proxy puts it last either way)
+            sort = value if c.numeric else (cell_text(value, c).lower() or None)
             it.setData(sort, SORT_ROLE)
             it.setEditable(c.key in EDITABLE)
             if c.key in EDITABLE:
@@ -104,6 +104,13 @@ class RunFilter(QSortFilterProxyModel):
         except RunStoreError as exc:  # a column that does not exist: say so, show every run meanwhile
             self._keep, self.error = None, str(exc)
         self.invalidate()
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802 - Qt's name
+        """Runs without a value last in either order, as ``qmtl runs table --sort`` puts them."""
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if a is None or b is None:
+            return a is not b and (a is None) == (self.sortOrder() == Qt.SortOrder.DescendingOrder)
+        return a < b
 
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 - Qt's name
         m = self.sourceModel()
