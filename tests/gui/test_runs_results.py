@@ -218,3 +218,24 @@ def test_curves_on_wall_clock_and_log_axes(qtbot, browser, store):
     _, y = browser.plot.line_items()[0].getData()
     assert list(y) == pytest.approx(np.log10([r.value for r in rows]))  # drawn in log units
     assert browser.plot.line_items()[0].name() == "digits · qmtl · seed 1"
+
+
+def test_presentation_cost_page_shows_the_scatter_and_the_comparison(qtbot, store):
+    from workbench.gui.report.presentation import COST, PresentationView
+
+    view = PresentationView(store)
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    assert not view.cost.isVisible()
+    view.metric_box.setCurrentText(COST)
+    assert view.cost.isVisible() and not view.plots.isVisible()
+    points = {p.head: p for p in view.cost.scatter.points}
+    assert set(points) == {"qmtl", "hps", "hybrid", "single"}
+    accs = [store.get(store.ids[f"hps{s}"]).summary["mean_test_accuracy"] for s in (1, 2)]
+    assert points["hps"].accuracy == pytest.approx(np.mean(accs)) and points["hps"].params == 390
+    text = view.cost.headline.text()
+    best_quantum = max((p for p in points.values() if p.head != "hps"), key=lambda p: p.accuracy)
+    assert f"{best_quantum.accuracy:.3f}" in text and f"{390 / best_quantum.params:.1f}×" in text
+    view.metric_box.setCurrentText("accuracy")
+    assert view.plots.isVisible() and not view.cost.isVisible()

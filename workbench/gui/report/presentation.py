@@ -9,10 +9,12 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from workbench.gui.common.plots import TrainingPlots
 from workbench.gui.common.theme import LIGHT, Theme
+from workbench.gui.report.cost_page import CostPage
 from workbench.runs import RunStore
 
 FONT_PT = 20
 FRAME_MS = 350  # one epoch per frame
+COST = "cost vs classical head"
 
 
 class PresentationView(QWidget):
@@ -35,7 +37,7 @@ class PresentationView(QWidget):
         self.run_box.setMinimumWidth(360)
         self.run_box.currentIndexChanged.connect(lambda _i: self.show_run(self.run_box.currentData()))
         self.metric_box = QComboBox()
-        self.metric_box.addItems(["accuracy", "loss"])
+        self.metric_box.addItems(["accuracy", "loss", COST])
         self.metric_box.currentTextChanged.connect(self._metric_changed)
         self.play_btn = QPushButton("▶ Replay")
         self.play_btn.clicked.connect(self.toggle_replay)
@@ -63,6 +65,9 @@ class PresentationView(QWidget):
         for p in self.plots.plots():
             p.setLabel("bottom", "step")
         lay.addWidget(self.plots, 1)
+        self.cost = CostPage(store, theme, FONT_PT)  # the scatter across runs, in place of one run's curves
+        self.cost.hide()
+        lay.addWidget(self.cost, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._advance)
@@ -76,6 +81,7 @@ class PresentationView(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         self.plots.set_theme(theme)
+        self.cost.set_theme(theme)
         self.setStyleSheet(f"background: {theme.base}; color: {theme.text};")
 
     def _toggle_full(self) -> None:
@@ -95,6 +101,13 @@ class PresentationView(QWidget):
             self.show_run(self.run_box.itemData(i))
 
     def _metric_changed(self, metric: str) -> None:
+        cost = metric == COST
+        for w in (self.plots, self.title, self.headline, self.play_btn):
+            w.setVisible(not cost)
+        self.cost.setVisible(cost)
+        if cost:
+            self.timer.stop()
+            self.cost.reload()
         self.plots.acc_plot.setVisible(metric == "accuracy")
         self.plots.loss_plot.setVisible(metric == "loss")
 

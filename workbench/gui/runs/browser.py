@@ -30,7 +30,7 @@ from workbench.gui.runs.runs_table import RunsTable
 from workbench.gui.runs.scatter import TradeoffScatter
 from workbench.gui.runs.table_model import ID_ROLE
 from workbench.gui.runs.toolbar import BUTTONS, RunsToolbar
-from workbench.runs import RunInfo, RunStore, export_metrics_csv
+from workbench.runs import RunInfo, RunStore
 from workbench.runs.metrics_table import MetricsTable
 from workbench.runs.spec_facts import SpecFacts
 
@@ -64,6 +64,7 @@ class RunsBrowser(QWidget):
         self.actions.changed.connect(self.reload)
         self.actions.message.connect(self.message)
         self.actions.reportRequested.connect(self.reportRequested)
+        self.actions.cloneRequested.connect(self.cloneRequested)
         self._build()
         self.poll = QTimer(self)
         self.poll.setInterval(poll_ms)
@@ -278,17 +279,8 @@ class RunsBrowser(QWidget):
 
     def clone_selected(self) -> None:
         ids = self.selected_ids()
-        if len(ids) != 1:
-            return
-        from workbench.spec import loads
-
-        text, fmt = self.store.spec(ids[0])
-        try:
-            spec = loads(text, fmt, f"run {ids[0]}")
-        except Exception as exc:  # noqa: BLE001
-            messages.error(self, "Cannot clone", f"The spec of run {ids[0]} cannot be read.", str(exc))
-            return
-        self.cloneRequested.emit(spec, ids[0], str(self.runs[ids[0]].params.get("head", "qmtl")))
+        if len(ids) == 1:
+            self.actions.clone(self.runs[ids[0]])
 
     def resume_selected(self) -> None:
         ids = self.selected_ids()
@@ -296,15 +288,7 @@ class RunsBrowser(QWidget):
             self.resumeRequested.emit(ids[0])
 
     def export_csv(self, path: str | None = None) -> int:
-        ids = self.selected_ids()
-        if not ids:
-            return 0
-        path = path or messages.save_path(self, "metrics.csv", "Export metrics as CSV", "CSV (*.csv)")
-        if not path:
-            return 0
-        n = export_metrics_csv(self.store, ids, path)
-        self.message.emit(f"wrote {n} metric rows of {len(ids)} run(s) to {path}", False)
-        return n
+        return self.actions.export_csv(self.selected_ids(), path)
 
     def export_plot(self, path: str | None = None):
         path = path or messages.save_path(self, "runs.png", "Export plot", "PNG image (*.png);;SVG image (*.svg)")

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QWidget
 
 from workbench.gui.common import messages
-from workbench.runs import RunInfo, RunStore
+from workbench.runs import RunInfo, RunStore, export_metrics_csv
 from workbench.runs.naming import rename, run_label
 from workbench.runs.trash import TRASH_DAYS, move_to_trash, restore
 
@@ -17,6 +17,7 @@ class RunActions(QObject):
     changed = Signal()  # the store changed under these runs: read it again
     message = Signal(str, bool)  # text, is an error
     reportRequested = Signal(list)
+    cloneRequested = Signal(object, str, str)  # spec, run id, head
 
     def __init__(self, store: RunStore, parent: QWidget):
         super().__init__(parent)
@@ -106,3 +107,24 @@ class RunActions(QObject):
         if ok:
             self.message.emit(f"restored {len(ids)} run(s)", False)
         return ok
+
+    def clone(self, info: RunInfo) -> None:
+        from workbench.spec import loads
+
+        text, fmt = self.store.spec(info.id)
+        try:
+            spec = loads(text, fmt, f"run {info.id}")
+        except Exception as exc:  # noqa: BLE001 - a spec this version cannot read: say so
+            messages.error(self.widget, "Cannot clone", f"The spec of run {info.id} cannot be read.", str(exc))
+            return
+        self.cloneRequested.emit(spec, info.id, str(info.params.get("head", "qmtl")))
+
+    def export_csv(self, ids: list[str], path: str | None = None) -> int:
+        if not ids:
+            return 0
+        path = path or messages.save_path(self.widget, "metrics.csv", "Export metrics as CSV", "CSV (*.csv)")
+        if not path:
+            return 0
+        n = export_metrics_csv(self.store, ids, path)
+        self.message.emit(f"wrote {n} metric rows of {len(ids)} run(s) to {path}", False)
+        return n
