@@ -80,7 +80,8 @@ def test_table_rows_are_the_stored_figures(store):
     assert q["qubits"] == 4 and q["depth"] > 0 and q["two_qubit"] > 0
     assert rows[store.ids["stopped"]]["mean_accuracy"] is None
     keys = [c.key for c in table.columns]
-    assert keys.index("mean_accuracy") < keys.index("test.task_0.accuracy") < keys.index("head_params")
+    assert keys.index("mean_accuracy") < keys.index("head_params") < keys.index("test.task_0.accuracy")
+    assert keys.index("test.task_0.accuracy") < keys.index("test.task_0.macro_f1") < keys.index("test.task_0.loss")
     assert table.column("task_0 accuracy").key == "test.task_0.accuracy"
     assert table.column("task_1.loss").key == "test.task_1.loss"
 

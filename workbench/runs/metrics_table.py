@@ -36,6 +36,8 @@ SIZE = [Column("head_params", "Head params", True), Column("total_params", "All 
         Column("wall_time_s", "Wall time (s)", True)]
 TAIL = [Column("engine", "Engine"), Column("epochs", "Epochs", True), Column("tags", "Tags"), Column("note", "Note"),
         Column("created", "Created"), Column("id", "Id")]
+# per-task test figures in this order (others after them, the loss last)
+METRIC_ORDER = {"accuracy": 0, "macro_f1": 1, "r2": 2, "mae": 3, "spearman": 4, "loss": 99}
 # the noise comparison's figures worth a column, averaged over the tasks
 NOISE_FIGURES = {"accuracy": "acc.", "shots_accuracy": "shots acc."}
 
@@ -87,11 +89,15 @@ def metrics_table(store: RunStore, infos: Iterable[RunInfo] | None = None,
     seen: dict[str, None] = {}
     for row in rows:
         seen.update(dict.fromkeys(k for k in row if k.startswith(("test.", "noise."))))
-    tests = [Column(k, f"{k.split('.', 1)[1].rsplit('.', 1)[0]} {k.rsplit('.', 1)[1]}", True)
-             for k in seen if k.startswith("test.")]
+    tasks = list(dict.fromkeys(k.split(".", 1)[1].rsplit(".", 1)[0] for k in seen if k.startswith("test.")))
+    test_keys = sorted((k for k in seen if k.startswith("test.")),  # by task, then the deciding figures first
+                       key=lambda k: (tasks.index(k.split(".", 1)[1].rsplit(".", 1)[0]),
+                                      METRIC_ORDER.get(k.rsplit(".", 1)[1], len(METRIC_ORDER))))
+    tests = [Column(k, f"{k.split('.', 1)[1].rsplit('.', 1)[0]} {k.rsplit('.', 1)[1]}", True) for k in test_keys]
     noise = [Column(k, f"{k.split('.', 1)[1].rsplit('.', 1)[0]} {NOISE_FIGURES[k.rsplit('.', 1)[1]]}", True)
              for k in seen if k.startswith("noise.")]
-    return MetricsTable([*LEAD, *tests, *SIZE, *noise, *TAIL], rows)
+    # what decides first (accuracy, size, time), then the per-task detail
+    return MetricsTable([*LEAD, *SIZE, *tests, *noise, *TAIL], rows)
 
 
 def find_column(columns: list[Column], name: str) -> Column:

@@ -19,7 +19,9 @@ TITLE = "What it costs compared with the classical head"
 
 
 def _best(points: list[TradeoffPoint], heads: tuple[str, ...]) -> TradeoffPoint | None:
-    return max((p for p in points if p.head in heads), key=lambda p: (p.accuracy, -p.params), default=None)
+    # of equal points the QMTL one speaks (the single-VQC baseline can equal it when the encoder has no weights)
+    return max((p for p in points if p.head in heads), key=lambda p: (p.accuracy, -p.params, p.head == "qmtl"),
+               default=None)
 
 
 def _esc(value) -> str:

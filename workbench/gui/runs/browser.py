@@ -88,7 +88,7 @@ class RunsBrowser(QWidget):
                            ("report_btn", lambda: self.reportRequested.emit(self.selected_ids()))):
             getattr(bar, attr).clicked.connect(slot)
         lay.addWidget(bar)
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         self.table = RunsTable()
         self.model, self.proxy = self.table.runs_model, self.table.proxy
         self.model.itemChanged.connect(self._item_changed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -15,11 +15,14 @@ from workbench.gui.common.theme import Theme
 from workbench.runs.metrics_table import MetricsTable
 from workbench.runs.tradeoff import TradeoffPoint, front_of, tradeoff_points
 
-# head kind -> (legend name, pyqtgraph symbol, colour; None: the theme's quantum or classical colour)
-HEAD_MARKS = {"qmtl": ("QMTL (shared encoder + task blocks)", "o", None),
-              "hps": ("HPS (classical heads)", "s", None),
-              "hybrid": ("hybrid (shared VQC + dense heads)", "t", "#009E73"),
-              "single": ("single VQC per task", "d", "#CC79A7")}
+# head kind -> (legend name, pyqtgraph symbol, colour (None: the theme's quantum or classical colour), glyph)
+HEAD_MARKS = {"qmtl": ("QMTL", "o", None, "●"),
+              "hps": ("HPS (classical)", "s", None, "■"),
+              "hybrid": ("hybrid", "t", "#009E73", "▼"),
+              "single": ("single VQC per task", "d", "#CC79A7", "◆")}
+LEGEND_TIP = ("QMTL: a shared quantum encoder and one ansatz block per task\nHPS: hard parameter sharing, one dense "
+              "classical head per task\nhybrid: one shared VQC read out on every qubit, then a dense layer per task\n"
+              "single: one complete VQC (own encoder copy) per task")
 MAX_TEXT_LABELS = 12  # beyond this, names would cover the marks; hover still names each one
 
 
@@ -46,9 +49,13 @@ class TradeoffScatter(QWidget):
         top.addWidget(self.logx_box)
         top.addWidget(self.note, 1)
         lay.addLayout(top)
+        self.legend = QLabel()  # above the plot, where it never covers a mark, and wraps on a narrow window
+        self.legend.setWordWrap(True)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.legend.setToolTip(LEGEND_TIP)
+        lay.addWidget(self.legend)
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize=f"{font_pt}pt")
         lay.addWidget(self.plot, 1)
         self.set_theme(theme)
 
@@ -68,7 +75,7 @@ class TradeoffScatter(QWidget):
         self._redraw()
 
     def color(self, head: str) -> QColor:
-        explicit = HEAD_MARKS.get(head, ("", "x", "#777777"))[2]
+        explicit = HEAD_MARKS.get(head, ("", "x", "#777777", "×"))[2]
         return QColor(explicit or (self.theme.classical if head == "hps" else self.theme.quantum))
 
     def show_table(self, table: MetricsTable, groups: dict[str, str]) -> None:
@@ -111,7 +118,7 @@ class TradeoffScatter(QWidget):
                                    + [p.head for p in self.points]))
         for head in heads:
             pts = [p for p in self.points if p.head == head]
-            name, symbol, _ = HEAD_MARKS.get(head, (head, "x", None))
+            name, symbol, _, _ = HEAD_MARKS.get(head, (head, "x", None, "×"))
             color = self.color(head)
             x, y = self._x([p.params for p in pts]), np.array([p.accuracy for p in pts])
             std = np.array([p.std for p in pts])
@@ -132,15 +139,42 @@ class TradeoffScatter(QWidget):
             xs.append(self.front[-1].params)
             ys.append(self.front[-1].accuracy)
             self.front_item = self.plot.plot(self._x(xs), ys, pen=pg.mkPen(self.theme.text, width=1.5,
-                                                                           style=pg.QtCore.Qt.PenStyle.DashLine),
+                                                                           style=Qt.PenStyle.DashLine),
                                              name="Pareto front")
             self.front_item.setZValue(-1)
         if len(self.points) <= MAX_TEXT_LABELS:
+            at: dict[tuple[float, float], list[str]] = {}  # marks on one spot share one label
             for p in self.points:
-                text = pg.TextItem(p.label, color=self.theme.text, anchor=(0, 1.15))
+                at.setdefault((p.params, p.accuracy), []).append(p.label)
+            xs = self._x([p.params for p in self.points])
+            right = float(xs.min() + 0.6 * (xs.max() - xs.min())) if len(self.points) > 1 else float("inf")
+            for (params, acc), labels in at.items():
+                # below the mark, where the front (flat from it, then up to the next) leaves room; beside it
+                # towards the middle, so no name runs off the plot
+                x = float(self._x([params])[0])
+                text = pg.TextItem("\n".join(labels), color=self.theme.text,
+                                   anchor=(1.04, -0.1) if x > right else (-0.04, -0.1))
                 font = QFont()
                 font.setPointSize(self.font_pt)
                 text.setFont(font)
-                text.setPos(float(self._x([p.params])[0]), p.accuracy)
+                text.setPos(x, acc)
                 self.plot.addItem(text)
-        self.plot.enableAutoRange()
+        self._legend(heads)
+        self._frame()
+
+    def _legend(self, heads: list[str]) -> None:
+        parts = [f'<span style="color:{self.color(h).name()}">{HEAD_MARKS.get(h, (h, "", "", "×"))[3]} '
+                 f'{HEAD_MARKS.get(h, (h,))[0]}</span>' for h in heads]
+        if self.front_item is not None:
+            parts.append(f'<span style="color:{self.theme.text}">- - Pareto front</span>')
+        self.legend.setText(f'<span style="font-size:{self.font_pt}pt">{" &nbsp; ".join(parts)}</span>')
+
+    def _frame(self) -> None:
+        """Room around the marks; below them for their names."""
+        xs = self._x([p.params for p in self.points])
+        lo_y = min(p.accuracy - p.std for p in self.points)
+        hi_y = max(p.accuracy + p.std for p in self.points)
+        span_x = float(xs.max() - xs.min()) or max(abs(float(xs.max())) * 0.2, 1.0)
+        span_y = (hi_y - lo_y) or 0.05
+        self.plot.setXRange(float(xs.min()) - 0.06 * span_x, float(xs.max()) + 0.08 * span_x, padding=0)
+        self.plot.setYRange(lo_y - 0.2 * span_y, hi_y + 0.12 * span_y, padding=0)
