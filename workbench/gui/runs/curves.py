@@ -42,10 +42,14 @@ class CurvesPanel(QWidget):
         self.group_box = QCheckBox("Group seeds (mean ± std)")
         self.group_box.setToolTip("Runs of the same spec, head and engine that differ only in their seed")
         self.smoothing = SmoothingControl(0.0)
-        for w in (QLabel("Metric"), self.metric_box, QLabel("Split"), self.split_box, QLabel("x"), self.x_box,
-                  self.logx_box, self.logy_box, self.group_box, self.smoothing):
-            opts.addWidget(w)
-        opts.addStretch(1)
+        # two rows, so the browser still fits a 1280-pixel laptop screen beside the composer
+        more = QHBoxLayout()
+        for row, widgets in ((opts, (QLabel("Metric"), self.metric_box, QLabel("Split"), self.split_box,
+                                     QLabel("x"), self.x_box, self.logx_box, self.logy_box)),
+                             (more, (self.group_box, self.smoothing))):
+            for w in widgets:
+                row.addWidget(w)
+            row.addStretch(1)
         self.metric_box.currentIndexChanged.connect(lambda _i: self.requestChanged.emit())
         self.split_box.currentIndexChanged.connect(lambda _i: self.requestChanged.emit())
         for box in (self.group_box, self.logx_box, self.logy_box):
@@ -53,6 +57,7 @@ class CurvesPanel(QWidget):
         self.x_box.currentIndexChanged.connect(lambda _i: self.redraw())
         self.smoothing.changed.connect(lambda _w: self.redraw())
         lay.addLayout(opts)
+        lay.addLayout(more)
         self.plot = OverlayPlot(theme)
         lay.addWidget(self.plot, 1)
 
