@@ -37,12 +37,17 @@ def _circuit(spec, head: str) -> tuple[int | None, int | None, int | None]:
     return program.n_qubits, res.max_depth, res.total_two_qubit
 
 
-def facts_of(store: RunStore, info: RunInfo) -> Facts:
+def facts_of(store: RunStore, info: RunInfo, known: dict | None = None) -> Facts:
+    """``known``: facts already worked out, by spec text and the params that matter (seeds of one configuration
+    differ in their spec's seed only, so this saves little; repeated runs of one spec it saves all)."""
     from workbench.spec import dumps, loads
 
     text, fmt = store.spec(info.id)
     p = info.params
     head = str(p.get("head") or "qmtl")
+    key = (text, fmt, head, p.get("engine"), p.get("epochs"))
+    if known is not None and key in known:
+        return known[key]
     try:
         spec = loads(text, fmt, info.id)
         circuit = _circuit(spec, head)
@@ -51,7 +56,10 @@ def facts_of(store: RunStore, info: RunInfo) -> Facts:
     except Exception:  # noqa: BLE001 - an unreadable spec still groups by its text; it has no circuit figures
         circuit = (None, None, None)
     raw = f"{text}\n{head}\n{p.get('engine')}\n{p.get('epochs')}"
-    return Facts(hashlib.sha1(raw.encode()).hexdigest()[:12], *circuit)
+    found = Facts(hashlib.sha1(raw.encode()).hexdigest()[:12], *circuit)
+    if known is not None:
+        known[key] = found
+    return found
 
 
 class SpecFacts:
@@ -59,9 +67,10 @@ class SpecFacts:
 
     def __init__(self) -> None:
         self._known: dict[str, Facts] = {}
+        self._by_spec: dict[tuple, Facts] = {}
 
     def __call__(self, store: RunStore, info: RunInfo) -> Facts:
         found = self._known.get(info.id)
         if found is None:
-            found = self._known[info.id] = facts_of(store, info)
+            found = self._known[info.id] = facts_of(store, info, self._by_spec)
         return found
