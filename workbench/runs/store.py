@@ -37,6 +37,10 @@ def default_runs_dir() -> Path:
     return Path(env).expanduser() if env else Path.cwd() / "runs"
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -74,7 +78,7 @@ class RunStore:
 
     def __init__(self, root: str | Path, clock: Callable[[], datetime] | None = None):
         self.root = Path(root).expanduser()
-        self.clock = clock or (lambda: datetime.now(UTC))  # when runs go to the trash; tests fix it
+        self.clock = clock or _utc_now  # when runs go to the trash; tests fix it
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
