@@ -149,6 +149,10 @@ def test_right_click_rename_changes_the_label_in_the_table_and_the_cli(qtbot, br
     assert store.get(rid).tags == ["baseline", "paper"]
     browser.filter.setText("tag=paper")
     assert browser.visible_ids() == [rid]
+    right_click(qtbot, browser, rid)
+    with qtbot.waitSignal(browser.reportRequested, timeout=5000) as report:
+        browser.actions.action("Open report").trigger()
+    assert report.args == [[rid]]
 
 
 def test_a_bad_name_is_refused_with_a_message(qtbot, browser, store, monkeypatch):
