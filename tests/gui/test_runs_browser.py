@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 
 import pytest
+from PySide6.QtCore import Qt
 
 from workbench.gui.common import messages
-from workbench.gui.runs.browser import COL, RunsBrowser
+from workbench.gui.runs.browser import RunsBrowser
+from workbench.gui.runs.table_model import ID_ROLE
 from workbench.runs import RunStore
 from workbench.testing import bench_spec_text, make_fake_run
 
@@ -50,7 +52,7 @@ def test_table_lists_the_store_and_filters(browser, store):
 
 
 def test_sort_by_test_accuracy_is_numeric(browser, store):
-    browser.table.sortByColumn(COL["Test acc."], browser.table.horizontalHeader().sortIndicatorOrder().DescendingOrder)
+    browser.table.sort_by("mean_accuracy", Qt.SortOrder.DescendingOrder)
     ids = browser.visible_ids()
     accs = [store.get(i).summary.get("mean_test_accuracy", -1) for i in ids]
     assert accs == sorted(accs, reverse=True)
@@ -59,12 +61,13 @@ def test_sort_by_test_accuracy_is_numeric(browser, store):
 
 def test_tags_and_notes_are_edited_in_place(qtbot, browser, store):
     rid = store.ids["seed1"]
-    row = next(r for r in range(browser.model.rowCount()) if browser.model.item(r, 0).text() == rid)
-    browser.model.item(row, COL["Note"]).setText("best so far")
-    browser.model.item(row, COL["Tags"]).setText("baseline, paper")
+    row = next(r for r in range(browser.model.rowCount()) if browser.model.item(r, 0).data(ID_ROLE) == rid)
+    browser.model.item(row, browser.model.col("note")).setText("best so far")
+    browser.model.item(row, browser.model.col("tags")).setText("baseline, paper")
     info = store.get(rid)
     assert info.note == "best so far" and info.tags == ["baseline", "paper"]
-    browser.model.item(row, COL["Tags"]).setText("paper")
+    row = next(r for r in range(browser.model.rowCount()) if browser.model.item(r, 0).data(ID_ROLE) == rid)
+    browser.model.item(row, browser.model.col("tags")).setText("paper")
     assert store.get(rid).tags == ["paper"]
 
 

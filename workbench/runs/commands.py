@@ -1,4 +1,5 @@
-"""``qmtl runs``: list, show, compare, export, tag and annotate recorded runs."""
+"""``qmtl runs``: list, show, compare, export, tag and annotate recorded runs (the metrics table, renaming and
+the trash are in ``manage_commands``)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--format", choices=["csv"], default="csv")
     sp.add_argument("--out", help="file to write (default: standard output)")
 
-    sp = add("tag", "add tags to a run (or remove them with --remove)")
+    sp = add("tag", "add tags to a run (or remove them with --remove); `qmtl runs list --tag T` filters by one")
     sp.add_argument("run")
     sp.add_argument("tags", nargs="+", metavar="TAG")
     sp.add_argument("--remove", action="store_true")
@@ -63,11 +64,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp = add("repair", "check runs.sqlite; rebuild it from the run folders if it is damaged (keeps a copy)")
     sp.add_argument("--json", action="store_true", help="print JSON")
 
+    from workbench.runs import manage_commands
+
+    manage_commands.register(add)
     p.set_defaults(func=handler)
 
 
 def handler(args: argparse.Namespace) -> int:
     command = getattr(args, "runs_command", None) or "list"
+    from workbench.runs.manage_commands import HANDLERS
+
+    if command in HANDLERS:
+        run, needs_runs = HANDLERS[command]
+        return run(_need(args) if needs_runs else _open(args), args)
     return _HANDLERS[command](args)
 
 

@@ -200,6 +200,8 @@ def _from_folder(conn: sqlite3.Connection, run_dir: Path) -> str | None:
     )
     conn.executemany("INSERT OR IGNORE INTO params (run_id, key, value) VALUES (?, ?, ?)",
                      [(run_id, str(k), json.dumps(v, sort_keys=True, default=str)) for k, v in params.items()])
+    if isinstance(record.get("deleted"), str):  # it was in the trash; the trash's clock keeps running
+        conn.execute("UPDATE runs SET deleted = ? WHERE id = ?", (record["deleted"][:40], run_id))
     tags = record.get("tags") if isinstance(record.get("tags"), list) else []
     conn.executemany("INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)",
                      [(run_id, str(t)[:200]) for t in tags if str(t).strip()])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from workbench.runs.errors import RunStoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 
 DDL = """
@@ -82,6 +82,14 @@ CREATE TABLE IF NOT EXISTS artifacts (
 """
 
 
+# Changes to a database written by an older workbench, by the version they bring it to. ``DDL`` stays the
+# version-1 layout, so a new file and an old one take the same steps.
+MIGRATIONS = {
+    # a deleted run goes to the trash first: ``deleted`` is when (ISO 8601, UTC), NULL for a live run
+    2: "ALTER TABLE runs ADD COLUMN deleted TEXT",
+}
+
+
 def database_error(db_path: Path, exc: BaseException) -> RunStoreError:
     """One line for a database that cannot be used: what is wrong and what to do."""
     from workbench.textsafe import first_line
@@ -96,6 +104,16 @@ def database_error(db_path: Path, exc: BaseException) -> RunStoreError:
     return RunStoreError(f"{db_path} cannot be read ({reason}); run `qmtl runs repair --runs-dir "
                          f"{db_path.parent}` to rebuild it from the run folders (a copy of the damaged file is "
                          "kept)")
+
+
+def _statements(script: str) -> list[str]:
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
@@ -133,8 +151,17 @@ def initialise(db_path: Path) -> None:
         if version == SCHEMA_VERSION:
             return
         try:
-            # IF NOT EXISTS makes a race between two first-time openers harmless.
-            conn.executescript(f"BEGIN IMMEDIATE;{DDL}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+            conn.execute("BEGIN IMMEDIATE")
+            # read again under the write lock: another opener may have created or migrated the file meanwhile
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                if version == 0:
+                    for statement in _statements(DDL):  # executescript() would COMMIT the open transaction
+                        conn.execute(statement)
+                for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                    conn.execute(MIGRATIONS[step])
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

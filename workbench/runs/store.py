@@ -15,7 +15,7 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,10 @@ def default_runs_dir() -> Path:
     """``$QMTL_RUNS_DIR`` if set, else ``./runs`` in the current directory."""
     env = os.environ.get("QMTL_RUNS_DIR")
     return Path(env).expanduser() if env else Path.cwd() / "runs"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _now_iso() -> str:
@@ -72,8 +76,9 @@ def _like_escape(text: str) -> str:
 class RunStore:
     """Runs under ``root``: ``root/runs.sqlite`` holds the records, ``root/<run_id>/`` the files."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, clock: Callable[[], datetime] | None = None):
         self.root = Path(root).expanduser()
+        self.clock = clock or _utc_now  # when runs go to the trash; tests fix it
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -84,6 +89,9 @@ class RunStore:
         # a missing or zero-length database beside run folders is rebuilt from them, never silently emptied
         if not rebuild_if_lost(self.root):
             initialise(self.db_path)
+        from workbench.runs.trash import purge_expired
+
+        purge_expired(self)  # the trash keeps runs for 30 days; emptied here and by ``qmtl runs trash --purge``
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.root)!r})"
@@ -276,6 +284,7 @@ class RunStore:
             self._touch(conn, run_id)
 
     def delete(self, run_id: str) -> None:
+        """Gone for good, folder and all (``workbench.runs.trash`` is the undoable delete)."""
         with self._write() as conn:
             self._require(conn, run_id)
             conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))  # the rest goes by ON DELETE CASCADE
@@ -498,9 +507,11 @@ class RunStore:
         status: str | None = None,
         search: str | None = None,
         limit: int | None = None,
+        trashed: bool = False,
     ) -> list[RunInfo]:
-        """Runs newest first. ``search`` matches id, name, note or a tag, ignoring case."""
-        where, args = [], []
+        """Runs newest first. ``search`` matches id, name, note or a tag, ignoring case. Runs in the trash are
+        left out, or are the only ones listed with ``trashed``."""
+        where, args = ["deleted IS NOT NULL" if trashed else "deleted IS NULL"], []
         if kind is not None:
             where.append("kind = ?")
             args.append(kind)

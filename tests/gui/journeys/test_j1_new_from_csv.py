@@ -4,6 +4,8 @@
 from PySide6.QtCore import Qt
 
 from tests.gui.journeys.journey import choose_file, drag_from_palette, open_window, train_and_wait, write_shapes_csv
+from workbench.gui.runs.table_model import ID_ROLE
+from workbench.runs.naming import run_label
 
 
 def test_new_experiment_from_a_csv_file(qtbot, tmp_path, monkeypatch, answers, shot):
@@ -47,8 +49,8 @@ def test_new_experiment_from_a_csv_file(qtbot, tmp_path, monkeypatch, answers, s
     qtbot.waitUntil(lambda: len(win.runs.plot.line_items()) >= 1, timeout=60000)
     shot(win, "j1-runs")
     model = win.runs.table.model()
-    shown = [model.index(r, 0).data() for r in range(model.rowCount())]
-    assert run_id in shown
+    shown = {model.index(r, 0).data(ID_ROLE): model.index(r, 0).data() for r in range(model.rowCount())}
+    assert shown[run_id] == run_label(win.store.get(run_id))  # the run by name, head and seed, not by id
     # the overlay plot in the picture holds the run's curve: not one flat colour
     plot = shot(win.runs.plot, "j1-overlay")
     colours = {plot.pixel(x, y) for x in range(5, plot.width() - 5, 29) for y in range(5, plot.height() - 5, 17)}

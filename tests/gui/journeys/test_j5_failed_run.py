@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from tests.gui.journeys.journey import TRAIN_TIMEOUT_MS, open_window, write_shapes_csv
 from workbench.cli import main as qmtl
 from workbench.gui.common import messages
+from workbench.gui.runs.table_model import ID_ROLE
 from workbench.spec import dumps
 from workbench.spec.model import BackboneSpec, DatasetSpec, ExperimentSpec, QuantumSpec, TaskSpec, TrainingSpec
 
@@ -40,12 +41,12 @@ def test_a_failing_training_is_kept_as_failed(qtbot, tmp_path, monkeypatch, answ
     cols = {model.headerData(c, Qt.Orientation.Horizontal): c for c in range(model.columnCount())}
 
     def cell(column):
-        row = next((r for r in range(model.rowCount()) if model.index(r, 0).data() == run_id), None)
+        row = next((r for r in range(model.rowCount()) if model.index(r, 0).data(ID_ROLE) == run_id), None)
         return None if row is None else model.index(row, cols[column]).data()
 
     qtbot.waitUntil(lambda: cell("Status") == "failed", timeout=60000)  # the browser polls the store
     win.runs.select([run_id])
-    assert "missing values" in cell("Test acc.")
+    assert "missing values" in cell("Mean test acc.")
     shot(win, "j5-failed-in-browser")
 
     assert qmtl(["runs", "list", "--runs-dir", str(win.store.root)]) == 0

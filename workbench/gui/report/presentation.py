@@ -10,10 +10,12 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from workbench.gui.common.plots import TrainingPlots
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.live.presentation import PredictionPage
+from workbench.gui.report.cost_page import CostPage
 from workbench.runs import RunStore
 
 FONT_PT = 20
 FRAME_MS = 350  # one epoch per frame
+COST = "cost vs classical head"
 
 
 class PresentationView(QWidget):
@@ -36,7 +38,7 @@ class PresentationView(QWidget):
         self.run_box.setMinimumWidth(360)
         self.run_box.currentIndexChanged.connect(lambda _i: self.show_run(self.run_box.currentData()))
         self.metric_box = QComboBox()
-        self.metric_box.addItems(["accuracy", "loss", "prediction"])
+        self.metric_box.addItems(["accuracy", "loss", "prediction", COST])
         self.metric_box.currentTextChanged.connect(self._metric_changed)
         self.play_btn = QPushButton("▶ Replay")
         self.play_btn.clicked.connect(self.toggle_replay)
@@ -67,6 +69,9 @@ class PresentationView(QWidget):
         self.prediction = PredictionPage(theme, FONT_PT)  # "this is what it predicts for this sample"
         self.prediction.setVisible(False)
         lay.addWidget(self.prediction, 1)
+        self.cost = CostPage(store, theme, FONT_PT)  # the scatter across runs, in place of one run's curves
+        self.cost.hide()
+        lay.addWidget(self.cost, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._advance)
@@ -81,6 +86,7 @@ class PresentationView(QWidget):
         self.theme = theme
         self.plots.set_theme(theme)
         self.prediction.set_theme(theme)
+        self.cost.set_theme(theme)
         self.setStyleSheet(f"background: {theme.base}; color: {theme.text};")
 
     def _toggle_full(self) -> None:
@@ -100,12 +106,19 @@ class PresentationView(QWidget):
             self.show_run(self.run_box.itemData(i))
 
     def _metric_changed(self, metric: str) -> None:
+        cost, predict = metric == COST, metric == "prediction"
+        for w in (self.title, self.headline, self.play_btn):
+            w.setVisible(not cost)
+        self.cost.setVisible(cost)
+        if cost:
+            self.timer.stop()
+            self.cost.reload()
         self.plots.acc_plot.setVisible(metric == "accuracy")
         self.plots.loss_plot.setVisible(metric == "loss")
-        self.plots.setVisible(metric != "prediction")
-        self.prediction.setVisible(metric == "prediction")
-        if metric == "prediction" and self.run_id and (self.prediction.source is None
-                                                       or self.prediction.source.run_id != self.run_id):
+        self.plots.setVisible(not (cost or predict))
+        self.prediction.setVisible(predict)
+        if predict and self.run_id and (self.prediction.source is None
+                                        or self.prediction.source.run_id != self.run_id):
             self.prediction.set_run(self.store, self.run_id)
 
     # ------------------------------------------------------------------------------------------- content
