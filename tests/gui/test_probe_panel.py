@@ -215,4 +215,17 @@ def test_the_main_window_shows_the_probe_dock_when_a_probe_is_placed(window, qtb
     # the default input is the first test sample through the seed's backbone, as `qmtl probe --sample 0` uses
     sample = P.sample_features(window.doc.spec, 0, window.doc.path.parent)
     np.testing.assert_allclose(c.features, sample.features, atol=1e-12)
-    assert c.input_text == "test sample 0"
+    assert c.input_text.startswith("test sample 0")  # from the probe itself, or the live outputs it follows
+
+
+def test_the_probe_looks_at_the_input_the_live_outputs_show(window, qtbot):
+    window.docks.show("liveOutputsDock")
+    with qtbot.waitSignal(window.live.outputsShown, timeout=WAIT) as shown:
+        pass
+    out = shown.args[0]
+    c = window.probe.controller
+    np.testing.assert_allclose(c.features, out.encoder_inputs, atol=1e-12)
+    assert c.input_text == out.input
+    window.live.chooser.set_index(3)  # another sample: the probe follows
+    qtbot.waitUntil(lambda: "sample 3" in c.input_text, timeout=WAIT)
+    assert not np.allclose(c.features, out.encoder_inputs)
