@@ -42,6 +42,7 @@ def test_a_csv_file_becomes_features_and_two_tasks_undoably(qtbot, tmp_path):
     assert spec.dataset.source == "csv" and spec.dataset.labels == ["shape", "big"]
     assert spec.dataset.features == ["x1", "x2", "x3"]  # the text column is left out
     assert [(t.name, t.classes) for t in spec.tasks] == [("shape", 3), ("big", 2)]
+    assert [t.class_names for t in spec.tasks] == [("round", "square", "star"), ("0", "1")]  # the data's labels
     qtbot.waitUntil(lambda: doc.data_state == "ok", timeout=60000)
     assert doc.is_trainable() and "3 features" in panel.check_label.text()
 
@@ -84,6 +85,7 @@ def test_file_new_asks_for_data_and_takes_its_tasks(qtbot, window):
     spec = window.doc.spec
     assert spec.name == "untitled-birds" and spec.dataset.source == "penguins"
     assert [(t.name, t.classes) for t in spec.tasks] == [("species", 3), ("sex", 2), ("island", 3)]
+    assert spec.tasks[0].class_names == ("Adelie", "Chinstrap", "Gentoo")
     qtbot.waitUntil(lambda: window.doc.data_state == "ok", timeout=60000)
     assert "ready to train" in window.status_valid.text()
 

@@ -51,6 +51,9 @@ def task_problems(spec, ds: MultiTaskDataset) -> list[str]:
         elif int(task.classes) != info.classes:
             out.append(f"task '{task.name}' has {task.classes} classes in the experiment but "
                        f"{info.classes} in the data ({_classes(info)})")
+        elif task.class_names is not None and list(task.class_names) != list(info.class_names):
+            out.append(f"task '{task.name}' names its classes {', '.join(task.class_names[:6])} in the "
+                       f"experiment but the data's are {_classes(info)} (class_names)")
     if not out and len(spec.tasks) != len(ds.tasks):
         out.append(f"the experiment has {len(spec.tasks)} tasks but the data has {len(ds.tasks)} label "
                    f"columns ({labels})")

@@ -17,7 +17,7 @@ from workbench.gui.data.jobs import DataJobs
 def _key(spec, base_dir) -> tuple:
     """Everything the check depends on; other edits (gates, angles) never re-read the data."""
     d = spec.dataset
-    return (repr(d), tuple((t.name, t.label, t.classes) for t in spec.tasks), spec.backbone.kind,
+    return (repr(d), tuple((t.name, t.label, t.classes, t.class_names) for t in spec.tasks), spec.backbone.kind,
             spec.backbone.width, str(base_dir))
 
 

@@ -70,9 +70,9 @@ def source_for_file(path: str) -> tuple[str, dict]:
     return "csv", ({"sep": "\t"} if suffix == ".tsv" else {})
 
 
-def apply_data(doc: ExperimentDocument, dataset: DatasetSpec, tasks: list[tuple[str, int]] | None,
+def apply_data(doc: ExperimentDocument, dataset: DatasetSpec, tasks: list[tuple[str, list[str]]] | None,
                text: str) -> None:
-    """One undo step: the new dataset section and, when given, one task per label (name, class count)."""
+    """One undo step: the new dataset section and, when given, one task per label (name, class names)."""
     with C.macro(doc, text):
         C.set_value(doc, ("dataset",), dataset, text)
         if tasks is not None:
@@ -230,7 +230,7 @@ class DataPanel(QWidget):
             if source in ("csv", "parquet", "npz") and features:
                 dataset.features = features
             try:
-                tasks = preview.tasks_for(dataset.labels)
+                tasks = preview.named_tasks_for(dataset.labels)
             except KeyError:
                 tasks = None
             name = Path(path).name if path else source
@@ -333,7 +333,7 @@ class DataPanel(QWidget):
         all_features = [c for c, num in zip(p.columns, p.numeric) if num and c not in labels]
         dataset.features = None if features == all_features and dataset.source not in ("csv", "parquet") \
             else features
-        apply_data(self.doc, dataset, p.tasks_for(labels), f"Column {col}: {ROLE_TEXT[role]}")
+        apply_data(self.doc, dataset, p.named_tasks_for(labels), f"Column {col}: {ROLE_TEXT[role]}")
 
     def _standardize_changed(self, on: bool) -> None:
         C.set_value(self.doc, ("dataset", "standardize"), bool(on),
