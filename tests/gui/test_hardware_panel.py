@@ -149,3 +149,20 @@ def test_monitor_reattaches_to_recorded_jobs_after_a_restart(qtbot, trained, acc
     row = w.job_row("job-from-before")
     assert "lost" in row["Note"] and row["Backend"].startswith("fake_manila")
     assert [j.status for j in store.jobs(rid) if j.job_id == "job-from-before"] == ["ERROR"]
+
+
+def test_preflight_speaks_only_of_the_chosen_backend(panel, trained, answers):
+    """Listing the backends opens every fake device (some warn, e.g. "not typical"); the pre-flight of a run on
+    fake_manila must not repeat another device's warning."""
+    import re
+
+    store, rid = trained
+    panel.refresh_backends()  # on an idle pool: the process that lists the backends also runs the pre-flight
+    assert panel.wait(60)
+    assert panel.select_backend("fake_manila")
+    answers.queue = ["Cancel"]
+    assert panel.submit() and panel.wait(60)
+    asked = answers.asked[-1]
+    assert "fake_manila" in asked
+    named = set(re.findall(r"fake_[a-z0-9_]+", asked))
+    assert named == {"fake_manila"}, f"the pre-flight speaks of other backends: {sorted(named - {'fake_manila'})}"
