@@ -351,6 +351,11 @@ class DataPanel(QWidget):
         else:
             self.check_label.setText("")
 
+    def reload(self, _path: str = "") -> None:
+        """The data file changed on disk: read its first rows again (the experiment stays as it is)."""
+        self._preview_key = None
+        self.refresh()
+
     def busy(self) -> bool:
         return self._wanted is not None or not self.jobs.idle()
 
