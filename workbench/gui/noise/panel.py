@@ -244,7 +244,8 @@ class NoisePanel(QWidget):
             self.progress.setValue(0)
             return False
         if error is not None:
-            self.progress.setFormat("failed" if error != "stopped" else "stopped")
+            # stopped before a backend was done (Cancel pressed while the job was starting): nothing to show
+            self.progress.setFormat("failed" if error != "stopped" else "cancelled before any backend was done")
             if error != "stopped":
                 self.show_error(error)
             self.finished.emit(req.run_id)
