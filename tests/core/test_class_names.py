@@ -91,3 +91,19 @@ def test_the_report_shows_the_class_names(tmp_path):
     store.set_status(rid, "finished")
     html = build_report(store, [rid])
     assert "classes of “parity”</th><td>even, &lt;odd&gt;</td>" in html
+
+
+def test_qmtl_train_refuses_class_names_the_data_does_not_have(tmp_path, capsys):
+    """The GUI's data check and ``qmtl train`` agree: names in another order are another labelling."""
+    from workbench.cli import main
+    from workbench.spec import save
+
+    spec = _demo()
+    spec.tasks[1].class_names = ("odd", "even")
+    spec.training.epochs = 1
+    path = tmp_path / "named.toml"
+    save(spec, path)
+    assert main(["train", str(path), "--runs-dir", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "task 'parity' names its classes odd, even in the experiment but the data's are " \
+        "even, odd" in err[0], err

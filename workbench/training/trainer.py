@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from workbench.data import PreparedData, check_tasks, prepare
-from workbench.data.check import dataset_for
+from workbench.data.check import class_names_problem, dataset_for
+from workbench.data.dataset import DataError
 from workbench.errors import SpecError, UserError
 from workbench.models import MultiTaskModel, build_model
 from workbench.runs import RunStore
@@ -41,6 +42,9 @@ def load_data(spec: ExperimentSpec, base_dir: str | Path | None = None) -> Prepa
     ds = dataset_for(spec, base_dir)
     names = [t.label or t.name for t in spec.tasks]
     check_tasks(ds, [(name, t.classes) for name, t in zip(names, spec.tasks)])
+    problem = next(filter(None, (class_names_problem(t, info) for t, info in zip(spec.tasks, ds.tasks))), None)
+    if problem:
+        raise DataError(problem)
     data = prepare(ds, val_fraction=d.val_fraction, test_fraction=d.test_fraction, seed=d.seed, pca=d.pca,
                    standardize=d.standardize, max_samples=d.max_samples)
     width = data.X_train.shape[1]
