@@ -42,6 +42,7 @@ def test_a_csv_file_becomes_features_and_two_tasks_undoably(qtbot, tmp_path):
     assert spec.dataset.source == "csv" and spec.dataset.labels == ["shape", "big"]
     assert spec.dataset.features == ["x1", "x2", "x3"]  # the text column is left out
     assert [(t.name, t.classes) for t in spec.tasks] == [("shape", 3), ("big", 2)]
+    assert [t.class_names for t in spec.tasks] == [("round", "square", "star"), ("0", "1")]  # the data's labels
     qtbot.waitUntil(lambda: doc.data_state == "ok", timeout=60000)
     assert doc.is_trainable() and "3 features" in panel.check_label.text()
 
@@ -84,6 +85,7 @@ def test_file_new_asks_for_data_and_takes_its_tasks(qtbot, window):
     spec = window.doc.spec
     assert spec.name == "untitled-birds" and spec.dataset.source == "penguins"
     assert [(t.name, t.classes) for t in spec.tasks] == [("species", 3), ("sex", 2), ("island", 3)]
+    assert spec.tasks[0].class_names == ("Adelie", "Chinstrap", "Gentoo")
     qtbot.waitUntil(lambda: window.doc.data_state == "ok", timeout=60000)
     assert "ready to train" in window.status_valid.text()
 
@@ -103,4 +105,37 @@ def test_synthetic_knobs_change_one_option_and_keep_per_task_classes(qtbot, tmp_
     assert options["relatedness"] == 0.9
     assert {k: v for k, v in options.items() if k != "relatedness"} == \
         {k: v for k, v in before.items() if k != "relatedness"}
+    panel.shutdown()
+
+
+def test_rewriting_the_data_file_checks_again(qtbot, tmp_path):
+    """The data file changes on disk (another program rewrites it): the check runs again by itself and "ready to
+    train" turns into the reason it no longer holds, and back."""
+    csv = write_csv(tmp_path / "shapes.csv")
+    doc = ExperimentDocument(new_spec())
+    checker = DataChecker(doc, lambda: tmp_path)
+    panel = DataPanel(doc, lambda: tmp_path)
+    checker.fileChanged.connect(panel.reload)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.previewReady, timeout=60000):
+        panel.use_file(str(csv))
+    qtbot.waitUntil(lambda: doc.data_state == "ok", timeout=60000)
+    assert "ready to train" in panel.check_label.text()
+
+    # "shape" gains a fourth class in the file: the experiment still says 3
+    text = csv.read_text().replace("star", "hexagon", 5)
+    with qtbot.waitSignal(checker.fileChanged, timeout=30000):
+        csv.write_text(text)
+    qtbot.waitUntil(lambda: doc.data_state == "problems" and "4 in the data" in panel.check_label.text(),
+                    timeout=60000)
+    assert "task 'shape' has 3 classes in the experiment but 4 in the data" in doc.first_problem().message
+    assert not doc.is_trainable()
+    qtbot.waitUntil(lambda: "hexagon" in str(panel.preview.label_tasks["shape"]), timeout=60000)  # re-read
+
+    # the file back as it was: ready again
+    with qtbot.waitSignal(checker.fileChanged, timeout=30000):
+        write_csv(csv)
+    qtbot.waitUntil(lambda: doc.data_state == "ok" and "ready to train" in panel.check_label.text(), timeout=60000)
+    assert doc.is_trainable()
+    checker.shutdown()
     panel.shutdown()

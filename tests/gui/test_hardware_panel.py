@@ -45,7 +45,7 @@ def panel(qtbot, trained, account_store):
     qtbot.addWidget(w)
     w.set_run(rid)
     w.show()
-    assert w.wait(60), w._busy
+    assert w.wait(60), w.jobs.busy
     return w
 
 
@@ -69,7 +69,7 @@ def all_texts(root: QWidget) -> list[str]:
 
 
 def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account_store):
-    assert panel.local and "No account set" in panel.account_label.text()
+    assert panel.local and "No account set" in panel.account_box.label.text()
     assert panel.backends_info and any(b.name == "fake_manila" for b in panel.backends_info)
     dlg = panel.open_account_dialog()
     assert dlg.token.echoMode() == QLineEdit.EchoMode.Password
@@ -86,19 +86,19 @@ def test_account_dialog_refuses_an_empty_token_and_never_shows_it(panel, account
     assert dlg.token.text() == "" and not dlg.isVisible()
     dialog_texts = all_texts(dlg)  # before the closed dialog is deleted with its (emptied) field
     assert account_store.load().token == TOKEN
-    label = panel.account_label.text()
+    label = panel.account_box.label.text()
     assert "account file" in label and f"{len(TOKEN)} characters, hidden" in label
     assert str(account_store.file_path) in label
     assert not panel.local
     assert panel.wait(60)
-    assert "network" in panel.backend_note.text() and TOKEN not in panel.backend_note.text()
+    assert "network" in panel.picker.note.text() and TOKEN not in panel.picker.note.text()
     texts = all_texts(panel) + dialog_texts
     assert texts and all(TOKEN not in t for t in texts)
     # a restart shows the saved account, still without the token
     from workbench.gui.hardware.panel import HardwarePanel
 
     again = HardwarePanel(panel.store, account_store=account_store, service_factory=panel.service_factory)
-    assert f"{len(TOKEN)} characters, hidden" in again.account_label.text()
+    assert f"{len(TOKEN)} characters, hidden" in again.account_box.label.text()
     assert all(TOKEN not in t for t in all_texts(again))
     again.wait(30)
     again.deleteLater()
@@ -149,3 +149,20 @@ def test_monitor_reattaches_to_recorded_jobs_after_a_restart(qtbot, trained, acc
     row = w.job_row("job-from-before")
     assert "lost" in row["Note"] and row["Backend"].startswith("fake_manila")
     assert [j.status for j in store.jobs(rid) if j.job_id == "job-from-before"] == ["ERROR"]
+
+
+def test_preflight_speaks_only_of_the_chosen_backend(panel, trained, answers):
+    """Listing the backends opens every fake device (some warn, e.g. "not typical"); the pre-flight of a run on
+    fake_manila must not repeat another device's warning."""
+    import re
+
+    store, rid = trained
+    panel.refresh_backends()  # on an idle pool: the process that lists the backends also runs the pre-flight
+    assert panel.wait(60)
+    assert panel.select_backend("fake_manila")
+    answers.queue = ["Cancel"]
+    assert panel.submit() and panel.wait(60)
+    asked = answers.asked[-1]
+    assert "fake_manila" in asked
+    named = set(re.findall(r"fake_[a-z0-9_]+", asked))
+    assert named == {"fake_manila"}, f"the pre-flight speaks of other backends: {sorted(named - {'fake_manila'})}"

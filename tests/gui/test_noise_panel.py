@@ -36,8 +36,8 @@ def panel(qtbot, trained):
 def test_fake_backend_comparison_fills_the_bar_plot_and_table(panel, trained, tmp_path, qtbot):
     store, rid = trained
     panel.check_device("fake_manila")
-    panel.exact.setChecked(False)
-    panel.shots.setValue(256)
+    panel.choices.exact.setChecked(False)
+    panel.choices.shots.setValue(256)
     t0 = time.perf_counter()
     with qtbot.waitSignal(panel.finished, timeout=180_000):
         assert panel.start(), panel.error_label.text()
@@ -57,33 +57,33 @@ def test_fake_backend_comparison_fills_the_bar_plot_and_table(panel, trained, tm
     assert np.all(np.diff(xs[:, 0]) > 0) and np.all(np.abs(xs.mean(0) - [0, 1]) < 1e-9)
     assert not panel.error_items  # the exact view: no shot intervals
     # the shot view: bars at the mean shot accuracy, error bars spanning the stored 95% interval
-    panel.set_view("shots_accuracy")
-    assert panel.metric_box.currentText() == "Accuracy (256 shots)"
+    panel.results.set_view("shots_accuracy")
+    assert panel.results.metric_box.currentText() == "Accuracy (256 shots)"
     m = [summary["fake_manila"][t] for t in ("task_0", "task_1")]
     assert np.allclose(panel.bar_items["fake_manila"].opts["height"], [x["shots_accuracy"] for x in m])
     eb = panel.error_items["fake_manila"]
     assert np.allclose(eb.opts["top"], [x["shots_accuracy_high"] - x["shots_accuracy"] for x in m])
     assert np.allclose(eb.opts["bottom"], [x["shots_accuracy"] - x["shots_accuracy_low"] for x in m])
-    assert "256 shots per input" in panel.legend.text()
+    assert "256 shots per input" in panel.results.chart.legend.text()
     # every other view draws the stored figure of every series
     for key in ("loss", "margin", "mean_abs_z", "tv_from_ideal", "macro_f1"):
-        panel.set_view(key)
+        panel.results.set_view(key)
         for series, bars in panel.bar_items.items():
             assert np.allclose(bars.opts["height"], [summary[series][t][key] for t in ("task_0", "task_1")])
-    assert np.allclose(panel.bar_items["ideal"].opts["height"], [0, 0]) or panel.metric_box.currentData() != \
+    assert np.allclose(panel.bar_items["ideal"].opts["height"], [0, 0]) or panel.results.metric_box.currentData() != \
         "tv_from_ideal"
-    panel.set_view("tv_from_ideal")
+    panel.results.set_view("tv_from_ideal")
     assert np.allclose(panel.bar_items["ideal"].opts["height"], [0, 0], atol=1e-9)
-    assert "exact" in panel.legend.text()
-    panel.set_view("accuracy")
-    assert panel.table.rowCount() == 6
+    assert "exact" in panel.results.chart.legend.text()
+    panel.results.set_view("accuracy")
+    assert panel.results.table.rowCount() == 6
     # exports
-    text = panel.export_csv(tmp_path / "noise.csv").read_text()
+    text = panel.results.export_csv(tmp_path / "noise.csv").read_text()
     assert text.splitlines()[0].startswith("backend,source,engine,task,accuracy") and "fake_manila" in text
     assert "tv_from_ideal" in text.splitlines()[0] and "shots_accuracy_high" in text.splitlines()[0]
     assert len(text.splitlines()) == 7
-    png = panel.export_plot(tmp_path / "noise.png")
-    svg = panel.export_plot(tmp_path / "noise.svg")
+    png = panel.results.export_plot(tmp_path / "noise.png")
+    svg = panel.results.export_plot(tmp_path / "noise.svg")
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 2000
     assert "<svg" in svg.read_text()
     # a new panel (an app restart) shows what was stored with the run
@@ -92,11 +92,11 @@ def test_fake_backend_comparison_fills_the_bar_plot_and_table(panel, trained, tm
     again = NoisePanel(store)
     again.set_run(rid)
     assert set(again.bar_items) >= {"ideal", "fake_manila"}
-    again.set_view("shots_accuracy")
+    again.results.set_view("shots_accuracy")
     assert set(again.error_items) >= {"fake_manila"}
     # clear: the plot and the table empty, the stored results stay with the run
     again.clear()
-    assert again.bar_items == {} and again.table.rowCount() == 0 and not again.clear_button.isEnabled()
+    assert again.bar_items == {} and again.results.table.rowCount() == 0 and not again.results.clear_button.isEnabled()
     assert "fake_manila" in store.get(rid).summary["noise"]
     again.deleteLater()
 
@@ -106,9 +106,9 @@ def test_progress_then_cancel_keeps_the_backends_done(panel, trained, qtbot):
     stores) the first. The job is slowed (a second per chunk of inputs) so that the click lands mid-run."""
     panel.job_target = "tests.support.noise_jobs:slow_noise_comparison"
     store, rid = trained
-    for box, _spin in panel.channel_boxes.values():
+    for box, _spin in panel.choices.channel_boxes.values():
         box.setChecked(False)
-    panel.extra.setText("depolarizing:0.03,amplitude_damping:0.03,depolarizing:0.07")
+    panel.choices.extra.setText("depolarizing:0.03,amplitude_damping:0.03,depolarizing:0.07")
     fractions = []
 
     texts = []
@@ -124,7 +124,7 @@ def test_progress_then_cancel_keeps_the_backends_done(panel, trained, qtbot):
     with qtbot.waitSignal(panel.cancelled, timeout=180_000) as blocker:
         assert panel.start()
     assert blocker.args == [rid]
-    shown = {r.backend for r in panel.rows if r.source == "simulated"}
+    shown = {r.backend for r in panel.results.rows if r.source == "simulated"}
     assert "ideal" in shown and not ({"amplitude_damping:0.03", "depolarizing:0.07"} - before) & shown
     assert panel.progress.format().startswith("cancelled: 1 of 4 backends kept")
     assert "ideal" in store.get(rid).summary["noise"]
@@ -135,8 +135,8 @@ def test_progress_then_cancel_keeps_the_backends_done(panel, trained, qtbot):
 
 def test_cancel_button_stops_a_comparison_and_the_panel_runs_again(panel, trained, qtbot):
     store, rid = trained
-    panel.extra.setText("fake_manila")
-    panel.store_box.setChecked(False)
+    panel.choices.extra.setText("fake_manila")
+    panel.choices.store_box.setChecked(False)
     with qtbot.waitSignal(panel.finished, timeout=120_000):
         assert panel.start()
         assert panel.cancel_button.isEnabled()
@@ -145,45 +145,45 @@ def test_cancel_button_stops_a_comparison_and_the_panel_runs_again(panel, traine
     assert "cancel" in panel.progress.format()
     fractions = []
     panel.progressed.connect(lambda backend, frac: fractions.append(frac))
-    panel.exact.setChecked(True)
+    panel.choices.exact.setChecked(True)
     with qtbot.waitSignal(panel.finished, timeout=120_000):
         assert panel.start()
     assert panel.progress.format().startswith("done in") and fractions and max(fractions) == pytest.approx(1.0)
     assert "fake_manila" in panel.bar_items and not panel.error_items
-    panel.set_view("shots_accuracy")  # exact only: no shot figures to draw
+    panel.results.set_view("shots_accuracy")  # exact only: no shot figures to draw
     assert "fake_manila" not in panel.bar_items
 
 
 def test_errors_show_in_place_with_one_line(panel, trained):
-    panel.extra.setText("fake_nowhere")
+    panel.choices.extra.setText("fake_nowhere")
     assert not panel.start()
     assert panel.error_label.isVisible() and "unknown backend 'fake_nowhere'" in panel.error_label.text()
     assert "\n" not in panel.error_label.text()
-    panel.extra.setText("fake_armonk")  # 1 qubit, the circuit needs 4
+    panel.choices.extra.setText("fake_armonk")  # 1 qubit, the circuit needs 4
     assert not panel.start()
     assert "fake_armonk has 1 qubits but the circuit needs 4" in panel.error_label.text()
     # too-small devices cannot be ticked in the list
     from PySide6.QtCore import Qt
 
-    item = next(panel.device_list.item(i) for i in range(panel.device_list.count())
-                if panel.device_list.item(i).data(Qt.ItemDataRole.UserRole) == "fake_armonk")
+    item = next(panel.choices.device_list.item(i) for i in range(panel.choices.device_list.count())
+                if panel.choices.device_list.item(i).data(Qt.ItemDataRole.UserRole) == "fake_armonk")
     assert not item.flags() & Qt.ItemFlag.ItemIsEnabled and "needs 4" in item.text()
-    panel.extra.setText("depolarizing:2")
+    panel.choices.extra.setText("depolarizing:2")
     assert not panel.start() and "depolarizing" in panel.error_label.text()
     assert not panel.busy
 
 
 def test_result_of_a_run_no_longer_shown_is_ignored(panel, trained, qtbot):
     store, rid = trained
-    panel.ideal_box.setChecked(True)
-    for box, _spin in panel.channel_boxes.values():
+    panel.choices.ideal_box.setChecked(True)
+    for box, _spin in panel.choices.channel_boxes.values():
         box.setChecked(False)
-    panel.store_box.setChecked(False)
+    panel.choices.store_box.setChecked(False)
     before = dict(panel.bar_items)
     assert panel.start()
     panel.set_run(None)  # the user picked something else while it computed
     qtbot.waitUntil(lambda: not panel.busy, timeout=180_000)
-    assert panel.bar_items == {} and panel.table.rowCount() == 0
+    assert panel.bar_items == {} and panel.results.table.rowCount() == 0
     panel.set_run(rid)
     assert set(panel.bar_items) == set(before)
 
@@ -199,7 +199,7 @@ def test_hardware_results_of_the_run_are_drawn_hatched(panel, trained):
         panel.set_run(rid)
         bars = panel.bar_items["hardware: fake_manila"]
         assert np.allclose(bars.opts["height"], [0.625, 0.25])
-        assert any("hardware" in panel.table.item(r, 1).text() for r in range(panel.table.rowCount()))
+        assert any("hardware" in panel.results.table.item(r, 1).text() for r in range(panel.results.table.rowCount()))
     finally:
         summary.pop("hardware")
         store.set_summary(rid, summary)

@@ -75,7 +75,7 @@ def test_start_trains_the_document_and_curves_grow(qtbot, panel, store):
 
 def test_pause_resume_stop_and_resume_from_store(qtbot, panel, store):
     panel.doc.spec.training.batch_size = 8  # many small steps: time to press the buttons
-    panel._sync_from_spec()
+    panel.form.sync_from_spec(panel.doc.spec)
     panel.epochs.setValue(30)
     with qtbot.waitSignal(panel.runStarted, timeout=120_000) as started:
         panel.start()

@@ -125,6 +125,17 @@ def _test_metrics(store: RunStore, info: RunInfo) -> dict[str, dict[str, float]]
     return out
 
 
+def _class_names(spec_text: str, fmt: str) -> list[tuple[str, str]]:
+    """("classes of “task”", its class names) for the tasks whose spec names their classes."""
+    from workbench.spec import loads
+
+    try:
+        spec = loads(spec_text, fmt, "report")
+    except Exception:  # noqa: BLE001 - the settings table goes out without the names
+        return []
+    return [(f"classes of “{t.name}”", ", ".join(t.class_names)) for t in spec.tasks if t.class_names]
+
+
 def _resources_table(spec_text: str, fmt: str) -> str:
     try:
         from workbench.circuits import build_program, program_resources
@@ -181,7 +192,8 @@ def _run_section(store: RunStore, info: RunInfo, circuit: tuple[bytes, str] | No
                 ("learning rate", p.get("lr")), ("optimizer", p.get("optimizer")), ("qubits", p.get("qubits")),
                 ("dataset", p.get("dataset")), ("device", p.get("device")), ("created", info.created[:19]),
                 ("tags", ", ".join(info.tags) or "–"), ("note", info.note or "–")]
-    out.append("<h3>Settings</h3><table>" + "".join(f"<tr><th>{k}</th><td>{_esc(_plain(v))}</td></tr>"
+    settings += _class_names(text, fmt)
+    out.append("<h3>Settings</h3><table>" + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(_plain(v))}</td></tr>"
                                                     for k, v in settings) + "</table>")
     params = info.summary.get("params") or {}
     if params:

@@ -266,8 +266,7 @@ def _plan(args):
     run_id = store.resolve(args.run)
     provider = _connect(args.local)
     plan = make_plan(store, run_id, provider, settings)
-    for note in provider.notes:
-        plan.preflight.notes.append(note)
+    plan.preflight.notes.extend(provider.notes_for(plan.backend.name))
     return store, provider, plan
 
 

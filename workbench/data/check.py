@@ -51,6 +51,8 @@ def task_problems(spec, ds: MultiTaskDataset) -> list[str]:
         elif int(task.classes) != info.classes:
             out.append(f"task '{task.name}' has {task.classes} classes in the experiment but "
                        f"{info.classes} in the data ({_classes(info)})")
+        elif class_names_problem(task, info):
+            out.append(class_names_problem(task, info))
     if not out and len(spec.tasks) != len(ds.tasks):
         out.append(f"the experiment has {len(spec.tasks)} tasks but the data has {len(ds.tasks)} label "
                    f"columns ({labels})")
@@ -86,6 +88,14 @@ def check_spec_data(spec, base_dir: str | Path | None = None) -> DataCheck:
             f"the identity backbone hands the {result.width} data features to the head, but its width is "
             f"{backbone.width}; set the width to {result.width} or PCA to {backbone.width} components")
     return result
+
+
+def class_names_problem(task, info: TaskInfo) -> str | None:
+    """The spec names a task's classes otherwise than its data does (another order is another labelling)."""
+    if task.class_names is None or list(task.class_names) == list(info.class_names):
+        return None
+    return (f"task '{task.name}' names its classes {', '.join(task.class_names[:6])} in the experiment but the "
+            f"data's are {_classes(info)} (class_names)")
 
 
 def _classes(info: TaskInfo, most: int = 6) -> str:

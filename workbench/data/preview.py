@@ -31,6 +31,10 @@ class Preview:
         """(task name, class count) for label columns, in order; KeyError for a column that cannot be one."""
         return [(name, len(classes)) for col in labels for name, classes in self.label_tasks[col]]
 
+    def named_tasks_for(self, labels: list[str]) -> list[tuple[str, list[str]]]:
+        """(task name, class names in class order) for label columns, in order; KeyError as ``tasks_for``."""
+        return [(name, list(classes)) for col in labels for name, classes in self.label_tasks[col]]
+
 
 MAX_CLASSES = 50  # a column with more distinct values is a measurement, not a label
 

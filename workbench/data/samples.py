@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.data.check import dataset_for
-from workbench.data.dataset import check_tasks
+from workbench.data.check import class_names_problem, dataset_for
+from workbench.data.dataset import DataError, check_tasks
 from workbench.data.split import PreparedData, prepare
 from workbench.errors import SpecError, UserError
 
@@ -28,6 +28,9 @@ def load_prepared(spec, base_dir: str | Path | None = None) -> PreparedData:
     ds = dataset_for(spec, base_dir)
     names = [t.label or t.name for t in spec.tasks]
     check_tasks(ds, [(name, t.classes) for name, t in zip(names, spec.tasks)])
+    problem = next(filter(None, (class_names_problem(t, info) for t, info in zip(spec.tasks, ds.tasks))), None)
+    if problem:
+        raise DataError(problem)
     data = prepare(ds, val_fraction=d.val_fraction, test_fraction=d.test_fraction, seed=d.seed, pca=d.pca,
                    standardize=d.standardize, max_samples=d.max_samples)
     width = data.X_train.shape[1]

@@ -73,7 +73,7 @@ def preflight_and_run(ctx, *, root: str, run_id: str, settings, local: bool, acc
     provider = provider_for(local, account, service_factory)
     backend = resolve(backend_factory)(settings.backend) if backend_factory else None
     plan = make_plan(store, run_id, provider, settings, backend=backend)
-    plan.preflight.notes.extend(provider.notes)
+    plan.preflight.notes.extend(provider.notes_for(plan.backend.name))
     ctx.yield_({"run_id": plan.run_id, "backend": plan.backend.name, "local": plan.local,
                 "total_qpu_s": plan.preflight.total_qpu_s, "preflight": plan.preflight.render()})
     if ctx.wait_word("submit", "abort") != "submit":

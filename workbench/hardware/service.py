@@ -119,7 +119,8 @@ class Provider:
         self.local = local
         self.channel = "local" if local else (account.channel if account else "?")
         self._backends: dict[str, Any] = {}
-        self.notes: list[str] = []
+        # backend name -> what opening it said; per backend, since listing opens every fake device
+        self._notes: dict[str, list[str]] = {}
 
     def __repr__(self) -> str:  # never the service object itself: it holds the token
         return f"Provider(channel={self.channel!r}, local={self.local})"
@@ -153,7 +154,7 @@ class Provider:
             with warnings.catch_warnings(record=True) as caught:  # e.g. fake_nighthawk's "not typical" warning
                 warnings.simplefilter("always")
                 backend = cls()
-            self.notes.extend(f"{key}: {w.message}" for w in caught)
+            self._notes[key] = [f"{key}: {w.message}" for w in caught]
             self._backends[key] = backend
             return backend
         try:
@@ -167,6 +168,10 @@ class Provider:
             raise service_error(exc, f"opening backend {key}") from None
         self._backends[key] = backend
         return backend
+
+    def notes_for(self, name: str) -> list[str]:
+        """What opening backend ``name`` said (a fake device's warning): for that backend's pre-flight only."""
+        return list(self._notes.get(_canonical(name, self.local), []))
 
     def job(self, job_id: str):
         if self.local:

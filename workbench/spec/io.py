@@ -49,6 +49,8 @@ def _convert(value: Any, tp: Any, path: str) -> Any:
                 return _convert(value, arg, path)
             except SpecError as exc:
                 errors.append(exc)
+        if len(errors) == 1 and errors[0].path != path:  # X | None: say which item of X is wrong
+            raise errors[0]
         raise SpecError(path, f"expected {_describe(tp)}, got {shown(value)}")
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
@@ -59,6 +61,11 @@ def _convert(value: Any, tp: Any, path: str) -> Any:
             raise SpecError(path, f"expected a list, got {shown(value)}")
         (item_tp,) = typing.get_args(tp)
         return [_convert(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value)]
+    if origin is tuple:  # tuple[X, ...]: a list in the file
+        if not isinstance(value, (list, tuple)):
+            raise SpecError(path, f"expected a list, got {shown(value)}")
+        item_tp = typing.get_args(tp)[0]
+        return tuple(_convert(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, dict):
             raise SpecError(path, f"expected a table, got {shown(value)}")

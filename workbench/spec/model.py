@@ -78,10 +78,14 @@ class TaskSpec:
     kind: str = "classification"  # classification | regression (MSE on one continuous output)
     qubits: int | None = None  # registers layout: the size of this task's register (default: by its outputs)
     target_range: list[float] | None = None  # regression: [low, high] the readout maps onto (default [0, 1])
+    # classification: the data's label values in class order (class k is class_names[k]), for people to read
+    class_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.kind == "regression" and self.classes == 0:
             self.classes = 1  # one continuous output
+        if isinstance(self.class_names, list):  # as a file or an edit hands it over
+            self.class_names = tuple(self.class_names)
 
     @property
     def is_regression(self) -> bool:

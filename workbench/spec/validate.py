@@ -218,6 +218,13 @@ def _validate_bounds(spec: ExperimentSpec) -> None:
         B.check_float(f"tasks[{i}].weight", t.weight, 0.0, B.MAX_ABS_FLOAT)
         if t.label is not None:
             B.check_text(f"tasks[{i}].label", t.label, 1000)
+        if t.class_names is not None:
+            if len(t.class_names) > B.MAX_CLASSES:
+                raise SpecError(f"tasks[{i}].class_names", f"at most {B.MAX_CLASSES} class names, "
+                                                           f"got {len(t.class_names)}")
+            for j, name in enumerate(t.class_names):
+                if isinstance(name, str):  # other types get their plain-words error below
+                    B.check_text(f"tasks[{i}].class_names[{j}]", name, 200)
         if t.readout is not None:
             B.check_float(f"tasks[{i}].readout.scale", t.readout.scale, -B.MAX_ABS_FLOAT, B.MAX_ABS_FLOAT)
             if len(t.readout.wires) > q.qubits:
@@ -250,6 +257,23 @@ def _validate_bounds(spec: ExperimentSpec) -> None:
     if gates > B.MAX_TOTAL_GATES:
         raise SpecError("quantum", f"the circuits would hold about {gates} gates (at most {B.MAX_TOTAL_GATES}); "
                                    "use fewer layers, qubits or tasks")
+
+
+def _check_class_names(path: str, task: TaskSpec) -> None:
+    names = task.class_names
+    if task.is_regression:
+        raise SpecError(path, f"task {shown(task.name)} is a regression task; only a classification task has "
+                              "class names")
+    if len(names) != task.classes:
+        raise SpecError(path, f"task {shown(task.name)} has {task.classes} classes but {len(names)} class names; "
+                              f"give one name per class or leave class_names out")
+    for j, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise SpecError(f"{path}[{j}]", f"task {shown(task.name)}: a class name must be a non-empty text, "
+                                            f"got {shown(name)}")
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise SpecError(path, f"task {shown(task.name)} names two classes {shown(twice)}")
 
 
 def validate(spec: ExperimentSpec) -> None:
@@ -286,6 +310,8 @@ def validate(spec: ExperimentSpec) -> None:
             raise SpecError(f"tasks[{i}].classes", f"needs at least 2 classes, got {t.classes}")
         elif t.target_range is not None:
             raise SpecError(f"tasks[{i}].target_range", "only a regression task has a target range")
+        if t.class_names is not None:
+            _check_class_names(f"tasks[{i}].class_names", t)
         if t.qubits is not None and not 1 <= t.qubits <= MAX_QUBITS:
             raise SpecError(f"tasks[{i}].qubits", f"must be in 1..{MAX_QUBITS}, got {t.qubits}")
         if not (t.weight >= 0 and math.isfinite(t.weight)):

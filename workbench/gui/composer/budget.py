@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QTableWidgetItem,
 
 from workbench.analysis.background import SCALING_TASKS
 from workbench.circuits import build_program, program_resources
+from workbench.gui.common.plots import style_plot
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.common.worker import workers
 from workbench.gui.composer.document import ExperimentDocument
@@ -187,11 +188,7 @@ class BudgetPanel(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.plot.setBackground(QColor(theme.base))
-        for axis in ("left", "bottom"):
-            ax = self.plot.getAxis(axis)
-            ax.setPen(pg.mkPen(theme.muted))
-            ax.setTextPen(pg.mkPen(theme.text))
+        style_plot(self.plot, theme)
         for curve, color in ((self.classical_curve, theme.classical), (self.quantum_curve, theme.quantum)):
             curve.setPen(pg.mkPen(color, width=2))
             curve.setSymbolBrush(QColor(color))

@@ -30,6 +30,7 @@ class NewExperimentDialog(QDialog):
         lay.addLayout(form)
         self.data = DataPanel(self.scratch, base_dir, self)
         lay.addWidget(self.data, 1)
+        self.checker.fileChanged.connect(self.data.reload)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create")
         self.buttons.accepted.connect(self.accept)

@@ -12,33 +12,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from workbench.data.preview import Preview, preview_source
+from workbench.data.roles import column_roles, next_role
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.composer import commands as C
 from workbench.gui.composer.document import ExperimentDocument
 from workbench.gui.data.jobs import DataJobs
+from workbench.gui.data.knobs import SyntheticKnobs
+from workbench.gui.data.preview_table import ROLE_TEXT, PreviewTable
 from workbench.spec.data_tasks import tasks_for_labels
 from workbench.spec.model import DatasetSpec
 
@@ -47,10 +41,6 @@ BUILTINS = [("Digits: digit, parity, ≥5 (built in)", "digits-3task"),
             ("Synthetic related tasks (built in)", "synthetic")]
 FILE_FILTER = "Data files (*.csv *.tsv *.parquet *.pq *.npz);;CSV (*.csv *.tsv);;Parquet (*.parquet *.pq);;" \
               "NumPy / MedMNIST (*.npz);;All files (*)"
-ROLE_TEXT = {"feature": "feature", "label": "label → task", "skip": "left out"}
-SYNTHETIC_KNOBS = (("tasks", "Tasks", 1, 8, 3), ("classes", "Classes per task", 2, 10, 2),
-                   ("samples", "Samples", 50, 20000, 600), ("features", "Features", 1, 256, 16),
-                   ("seed", "Seed", 0, 10**6, 0))
 
 
 def source_for_file(path: str) -> tuple[str, dict]:
@@ -70,9 +60,9 @@ def source_for_file(path: str) -> tuple[str, dict]:
     return "csv", ({"sep": "\t"} if suffix == ".tsv" else {})
 
 
-def apply_data(doc: ExperimentDocument, dataset: DatasetSpec, tasks: list[tuple[str, int]] | None,
+def apply_data(doc: ExperimentDocument, dataset: DatasetSpec, tasks: list[tuple[str, list[str]]] | None,
                text: str) -> None:
-    """One undo step: the new dataset section and, when given, one task per label (name, class count)."""
+    """One undo step: the new dataset section and, when given, one task per label (name, class names)."""
     with C.macro(doc, text):
         C.set_value(doc, ("dataset",), dataset, text)
         if tasks is not None:
@@ -121,41 +111,15 @@ class DataPanel(QWidget):
         self.path.setAccessibleName("Data file path")
         lay.addWidget(self.path)
 
-        self.synthetic = QGroupBox("Synthetic data")
-        form = QFormLayout(self.synthetic)
-        self.knobs: dict[str, QSpinBox | QDoubleSpinBox] = {}
-        for key, label, lo, hi, default in SYNTHETIC_KNOBS:
-            s = QSpinBox()
-            s.setRange(lo, hi)
-            s.setValue(default)
-            s.setKeyboardTracking(False)
-            self.knobs[key] = s
-            form.addRow(label, s)
-        for key, label, default in (("relatedness", "Relatedness", 0.5), ("noise", "Label noise", 0.1)):
-            s = QDoubleSpinBox()
-            s.setRange(0.0, 1.0 if key == "relatedness" else 5.0)
-            s.setSingleStep(0.1)
-            s.setValue(default)
-            s.setKeyboardTracking(False)
-            self.knobs[key] = s
-            form.addRow(label, s)
-        self.knobs["relatedness"].setToolTip("1: every task reads the same hidden factor; 0: unrelated tasks")
+        self.synthetic = SyntheticKnobs()
+        self.knobs = self.synthetic.knobs
         lay.addWidget(self.synthetic)
 
         self.hint = QLabel("Click a column header to make it a <b>feature</b>, a <b>label</b> (each label column "
                            "is a task) or leave it out.")
         self.hint.setWordWrap(True)
         lay.addWidget(self.hint)
-        self.table = QTableWidget()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionsClickable(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setDefaultSectionSize(92)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setMinimumHeight(150)
-        self.table.setAccessibleName("Data preview")
-        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.table = PreviewTable()
         lay.addWidget(self.table, 1)
 
         opts = QHBoxLayout()
@@ -185,16 +149,15 @@ class DataPanel(QWidget):
         self.source.activated.connect(self._source_chosen)
         self.browse.clicked.connect(self.open_file_dialog)
         self.path.returnPressed.connect(lambda: self.use_file(self.path.text().strip()))
-        for s in self.knobs.values():
-            s.valueChanged.connect(self._knob_changed)
-        self.table.horizontalHeader().sectionClicked.connect(self.toggle_column)
+        self.synthetic.changed.connect(self._knob_changed)
+        self.table.columnClicked.connect(self.toggle_column)
         self.standardize.toggled.connect(self._standardize_changed)
         self.pca_on.toggled.connect(self._pca_changed)
         self.pca.valueChanged.connect(self._pca_changed)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self._fill_table()
+        self.table.show_preview(self.preview, self.roles(), self.theme)
         self._show_check()
 
     # ------------------------------------------------------------------------------------------- reading
@@ -230,7 +193,7 @@ class DataPanel(QWidget):
             if source in ("csv", "parquet", "npz") and features:
                 dataset.features = features
             try:
-                tasks = preview.tasks_for(dataset.labels)
+                tasks = preview.named_tasks_for(dataset.labels)
             except KeyError:
                 tasks = None
             name = Path(path).name if path else source
@@ -280,32 +243,18 @@ class DataPanel(QWidget):
         self._request_preview(source, str(p), options, apply=True)
 
     def _knob_options(self, only: str | None = None) -> dict:
-        """The synthetic options: the document's, with the knob ``only`` changed (all knobs when None)."""
         d = self.doc.spec.dataset
-        out = dict(d.options) if d.source == "synthetic" and only is not None else {}
-        for key, s in self.knobs.items():
-            if only is None or key == only:
-                out[key] = s.value()
-        return out
+        return self.synthetic.options(dict(d.options) if d.source == "synthetic" else {}, only)
 
-    def _knob_changed(self) -> None:
-        if self.doc.spec.dataset.source != "synthetic":
-            return
-        key = next((k for k, s in self.knobs.items() if s is self.sender()), None)
-        self._request_preview("synthetic", None, self._knob_options(key), apply=True)
+    def _knob_changed(self, key: str) -> None:
+        if self.doc.spec.dataset.source == "synthetic":
+            self._request_preview("synthetic", None, self._knob_options(key), apply=True)
 
     def roles(self) -> dict[str, str]:
         """Column -> feature / label / skip, as the document's dataset section says."""
-        p, d = self.preview, self.doc.spec.dataset
-        if p is None:
+        if self.preview is None:
             return {}
-        labels = list(d.labels) if d.labels is not None else [t.label or t.name for t in self.doc.spec.tasks
-                                                              if (t.label or t.name) in p.label_tasks]
-        if d.features is None:
-            features = [c for c, num in zip(p.columns, p.numeric) if num and c not in labels]
-        else:
-            features = [d.features] if isinstance(d.features, str) else list(d.features)
-        return {c: "label" if c in labels else "feature" if c in features else "skip" for c in p.columns}
+        return column_roles(self.preview, self.doc.spec.dataset, self.doc.spec.tasks)
 
     def toggle_column(self, index: int) -> None:
         """Header click: feature -> label -> left out -> feature (a column that cannot be one is skipped)."""
@@ -314,14 +263,7 @@ class DataPanel(QWidget):
         p = self.preview
         col = p.columns[index]
         roles = self.roles()
-        order = ["feature", "label", "skip"]
-        role = roles.get(col, "skip")
-        for _ in range(3):
-            role = order[(order.index(role) + 1) % 3]
-            if (role == "feature" and p.numeric[index]) or (role == "label" and col in p.label_tasks) or \
-                    role == "skip":
-                break
-        roles[col] = role
+        role = roles[col] = next_role(p, roles.get(col, "skip"), index)
         labels = [c for c in p.columns if roles[c] == "label"]
         features = [c for c in p.columns if roles[c] == "feature"]
         if not labels or not features:
@@ -333,7 +275,7 @@ class DataPanel(QWidget):
         all_features = [c for c, num in zip(p.columns, p.numeric) if num and c not in labels]
         dataset.features = None if features == all_features and dataset.source not in ("csv", "parquet") \
             else features
-        apply_data(self.doc, dataset, p.tasks_for(labels), f"Column {col}: {ROLE_TEXT[role]}")
+        apply_data(self.doc, dataset, p.named_tasks_for(labels), f"Column {col}: {ROLE_TEXT[role]}")
 
     def _standardize_changed(self, on: bool) -> None:
         C.set_value(self.doc, ("dataset", "standardize"), bool(on),
@@ -347,7 +289,7 @@ class DataPanel(QWidget):
     # ------------------------------------------------------------------------------------------- showing
     def refresh(self) -> None:
         d = self.doc.spec.dataset
-        widgets = [self.source, self.path, self.standardize, self.pca_on, self.pca, *self.knobs.values()]
+        widgets = [self.source, self.path, self.standardize, self.pca_on, self.pca]
         blocked = [w.blockSignals(True) for w in widgets]
         try:
             i = self.source.findData(d.source)
@@ -357,13 +299,7 @@ class DataPanel(QWidget):
             self.path.setVisible(d.source not in ("digits-3task", "penguins", "synthetic"))
             self.synthetic.setVisible(d.source == "synthetic")
             if d.source == "synthetic":
-                for key, s in self.knobs.items():
-                    value = d.options.get(key)
-                    # "classes" may be a list (one count per task): the knob shows the largest
-                    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
-                        value = max(value)
-                    if isinstance(value, (int, float)) and not isinstance(value, bool):
-                        s.setValue(value)
+                self.synthetic.show_options(d.options)
             self.standardize.setChecked(bool(d.standardize))
             self.pca_on.setChecked(d.pca is not None)
             self.pca.setEnabled(d.pca is not None)
@@ -377,38 +313,9 @@ class DataPanel(QWidget):
                 self.preview, self._preview_key = None, None
             else:
                 self._request_preview(d.source, d.path, dict(d.options), apply=False)
-        self._fill_table()
+        self.table.show_preview(self.preview, self.roles(), self.theme)
         self._show_tasks()
         self._show_check()
-
-    def _fill_table(self) -> None:
-        p = self.preview
-        self.table.clear()
-        if p is None:
-            self.table.setRowCount(0)
-            self.table.setColumnCount(0)
-            return
-        roles = self.roles()
-        self.table.setColumnCount(len(p.columns))
-        self.table.setRowCount(len(p.rows))
-        label_bg = QColor(self.theme.classical)
-        label_bg.setAlpha(60)
-        muted = QColor(self.theme.muted)
-        for j, col in enumerate(p.columns):
-            role = roles.get(col, "skip")
-            mark = {"label": "◆ ", "feature": "", "skip": "✕ "}[role]
-            head = QTableWidgetItem(mark + col)
-            head.setToolTip(f"{col}: {ROLE_TEXT[role]} · click to change")
-            if role == "skip":
-                head.setForeground(muted)
-            self.table.setHorizontalHeaderItem(j, head)
-            for i, row in enumerate(p.rows):
-                item = QTableWidgetItem(row[j] if j < len(row) else "")
-                if role == "label":
-                    item.setBackground(label_bg)
-                elif role == "skip":
-                    item.setForeground(muted)
-                self.table.setItem(i, j, item)
 
     def _show_tasks(self) -> None:
         p = self.preview
@@ -443,6 +350,11 @@ class DataPanel(QWidget):
             self.check_label.setText(f'<span style="color:{t.error}">{lines}</span>')
         else:
             self.check_label.setText("")
+
+    def reload(self, _path: str = "") -> None:
+        """The data file changed on disk: read its first rows again (the experiment stays as it is)."""
+        self._preview_key = None
+        self.refresh()
 
     def busy(self) -> bool:
         return self._wanted is not None or not self.jobs.idle()

@@ -18,13 +18,6 @@ from workbench.errors import UserError
 from workbench.gui.common.theme import LIGHT
 from workbench.gui.common.worker import JobError
 
-JOB_COLUMNS = ["Job id", "Run", "Backend", "Status", "Queue", "Elapsed", "Note", ""]
-BACKEND_COLUMNS = ["Backend", "Qubits", "Queue", "Status"]
-STATUS_TEXT = {"DONE": "done", "ERROR": "failed", "CANCELLED": "cancelled", "QUEUED": "queued",
-               "RUNNING": "running", "INITIALIZING": "initializing", "VALIDATING": "validating"}
-POLL_MS = 100  # queue drain
-JOB_POLL_S = 1.0  # status poll while jobs are pending
-
 
 def one_line_of(exc: BaseException | JobError | str) -> str:
     from workbench.hardware.errors import one_line

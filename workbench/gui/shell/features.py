@@ -47,6 +47,7 @@ def data(w) -> None:
     w.data_dock = w.docks.add(Panel("Data", "dataDock", lambda w: DataPanel(w.doc, w.spec_dir),
                                     close=lambda p: p.shutdown()))
     w.data_panel = w.data_dock.widget()
+    w.data_checker.fileChanged.connect(w.data_panel.reload)
 
 
 def training(w) -> None:

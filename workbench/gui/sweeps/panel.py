@@ -14,9 +14,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -26,24 +24,20 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from workbench.errors import UserError
-from workbench.gui.common.plots import style_plot
 from workbench.gui.common.tables import row_table
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.common.worker import JobError, workers
+from workbench.gui.sweeps.axes import AxesEditor
+from workbench.gui.sweeps.scatter import SweepScatter, finished
 from workbench.runs import RunStore
 
-DEFAULT_AXES = (("head", "qmtl,hps"), ("seed", "0..2"))
 TRIAL_COLUMNS = ("trial", "point", "status", "mean acc", "head params", "time s", "run")
-# QMTL and the classical heads in different marks; the other quantum baselines in a third
-GROUPS = (("QMTL", "o", ("qmtl",)), ("classical (HPS)", "s", ("hps",)),
-          ("hybrid / single VQC", "t", ("hybrid", "single")))
 
 
 def _clock(seconds: float | None) -> str:
@@ -75,19 +69,8 @@ class SweepPanel(QWidget):
 
     # ----------------------------------------------------------------------------------------------- ui
     def _build(self) -> None:
-        self.axes = QTableWidget(0, 2)
-        self.axes.setHorizontalHeaderLabels(["axis", "values"])
-        self.axes.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.axes.verticalHeader().hide()
-        self.axes.setToolTip("head, seed, engine, epochs, tasks (first k tasks, or k synthetic tasks) or a dotted "
-                             "spec field such as quantum.default_block.layers; values a,b,c or a range 0..4 or "
-                             "lo..hi:N[:log]")
-        for name, values in DEFAULT_AXES:
-            self.add_axis(name, values)
-        self.add_axis_btn = QPushButton("Add axis")
-        self.add_axis_btn.clicked.connect(lambda: self.add_axis("", ""))
-        self.remove_axis_btn = QPushButton("Remove axis")
-        self.remove_axis_btn.clicked.connect(self.remove_axis)
+        self.axes_editor = AxesEditor()
+        self.axes = self.axes_editor.table
         self.executor = QComboBox()
         self.executor.addItems(["local", "ray"])
         self.executor.setToolTip("local: worker processes on this machine; ray: Ray tasks (a local Ray, or the "
@@ -115,17 +98,13 @@ class SweepPanel(QWidget):
         form.addRow("executor", self.executor)
         form.addRow("Ray address", self.address)
         form.addRow("at once", self.parallel)
-        axis_buttons = QHBoxLayout()
-        axis_buttons.addWidget(self.add_axis_btn)
-        axis_buttons.addWidget(self.remove_axis_btn)
         run_buttons = QHBoxLayout()
         for b in (self.start_btn, self.stop_btn, self.cancel_btn):
             run_buttons.addWidget(b)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(self.axes)
-        lv.addLayout(axis_buttons)
+        lv.addWidget(self.axes_editor)
         lv.addLayout(form)
         lv.addLayout(run_buttons)
         lv.addWidget(self.status)
@@ -134,24 +113,9 @@ class SweepPanel(QWidget):
         self.trials.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.trials.cellDoubleClicked.connect(self._row_activated)
 
-        self.plot = pg.PlotWidget()
-        self.plot.setLabel("bottom", "head parameters")
-        self.plot.setLabel("left", "mean test accuracy")
-        self.plot.addLegend(offset=(-10, 10))
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
-        style_plot(self.plot, self.theme)
-        self.scatter: dict[str, pg.ScatterPlotItem] = {}  # group label -> its points
-        colors = {"QMTL": self.theme.quantum, "classical (HPS)": self.theme.classical}
-        for label, symbol, _heads in GROUPS:
-            color = QColor(colors.get(label, self.theme.muted))
-            item = pg.ScatterPlotItem(symbol=symbol, size=11, pen=pg.mkPen(color.darker(130)),
-                                      brush=pg.mkBrush(color), name=label, hoverable=True)
-            item.sigClicked.connect(self._points_clicked)
-            self.plot.addItem(item)
-            self.scatter[label] = item
-        self.front = pg.PlotDataItem(pen=pg.mkPen(QColor(self.theme.muted), width=1.5, style=Qt.PenStyle.DashLine),
-                                     name="Pareto front")
-        self.plot.addItem(self.front)
+        self.plot = SweepScatter(self.theme)
+        self.plot.runClicked.connect(self.runOpened)
+        self.scatter, self.front = self.plot.scatter, self.plot.front
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -164,26 +128,13 @@ class SweepPanel(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        style_plot(self.plot, theme)
+        self.plot.set_theme(theme)
 
     def add_axis(self, name: str, values: str) -> None:
-        row = self.axes.rowCount()
-        self.axes.insertRow(row)
-        self.axes.setItem(row, 0, QTableWidgetItem(name))
-        self.axes.setItem(row, 1, QTableWidgetItem(values))
-
-    def remove_axis(self) -> None:
-        row = self.axes.currentRow()
-        self.axes.removeRow(row if row >= 0 else self.axes.rowCount() - 1)
+        self.axes_editor.add_axis(name, values)
 
     def axis_texts(self) -> list[str]:
-        """The axes as ``qmtl sweep --grid`` takes them; blank rows are skipped."""
-        out = []
-        for row in range(self.axes.rowCount()):
-            name, values = (self.axes.item(row, c).text().strip() if self.axes.item(row, c) else "" for c in (0, 1))
-            if name or values:
-                out.append(f"{name}={values}")
-        return out
+        return self.axes_editor.axis_texts()
 
     def is_running(self) -> bool:
         return self.job is not None and not self.job.done
@@ -193,7 +144,7 @@ class SweepPanel(QWidget):
         self.start_btn.setEnabled(not running)
         self.stop_btn.setEnabled(running and self.state == "running")
         self.cancel_btn.setEnabled(running)
-        for w in (self.axes, self.add_axis_btn, self.remove_axis_btn, self.executor, self.address, self.parallel):
+        for w in (self.axes_editor, self.executor, self.address, self.parallel):
             w.setEnabled(not running)
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -345,29 +296,12 @@ class SweepPanel(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     def redraw(self) -> int:
-        """Points of the finished trials, by head; the Pareto front. Returns the number of points drawn."""
-        from workbench.sweeps import pareto_front
-
-        done = [r for r in self.rows.values() if r["mean_test_accuracy"] is not None and r["head_params"] is not None]
-        for label, _symbol, heads in GROUPS:
-            pts = [r for r in done if r["head"] in heads]
-            self.scatter[label].setData([float(r["head_params"]) for r in pts],
-                                        [float(r["mean_test_accuracy"]) for r in pts], data=[r["run_id"] for r in pts])
-        front = pareto_front(done)
-        self.front.setData([float(r["head_params"]) for r in front], [float(r["mean_test_accuracy"]) for r in front])
-        return len(done)
+        return self.plot.show_rows(self.rows.values())
 
     def pareto_runs(self) -> list[str]:
         from workbench.sweeps import pareto_front
 
-        done = [r for r in self.rows.values() if r["mean_test_accuracy"] is not None and r["head_params"] is not None]
-        return [r["run_id"] for r in pareto_front(done)]
-
-    def _points_clicked(self, _item, points, *_args) -> None:
-        if len(points):
-            run_id = points[0].data()
-            if run_id:
-                self.runOpened.emit(run_id)
+        return [r["run_id"] for r in pareto_front(finished(self.rows.values()))]
 
     def _row_activated(self, row: int, _col: int) -> None:
         run_id = self.rows.get(row, {}).get("run_id")

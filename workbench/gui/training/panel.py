@@ -11,41 +11,27 @@ from __future__ import annotations
 
 import copy
 import sys
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QSizePolicy,
-    QSpinBox,
     QSplitter,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
-from workbench.engines.registry import engine_names
-from workbench.gui.common.plots import ScalingPlot, SmoothingControl, TrainingPlots
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.common.worker import workers
 from workbench.gui.composer.document import ExperimentDocument
+from workbench.gui.training.controls import TrainControls
+from workbench.gui.training.curves import TrainCurves
+from workbench.gui.training.progress import Progress, mean_accuracy
 from workbench.gui.training.worker import ProcessTrainingSession
 from workbench.runs import RunStore
 
 if TYPE_CHECKING:  # the GUI process does not import torch or the trainer: they run in the worker
     from workbench.training.session import TrainingSession
 
-HEAD_CHOICES = [("QMTL (shared encoder + task blocks)", "qmtl"), ("HPS (classical heads)", "hps"),
-                ("Hybrid (VQC + dense)", "hybrid"), ("One VQC per task", "single")]
 REPAINT_MS = 100  # ~10 Hz
 GUI_SWITCH_INTERVAL = 0.001  # s: how long the trainer thread may hold the GIL before the GUI thread gets it
 
@@ -64,50 +50,6 @@ def warm_up() -> None:
 
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     _warm = True
-
-
-def fmt_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    m, s = divmod(seconds, 60)
-    if m < 60:
-        return f"{m} min {s:02d} s"
-    h, m = divmod(m, 60)
-    return f"{h} h {m:02d} min"
-
-
-class Progress:
-    """Fraction done and ETA from step events (a resumed run starts its clock at its first step)."""
-
-    def __init__(self):
-        self.total = 0
-        self.first_step = 0
-        self.step = 0
-        self.t0 = 0.0
-        self.t_last = 0.0
-
-    def start(self, ev) -> None:
-        self.total = max(1, ev.total_epochs * max(ev.steps_per_epoch, 1))
-        self.first_step = self.step = ev.step
-        self.t0 = self.t_last = time.monotonic()
-
-    def update(self, ev) -> None:
-        if ev.steps_per_epoch and ev.total_epochs:
-            self.total = max(1, ev.total_epochs * ev.steps_per_epoch)
-        self.step = max(self.step, ev.step)
-        self.t_last = time.monotonic()
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.step / self.total) if self.total else 0.0
-
-    def eta(self) -> float | None:
-        done = self.step - self.first_step
-        if done < 2 or not self.total:
-            return None
-        rate = (self.t_last - self.t0) / done
-        return rate * (self.total - self.step)
 
 
 class TrainPanel(QWidget):
@@ -140,14 +82,9 @@ class TrainPanel(QWidget):
         self.timer.setInterval(REPAINT_MS)
         self.timer.timeout.connect(self.tick)
         self.repaints = 0
-        self._scaling_revision = -1
-        self._scaling_timer = QTimer(self)
-        self._scaling_timer.setSingleShot(True)
-        self._scaling_timer.setInterval(800)
-        self._scaling_timer.timeout.connect(self._maybe_scaling)
         doc.validityChanged.connect(lambda _v: self._update_buttons())
         doc.changed.connect(self._doc_changed)
-        self._sync_from_spec()
+        self.form.sync_from_spec(doc.spec)
         self._update_buttons()
 
     # ------------------------------------------------------------------------------------------- layout
@@ -156,146 +93,35 @@ class TrainPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         split = QSplitter(Qt.Orientation.Horizontal)
         lay.addWidget(split)
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 4, 0)
-        box = QGroupBox("Run settings")
-        form = QFormLayout(box)
-        self.head = QComboBox()
-        for text, key in HEAD_CHOICES:
-            self.head.addItem(text, key)
-        self.engine = QComboBox()
-        self.engine.addItems(engine_names())
-        self.device = QComboBox()
-        self.device.addItem("cpu")
-        # "cuda" where torch has it: asked of the warm process, without keeping the next training from it
-        devices = workers().submit("workbench.training.background:devices", owner=self, share=True)
-        devices.returned.connect(self._devices_ready)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 100_000)
-        self.batch = QSpinBox()
-        self.batch.setRange(1, 1_000_000)
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 10.0)
-        self.lr.setSingleStep(0.001)
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        for label, w, tip in (("Head", self.head, "Which model to train on the experiment's tasks"),
-                              ("Engine", self.engine, "Simulator that runs the circuits"),
-                              ("Device", self.device, "Where torch computes"),
-                              ("Epochs", self.epochs, ""), ("Batch size", self.batch, ""),
-                              ("Learning rate", self.lr, ""), ("Seed", self.seed, "Seeds the model and shuffling")):
-            w.setToolTip(tip)
-            form.addRow(label, w)
-        ll.addWidget(box)
-        buttons = QHBoxLayout()
-        self.start_btn = QPushButton("▶ Start")
-        self.pause_btn = QPushButton("‖ Pause")
-        self.resume_btn = QPushButton("▶ Resume")
-        self.stop_btn = QPushButton("■ Stop")
-        self.start_btn.setToolTip("Train the experiment as it is now in the editor (unsaved edits included)")
-        self.stop_btn.setToolTip("Stop after the current step; the run stays resumable from its last epoch")
-        for b in (self.start_btn, self.pause_btn, self.resume_btn, self.stop_btn):
-            buttons.addWidget(b)
+        self.controls = left = TrainControls()
+        c = left  # what scripts, tests and the window reach
+        self.form, self.why, self.progress, self.eta, self.status_label = c.form, c.why, c.progress, c.eta, c.status
+        self.head, self.engine, self.device, self.epochs, self.batch, self.lr, self.seed = self.form.fields()
+        self.start_btn, self.pause_btn, self.resume_btn, self.stop_btn = c.buttons
         self.start_btn.clicked.connect(self.start)
         self.pause_btn.clicked.connect(self.pause)
         self.resume_btn.clicked.connect(self.resume)
         self.stop_btn.clicked.connect(lambda: self.stop())
-        ll.addLayout(buttons)
-        self.why = QLabel()
-        self.why.setWordWrap(True)
-        self.why.setTextFormat(Qt.TextFormat.RichText)
-        ll.addWidget(self.why)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("idle")
-        ll.addWidget(self.progress)
-        self.eta = QLabel(" ")
-        ll.addWidget(self.eta)
-        self.status_label = QLabel("No run yet.")
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextFormat(Qt.TextFormat.RichText)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        ll.addWidget(self.status_label)
-        ll.addStretch(1)
-        # Long status text wraps inside the column instead of widening it (which moved Start/Pause/Stop).
-        for label in (self.why, self.eta, self.status_label):
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         split.addWidget(left)
-        self.tabs = QTabWidget()
-        curves = QWidget()
-        cl = QVBoxLayout(curves)
-        cl.setContentsMargins(0, 0, 0, 0)
-        self.smoothing = SmoothingControl(0.8)
-        top = QHBoxLayout()
-        top.addWidget(self.smoothing)
-        top.addStretch(1)
-        cl.addLayout(top)
-        self.plots = TrainingPlots(self.theme)
-        self.plots.set_smoothing(self.smoothing.value)
-        self.smoothing.changed.connect(self._smoothing_changed)
-        cl.addWidget(self.plots, 1)
-        self.tabs.addTab(curves, "Training curves")
-        self.scaling = ScalingPlot(self.theme)
-        self.tabs.addTab(self.scaling, "Parameter scaling")
-        self.tabs.currentChanged.connect(lambda _i: self._maybe_scaling())
+        self.tabs = TrainCurves(self.doc, self.theme)
+        self.plots, self.scaling = self.tabs.plots, self.tabs.scaling
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setSizes([300, 900])
-        left.setMinimumWidth(270)
-        left.setMaximumWidth(380)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.plots.set_theme(theme)
-        self.scaling.set_theme(theme)
+        self.tabs.set_theme(theme)
         self._update_buttons()
 
     # ------------------------------------------------------------------------------------------- settings
     def _doc_changed(self, path) -> None:
         if not path or path[0] in ("training", "quantum"):
-            self._sync_from_spec()
-        if self.tabs.currentWidget() is self.scaling:
-            self._scaling_timer.start()
-
-    def _sync_from_spec(self) -> None:
-        spec = self.doc.spec
-        tr = spec.training
-        self.epochs.setValue(tr.epochs)
-        self.batch.setValue(tr.batch_size)
-        self.lr.setValue(tr.lr)
-        self.seed.setValue(tr.seed)
-        i = self.engine.findText(spec.quantum.engine)
-        if i >= 0:
-            self.engine.setCurrentIndex(i)
-        i = self.device.findText(tr.device)
-        if i >= 0:
-            self.device.setCurrentIndex(i)
-
-    def _devices_ready(self, names: list[str]) -> None:
-        for name in names:
-            if self.device.findText(name) < 0:
-                self.device.addItem(name)
-        i = self.device.findText(self.doc.spec.training.device)
-        if i >= 0 and not self.is_training():
-            self.device.setCurrentIndex(i)
+            self.form.sync_from_spec(self.doc.spec)
 
     def set_head(self, key: str) -> None:
-        self.head.setCurrentIndex(max(0, self.head.findData(key)))
-
-    def _smoothing_changed(self, w: float) -> None:
-        self.plots.set_smoothing(w)
-        self.plots.repaint()
-
-    def _maybe_scaling(self) -> None:
-        if self.tabs.currentWidget() is not self.scaling or not self.doc.is_trainable():
-            return
-        if self._scaling_revision != self.doc.revision:
-            self._scaling_revision = self.doc.revision
-            self.scaling.request(self.doc.snapshot())
+        self.form.set_head(key)
 
     # ------------------------------------------------------------------------------------------- state
     def is_training(self) -> bool:
@@ -309,8 +135,7 @@ class TrainPanel(QWidget):
         self.pause_btn.setEnabled(training and not paused)
         self.resume_btn.setEnabled(training and paused)
         self.stop_btn.setEnabled(training)
-        for w in (self.head, self.engine, self.device, self.epochs, self.batch, self.lr, self.seed):
-            w.setEnabled(not training)
+        self.form.set_editable(not training)
         if not trainable:
             problem = self.doc.first_problem()
             self.why.setText(f'<span style="color:{self.theme.error}">⚠ Cannot train yet: {_esc(problem)}</span>')
@@ -327,11 +152,7 @@ class TrainPanel(QWidget):
         spec = copy.deepcopy(self.doc.spec)
         spec.training.batch_size = self.batch.value()
         spec.training.lr = self.lr.value()
-        base = self.base_dir()
-        kwargs = dict(head=self.head.currentData(), engine=self.engine.currentText(), epochs=self.epochs.value(),
-                      seed=self.seed.value(), device=self.device.currentText(),
-                      base_dir=str(base) if base else None)
-        return kwargs, spec
+        return self.form.trainer_kwargs(self.base_dir()), spec
 
     # ------------------------------------------------------------------------------------------- control
     def start(self) -> bool:
@@ -361,22 +182,12 @@ class TrainPanel(QWidget):
             self._show_failure(f"cannot resume {run_id}: {type(exc).__name__}: {exc}")
             return False
         info = self.store.get(session.run_id)
-        self._show_run_settings(info.params, epochs)
+        self.form.show_run_settings(info.params, epochs)
         tasks = session.tasks if hasattr(session, "tasks") else [t.name for t in session.trainer.spec.tasks]
         self.plots.load_rows(self.store.metrics(info.id), tasks)
         self.plots.repaint()
         self._begin(session, f"resuming run {info.id} ({info.name})")
         return True
-
-    def _show_run_settings(self, params: dict, epochs: int | None) -> None:
-        """The form shows the resumed run's head, engine, seed and epochs, not the editor's."""
-        self.set_head(params.get("head", "qmtl"))
-        i = self.engine.findText(str(params.get("engine", "")))
-        if i >= 0:
-            self.engine.setCurrentIndex(i)
-        for box, value in ((self.epochs, epochs or params.get("epochs")), (self.seed, params.get("seed"))):
-            if isinstance(value, int):
-                box.setValue(value)
 
     def _session(self, kwargs: dict, spec=None, resume_run: str | None = None):
         if self.mode == "thread":
@@ -390,10 +201,7 @@ class TrainPanel(QWidget):
         self.run_id = session.run_id  # None for a new run until its start event names it
         self.status = "running"
         self.last_error = ""
-        self.progress.setValue(0)
-        self.progress.setFormat("starting…")
-        self.eta.setText(" ")
-        self.status_label.setText(_esc(text) + "…")
+        self.controls.show_state("starting…", _esc(text) + "…", 0)
         if self.mode == "thread":
             self._previous_switch = sys.getswitchinterval()
             sys.setswitchinterval(GUI_SWITCH_INTERVAL)
@@ -422,7 +230,7 @@ class TrainPanel(QWidget):
 
     def shutdown(self, wait: float = 10.0) -> bool:
         """Window closing: stop the worker cleanly and wait for it; True when no worker is left."""
-        self._scaling_timer.stop()
+        self.tabs.scaling_timer.stop()
         if self.session is not None and self.session.running:
             self.stop(wait)
         for s in self._retired:
@@ -476,7 +284,7 @@ class TrainPanel(QWidget):
             self.plots.add_event(ev)
             val = ev.metrics.get("val", {})
             if val:
-                acc = _mean_accuracy(val)
+                acc = mean_accuracy(val)
                 self.message.emit(f"run {ev.run_id}: epoch {ev.epoch}/{ev.total_epochs}, mean val accuracy "
                                   f"{acc:.3f}", False)
         elif kind == "paused":
@@ -493,7 +301,7 @@ class TrainPanel(QWidget):
                                               "resume it from the runs browser")
         elif kind == "finished":
             test = ev.metrics.get("test", {})
-            acc = _mean_accuracy(test)
+            acc = mean_accuracy(test)
             self.progress.setValue(1000)
             self._end(ev.run_id, "finished", f"run <b>{ev.run_id}</b> finished: mean test accuracy {acc:.3f}")
         elif kind == "failed" and self.status != "failed":  # the worker may report a failure twice
@@ -501,17 +309,11 @@ class TrainPanel(QWidget):
             self.runEnded.emit(ev.run_id, "failed")
 
     def _show_progress(self, ev) -> None:
-        p = self.progress_state
-        self.progress.setValue(int(1000 * p.fraction))
-        self.progress.setFormat(f"epoch {ev.epoch}/{ev.total_epochs} · step {ev.step}/{p.total} · %p%")
-        eta = p.eta()
-        self.eta.setText(f"ETA {fmt_duration(eta)}" if eta is not None else "ETA …")
+        self.controls.show_progress(ev, self.progress_state)
 
     def _end(self, run_id: str, status: str, html: str) -> None:
         self.status = status
-        self.status_label.setText(html)
-        self.progress.setFormat(status)
-        self.eta.setText(" ")
+        self.controls.show_state(status, html)
         self.message.emit(f"run {run_id} {status}", False)
         self.runEnded.emit(run_id, status)
         self._update_buttons()
@@ -528,13 +330,3 @@ class TrainPanel(QWidget):
 
 def _esc(value) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def default_base_dir(doc: ExperimentDocument, demo_dir: Path) -> Path:
-    return doc.path.parent if doc.path else demo_dir
-
-
-def _mean_accuracy(metrics: dict) -> float:
-    """Mean accuracy over the classification tasks (a regression task has MAE and R^2 instead)."""
-    accs = [m["accuracy"] for m in metrics.values() if "accuracy" in m]
-    return sum(accs) / len(accs) if accs else float("nan")
