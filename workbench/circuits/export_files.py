@@ -34,9 +34,9 @@ def qasm3_outputs(program: QMTLProgram, tasks: list[str], out: str | Path, **kw)
     return files
 
 
-def write_text(path: str | Path, text: str) -> None:
-    """Write UTF-8 text ending in one newline; an unwritable path is a ``UserError`` naming it."""
+def write_text(path: str | Path, text: str, field: str = "--out") -> None:
+    """Write UTF-8 text ending in one newline; an unwritable path is a ``UserError`` naming ``field`` and it."""
     try:
         Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"--out: cannot write {path}: {exc}") from exc
+        raise UserError(f"{field}: cannot write {path}: {exc}") from exc

@@ -38,7 +38,7 @@ from workbench.spec.model import BlockSpec, ExperimentSpec, GateSpec
 from workbench.spec.validate import validate
 from workbench.textsafe import shown
 
-__all__ = ["QasmError", "BlockImport", "task_qasm", "import_task_block"]
+__all__ = ["QasmError", "BlockImport", "task_qasm", "encoder_lines", "import_task_block"]
 
 MAX_WEIGHT_INDEX = 8 * B.MAX_GATES  # a block's weights: at most 8 angles per gate
 
@@ -99,6 +99,15 @@ def task_qasm(program: QMTLProgram, task: str, title: str = "") -> str:
                      "writes one program per basis")
     header = "\n".join([title, *notes]) if title or notes else ""
     return to_qasm3(shown_program, task, measure=measure, header=header)
+
+
+def encoder_lines(program: QMTLProgram, text: str) -> tuple[int, int] | None:
+    """The first and last line of the shared encoder's gates in ``task_qasm``'s text (None: none shown)."""
+    count = 0 if has_amplitude(program) else len(native_gates(program.encoder.gates))
+    if not count:
+        return None
+    calls = read_qasm(text, max_statements=10**9, max_qubits=B.MAX_QUBITS).calls[:count]
+    return (calls[0].line, calls[-1].line) if calls else None
 
 
 # ----------------------------------------------------------------------------------------------- reading
