@@ -51,7 +51,8 @@ _QUBITS = {"rx": 1, "ry": 1, "rz": 1, "h": 1, "x": 1, "y": 1, "z": 1, "s": 1, "t
            "U": 1, "u": 1, "u3": 1, "u2": 1, "sdg": 1, "tdg": 1, "id": 1}
 _ANGLES = {"rx": 1, "ry": 1, "rz": 1, "p": 1, "phase": 1, "u1": 1, "crx": 1, "cry": 1, "crz": 1, "rzz": 1,
            "U": 3, "u": 3, "u3": 3, "u2": 2}
-READ_GATES = tuple(sorted(_QUBITS))
+READ_GATES = ("rx", "ry", "rz", "p", "h", "x", "y", "z", "s", "sdg", "t", "tdg", "U", "u3", "u2", "u1", "cx", "cz",
+              "swap", "crx", "cry", "crz", "rzz", "id")  # as the unknown-gate message lists them (also: u, CX, phase)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""A few colouring rules for the code view (keywords, numbers, parameters, comments): enough to read by."""
+"""A few colouring rules for the code view (keywords, numbers, strings, comments): enough to read by. Parameter
+names (``_w_3_``) keep the text colour: a thin coloured underscore all but vanishes at code sizes."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ _KEYWORD, _NUMBER, _PARAM, _COMMENT, _STRING = "#3f7fd0", "#d0782a", "#a35fc0", 
 
 QASM_RULES = [
     (r"\b(OPENQASM|include|input|float|angle|qubit|bit|gate|measure|barrier)\b", _KEYWORD, True),
-    (r"\b(pi|tau|euler)\b|(?<![A-Za-z_])[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", _NUMBER, False),
-    (r"\b_[wx]_[0-9]+_\b", _PARAM, False),
+    (r"\b(pi|tau|euler)\b|(?<![A-Za-z0-9_.])[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", _NUMBER, False),
     (r'"[^"\n]*"', _STRING, False),
     (r"//.*$", _COMMENT, False),
 ]
 PYTHON_RULES = [
     (r"\b(import|def|return|for|in|if|else|as|None|True|False|__name__)\b", _KEYWORD, True),
-    (r"(?<![A-Za-z_])[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", _NUMBER, False),
+    (r"(?<![A-Za-z0-9_.])[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", _NUMBER, False),
     (r"\bqml\.[A-Za-z]+\b", _PARAM, False),
     (r"'[^'\n]*'|\"[^\"\n]*\"", _STRING, False),
     (r"#.*$", _COMMENT, False),

@@ -54,6 +54,8 @@ class QasmEditor(QPlainTextEdit):
 
 def _code_view(editor: QPlainTextEdit, read_only: bool) -> QPlainTextEdit:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    # 10 points at least: smaller, the common monospace fonts lose the underscores of _w_3_ between lines
+    font.setPointSizeF(max(font.pointSizeF(), 10.0))
     editor.setFont(font)
     editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
     editor.setReadOnly(read_only)
@@ -76,6 +78,7 @@ class CodePane(QWidget):
         self._setting = False
         self._error_line = 0
         self._encoder = None  # (first, last) line of the encoder's gates in the generated text
+        self._encoder_marks: list = []
         self.task_box = QComboBox()
         self.task_box.setObjectName("codeTask")
         self.task_box.setToolTip("The task whose circuit (shared encoder + its block) is shown")
@@ -225,6 +228,7 @@ class CodePane(QWidget):
         finally:
             self._setting = False
         bar.setValue(value)
+        self._encoder_marks = self._line_marks(*self._encoder, ENCODER_FILL) if self._encoder else []
         self._clear_error()
 
     def _edited(self) -> None:
@@ -312,19 +316,19 @@ class CodePane(QWidget):
         return self._error_line
 
     def _mark_lines(self) -> None:
-        """Shade the encoder's lines; mark the error's line."""
-        marks = []
-        doc = self.qasm_edit.document()
-        spans = []
-        if self._encoder is not None and not self._dirty:
-            spans.append((*self._encoder, ENCODER_FILL))
+        """Shade the encoder's lines (their cursors follow edits of the text); mark the error's line."""
+        marks = list(self._encoder_marks)
         if self._error_line:
-            spans.append((self._error_line, self._error_line, ERROR_FILL))
-        for first, last, fill in spans:
-            for number in range(first - 1, min(last, first - 1 + MAX_SHADED_LINES)):
-                sel = QTextEdit.ExtraSelection()
-                sel.cursor = QTextCursor(doc.findBlockByNumber(number))
-                sel.format.setBackground(fill)
-                sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-                marks.append(sel)
+            marks += self._line_marks(self._error_line, self._error_line, ERROR_FILL)
         self.qasm_edit.setExtraSelections(marks)
+
+    def _line_marks(self, first: int, last: int, fill: QColor) -> list:
+        doc = self.qasm_edit.document()
+        marks = []
+        for number in range(first - 1, min(last, first - 1 + MAX_SHADED_LINES)):
+            sel = QTextEdit.ExtraSelection()
+            sel.cursor = QTextCursor(doc.findBlockByNumber(number))
+            sel.format.setBackground(fill)
+            sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            marks.append(sel)
+        return marks
