@@ -180,3 +180,12 @@ def test_export_refuses_a_bad_file_name(window, pane, tmp_path, monkeypatch):
     monkeypatch.setattr(messages, "save_path", lambda *a, **k: str(tmp_path / "plain"))
     window.act_export_qasm.trigger()
     assert (tmp_path / "plain.qasm").read_text().startswith("OPENQASM 3.0;")  # the suffix added
+
+
+def test_a_hidden_pane_catches_up_when_shown(window, pane, qtbot):
+    window.inspector_dock.raise_()  # the code dock's tab goes behind
+    qtbot.waitUntil(lambda: not pane.isVisible(), timeout=5000)
+    C.add_gate(window.doc, 0, "RX", 3)
+    with qtbot.waitSignal(pane.regenerated, timeout=10_000):
+        window.code_dock.raise_()
+    assert pane.qasm_text() == _expected(window.doc) and "rx(_w_96_) q[3];" in pane.qasm_text()

@@ -1,6 +1,7 @@
 """The code pane: the chosen task's circuit (shared encoder + its block) as OpenQASM 3 and as a PennyLane script.
 
-Both texts are written again after every change of the document (coalesced: one refresh per burst of edits).
+Both texts are written again after every change of the document (coalesced: one refresh per burst of edits; a
+hidden pane waits until it is shown).
 The QASM is editable: Apply (or Ctrl+Return) reads it with the core importer and sets the task's block in ONE
 undoable command; an error marks its line and leaves the document as it was. While the text holds edits not yet
 applied, a change of the document does not overwrite it: the pane says so, and Revert shows the current circuit.
@@ -108,14 +109,14 @@ class CodePane(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
-        doc.changed.connect(lambda _path: self._timer.start())
+        doc.changed.connect(self._document_changed)
         self.task_box.activated.connect(self._task_chosen)
         self.qasm_edit.textChanged.connect(self._edited)
         self.qasm_edit.applyRequested.connect(self.apply)
         self.apply_button.clicked.connect(self.apply)
         self.revert_button.clicked.connect(self.revert)
         self._task = ""
-        self.refresh()
+        self._pending = True  # written on the first show: a hidden pane costs nothing per edit
 
     def _build(self) -> None:
         top = QHBoxLayout()
@@ -138,6 +139,17 @@ class CodePane(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addLayout(top)
         outer.addWidget(self.tabs, 1)
+
+    def _document_changed(self, _path) -> None:
+        if self.isVisible():
+            self._timer.start()
+        else:
+            self._pending = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._pending:
+            self.refresh()
 
     # ------------------------------------------------------------------------------------------- state
     def current_task(self) -> str:
@@ -183,6 +195,7 @@ class CodePane(QWidget):
     def refresh(self) -> None:
         """Write both texts again from the document (the QASM only when it holds no unapplied edits)."""
         self._timer.stop()
+        self._pending = False
         self._sync_tasks()
         spec, task = self.doc.spec, self._task
         problem = self.doc.first_spec_problem()
