@@ -44,6 +44,7 @@ def install(window) -> CodePane:
     """Add the code dock and its menu entries to ``window`` (a MainWindow); returns the pane."""
     pane = CodePane(window.doc)
     dock = window._dock("Code", "codeDock", pane, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock.visibilityChanged.connect(pane.set_shown)  # its tab chosen or left
     window.tabifyDockWidget(window.inspector_dock, dock)
     window.inspector_dock.raise_()
     window.extra_docks.append(dock)

@@ -117,6 +117,7 @@ class CodePane(QWidget):
         self.revert_button.clicked.connect(self.revert)
         self._task = ""
         self._pending = True  # written on the first show: a hidden pane costs nothing per edit
+        self._shown = True
 
     def _build(self) -> None:
         top = QHBoxLayout()
@@ -141,14 +142,20 @@ class CodePane(QWidget):
         outer.addWidget(self.tabs, 1)
 
     def _document_changed(self, _path) -> None:
-        if self.isVisible():
+        if self._shown and self.isVisible():
             self._timer.start()
         else:
             self._pending = True
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if self._pending:
+        if self._pending and self._shown:
+            self.refresh()
+
+    def set_shown(self, shown: bool) -> None:
+        """Whether the pane can be seen (a dock behind another's tab is "visible" to Qt, yet unseen)."""
+        self._shown = shown
+        if shown and self._pending and self.isVisible():
             self.refresh()
 
     # ------------------------------------------------------------------------------------------- state
