@@ -321,3 +321,35 @@ def test_angles_keep_their_expression_or_value():
     assert gates[-1].params == ["-2*pi/3"]
     text, _ = _with_block_line("rz(0.125) q[0];")
     assert import_task_block(spec, "task_1", text).block.gates[-1].params == [0.125]
+
+
+_PIECES = list("q[]();{},=-+*/_wx0123456789 \n\"@$πe.") + ["/*", "//", "pi", "measure", "gate", "U", "rzz"]
+_NOISE = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
+
+
+@budget(300)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 8), _NOISE), min_size=1, max_size=4))
+def test_mangled_programs_are_read_or_refused_in_one_line(edits):
+    """Random cuts and insertions into a valid program: it reads, or one UserError line, never anything else."""
+    spec = _small()
+    text = task_qasm(build_program(spec), "task_1")
+    for at, cut, noise in edits:
+        at %= len(text) + 1
+        text = text[:at] + noise + text[at + cut:]
+    try:
+        result = import_task_block(spec, "task_1", text)
+    except QasmError as exc:
+        assert exc.line >= 0 and "\n" not in str(exc)
+    except UserError as exc:
+        assert "\n" not in str(exc)
+    else:
+        validate(result.spec)
+
+
+def test_unicode_pi_and_bad_unicode_names():
+    spec = _small()
+    text, line = _with_block_line("rz(π/2) q[0];")
+    assert import_task_block(spec, "task_1", text).block.gates[-1].params == ["pi/2"]
+    text, line = _with_block_line("rz(θ) q[0];")
+    err = _error(text)
+    assert err.line == line
