@@ -292,6 +292,8 @@ class CodePane(QWidget):
     def apply(self) -> bool:
         """Read the QASM into the task's block: one undoable command, or an error at its line."""
         task = self._task
+        if not self._dirty:  # nothing typed: the document already holds this circuit
+            return False
         try:
             result = import_task_block(self.doc.spec, task, self.qasm_edit.toPlainText())
         except QasmError as exc:
