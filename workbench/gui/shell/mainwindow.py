@@ -1,22 +1,23 @@
-"""The main window: composer canvas in the middle; palette, experiment, inspector, budget and log docks."""
+"""The main window: composer canvas in the middle; palette, experiment, inspector, budget and log docks.
+
+Features (data, training, runs, sweeps, noise, hardware, ...) add their docks, menu actions and toolbar
+buttons in ``shell/features.py``; the window's own parts live beside this module: ``menus`` and ``actions``
+(menus, toolbar, the window's actions), ``docks`` (dock creation, theming, lazy panels), ``files`` (new, open,
+save, export, recovery), ``layout`` (screen fit, dock sizes, saved layouts), ``status`` (status bar and log),
+``canvas`` (canvas, experiment panel and inspector following each other) and ``run_links`` (training, runs
+and report following each other).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QStyle, QToolBar
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor
+from PySide6.QtWidgets import QApplication, QMainWindow
 
-import workbench
-from workbench.about import versions
-from workbench.circuits.edits import ENCODER
-from workbench.errors import SpecError
-from workbench.gui.common import messages
-from workbench.gui.common.export import export_png, export_svg
 from workbench.gui.common.theme import THEMES, apply_theme
-from workbench.gui.composer import commands as C
 from workbench.gui.composer.budget import BudgetPanel
 from workbench.gui.composer.document import ExperimentDocument, new_spec
 from workbench.gui.composer.editor import ComposerEditor
@@ -24,34 +25,27 @@ from workbench.gui.composer.palette import PaletteWidget
 from workbench.gui.composer.panels import ExperimentPanel, InspectorPanel, LogPanel
 from workbench.gui.composer.scene import ComposerScene
 from workbench.gui.composer.view import ComposerView
-from workbench.gui.data.checker import DataChecker
 from workbench.gui.data.dialog import NewExperimentDialog
-from workbench.gui.data.panel import DataPanel
-from workbench.gui.runs.browser import RunsBrowser
-from workbench.gui.shell import session
-from workbench.gui.sweeps.panel import SweepPanel
-from workbench.gui.training.panel import TrainPanel
+from workbench.gui.shell import actions, session
+from workbench.gui.shell.canvas import CanvasLinks
+from workbench.gui.shell.docks import Docks, Panel
+from workbench.gui.shell.features import FEATURES
+from workbench.gui.shell.files import FileOps
+from workbench.gui.shell.layout import LAYOUT_VERSION, PALETTE_MIN_WIDTH, SIDE_MIN_WIDTH, WindowLayout, first_size
+from workbench.gui.shell.menus import Menus
+from workbench.gui.shell.run_links import RunLinks
+from workbench.gui.shell.status import StatusBar
 from workbench.runs import RunStore
-from workbench.spec import load
-from workbench.spec.examples import EXPERIMENTS, examples, resolve_experiment
+from workbench.spec.examples import EXPERIMENTS
 
 DEMO_SPEC = EXPERIMENTS / "digits-3task.toml"
-LAYOUT_VERSION = 3  # 2: the data dock; 3: the sweep dock
-PALETTE_MIN_WIDTH = 160
-SIDE_MIN_WIDTH = 260
-
-
-def _shipped(path: Path) -> bool:
-    """A file shipped with the workbench: saving it asks for a new name instead of writing into the install."""
-    return path.resolve().parent == EXPERIMENTS.resolve()
-
-
-def first_size(available) -> tuple[int, int]:
-    """The first window: 1600x1000 where it fits, else the screen's free area less a margin."""
-    return min(1600, int(available.width() * 0.96)), min(1000, int(available.height() * 0.94))
+__all__ = ["DEMO_SPEC", "LAYOUT_VERSION", "PALETTE_MIN_WIDTH", "SIDE_MIN_WIDTH", "MainWindow", "first_size"]
 
 
 class MainWindow(QMainWindow):
+    themeChanged = Signal(object)  # the new Theme, for windows that are not docks (docks are themed by Docks)
+    closing = Signal()  # the window accepted closing: stop background work
+
     def __init__(self, spec_path: str | Path | None = None, *, theme: str | None = None, autosave: bool = True,
                  restore_layout: bool = True, demo: bool = True, persist: bool = True,
                  runs_dir: str | Path | None = None):
@@ -59,739 +53,81 @@ class MainWindow(QMainWindow):
         ``runs_dir``, else ``$QMTL_RUNS_DIR``, else ``runs/`` in the workbench's data folder."""
         super().__init__()
         self.setObjectName("QMTLWorkbench")
+        # The window's helpers come first: Qt deletes children in the order they were made, so they (and the
+        # connections to their slots) are gone before the document and scene emit their last signals.
+        self.files, self.window_layout, self.run_links = FileOps(self), WindowLayout(self), RunLinks(self)
+        self.status, self.tasks = StatusBar(self), CanvasLinks(self)
+        self.menus = Menus(self)
+        self.docks = Docks(self, lambda act: self.menus.place("&View/panels", act))
         self.persist = persist
         self.store = RunStore(runs_dir or os.environ.get("QMTL_RUNS_DIR") or session.data_dir() / "runs")
-        self.presentation = None
-        self._selected_run = None
         self.settings = session.settings()
         self.doc = ExperimentDocument(new_spec(), parent=self)
         self.theme = THEMES.get(theme or str(self.settings.value("theme", "light")), THEMES["light"])
         self.scene = ComposerScene(self.doc, self.theme, self)
         self.view = ComposerView(self.scene)
         self.editor = ComposerEditor(self.doc, self.scene, self)
-        self.data_checker = DataChecker(self.doc, self._spec_dir, self)
         self.new_dialog: NewExperimentDialog | None = None
         self.setCentralWidget(self.view)
-        self._build_docks()
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
-        self._build_status()
-        self._connect()
+        self._composer_docks()
+        self.tasks.wire()
+        actions.build_actions(self, self.menus)
+        self.files.fill_examples()
+        self.files.fill_recent()
+        self.toolbar = self.menus.toolbar
+        self.status.build()
+        self.status_valid = self.status.valid  # "ready to train" or the first problem (tests read it)
+        self.editor.message.connect(self.report)
+        self.experiment.message.connect(self.report)
+        for register in FEATURES:
+            register(self)
+        self.window_layout.arrange()
         self.autosaver = session.Autosaver(self.doc, parent=self) if autosave else None
         if self.autosaver:
             self.autosaver.saved.connect(lambda p: self.statusBar().showMessage("autosaved", 2000))
         self.set_theme(self.theme.name)
         self.fit_to_screen()
         if restore_layout:
-            self._restore_layout()
-        self.keep_on_screen()
+            self.window_layout.restore()
+        self.window_layout.keep_on_screen()
         path = spec_path if spec_path else (DEMO_SPEC if demo and DEMO_SPEC.exists() else None)
         if path is not None:
             self.open_file(path, remember=bool(spec_path) and persist)
-        self._update_title()
-        self._update_status()
+        self.update_title()
+        self.status.update()
         QTimer.singleShot(0, self.fit_readable)
 
-    def fit_to_screen(self, screen=None) -> None:
-        """The first window's size and place on ``screen`` (default: the window's own screen)."""
-        if screen is not None:
-            self.setScreen(screen)
-        avail = (screen or self.screen()).availableGeometry()
-        w, h = first_size(avail.size())
-        self.resize(w, h)
-        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
-        self.keep_on_screen()
+    def _composer_docks(self) -> None:
+        add = self.docks.add
+        self.palette_dock = add(Panel("Palette", "paletteDock", lambda w: PaletteWidget(w.theme), "left", None,
+                                      PALETTE_MIN_WIDTH))
+        self.experiment_dock = add(Panel("Experiment", "experimentDock", lambda w: ExperimentPanel(w.doc), "right",
+                                         None, SIDE_MIN_WIDTH))
+        self.inspector_dock = add(Panel("Inspector", "inspectorDock", lambda w: InspectorPanel(w.doc), "right",
+                                        None, SIDE_MIN_WIDTH))
+        self.budget_dock = add(Panel("Resource budget", "budgetDock", lambda w: BudgetPanel(w.doc),
+                                     close=lambda p: p.shutdown()))
+        self.log_dock = add(Panel("Log", "logDock", lambda w: LogPanel(), tab=None))
+        self.palette, self.experiment, self.inspector, self.budget, self.log_panel = (
+            d.widget() for d in (self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock,
+                                 self.log_dock))
 
-    def keep_on_screen(self) -> None:
-        """A window never opens larger than the screen's free area or partly off it (a saved geometry from a
-        bigger monitor, or the 1600x1000 default on a 1280x800 laptop)."""
-        avail = self.screen().availableGeometry()
-        if self.width() > avail.width() or self.height() > avail.height():
-            self.resize(min(self.width(), avail.width()), min(self.height(), avail.height()))
-        frame = self.frameGeometry()
-        if not avail.contains(frame):
-            x = min(max(frame.x(), avail.x()), avail.right() - frame.width() + 1)
-            y = min(max(frame.y(), avail.y()), avail.bottom() - frame.height() + 1)
-            self.move(max(x, avail.x()), max(y, avail.y()))
+    def spec_dir(self) -> Path:
+        """Where a spec's relative data paths resolve: its file's folder, or the demo's for an unsaved one."""
+        return self.doc.path.parent if self.doc.path else DEMO_SPEC.parent
 
     def fit_readable(self) -> None:
         """The first view of a document: fit it, but never so small that gates cannot be read."""
         self.view.fit(min_zoom=0.8)
 
-    # ------------------------------------------------------------------------------------------- building
-    def _dock(self, title: str, name: str, widget, area, min_width: int = 0) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        if min_width:
-            widget.setMinimumWidth(min_width)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(area, dock)
-        return dock
-
-    def _build_docks(self) -> None:
-        L, R, B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
-                   Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.palette = PaletteWidget(self.theme)
-        self.experiment = ExperimentPanel(self.doc)
-        self.inspector = InspectorPanel(self.doc)
-        self.budget = BudgetPanel(self.doc)
-        self.log_panel = LogPanel()
-        self.palette_dock = self._dock("Palette", "paletteDock", self.palette, L, PALETTE_MIN_WIDTH)
-        self.experiment_dock = self._dock("Experiment", "experimentDock", self.experiment, R, SIDE_MIN_WIDTH)
-        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, R, SIDE_MIN_WIDTH)
-        self.budget_dock = self._dock("Resource budget", "budgetDock", self.budget, B)
-        self.log_dock = self._dock("Log", "logDock", self.log_panel, B)
-        self.train = TrainPanel(self.doc, self.store, base_dir=self._spec_dir)
-        self.runs = RunsBrowser(self.store)
-        self.data_panel = DataPanel(self.doc, self._spec_dir)
-        self.data_dock = self._dock("Data", "dataDock", self.data_panel, B)
-        self.train_dock = self._dock("Train", "trainDock", self.train, B)
-        self.runs_dock = self._dock("Runs", "runsDock", self.runs, B)
-        self.tabifyDockWidget(self.budget_dock, self.data_dock)
-        self.tabifyDockWidget(self.data_dock, self.train_dock)
-        self.tabifyDockWidget(self.train_dock, self.runs_dock)
-        self.sweep = SweepPanel(self.doc, self.store, base_dir=self._spec_dir)
-        self.sweep_dock = self._dock("Sweep", "sweepDock", self.sweep, B)
-        self.tabifyDockWidget(self.runs_dock, self.sweep_dock)
-        self.extra_docks = []
-        self._add_colleague_panels(B)
-        self.budget_dock.raise_()
-        self.tabifyDockWidget(self.experiment_dock, self.inspector_dock)
-        self.inspector_dock.raise_()
-        self.splitDockWidget(self.budget_dock, self.log_dock, Qt.Orientation.Horizontal)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.default_dock_sizes()
-        self._default_state = None
-        self._sized_once = False
-
-    def default_dock_sizes(self) -> None:
-        """Side docks wide enough to read, the canvas at least half the width, the bottom panels a third of
-        the height; sizes only stick once the window has its real size, so this runs again on the first show."""
-        w, h = max(self.width(), 800), max(self.height(), 600)
-        palette = max(PALETTE_MIN_WIDTH, min(215, int(w * 0.15)))
-        side = max(SIDE_MIN_WIDTH, min(360, int(w * 0.24)))
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, side], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.budget_dock], [max(220, min(320, int(h * 0.33)))], Qt.Orientation.Vertical)
-        middle = w - palette - side
-        self.resizeDocks([self.budget_dock, self.log_dock], [int(middle * 0.78), int(middle * 0.22)],
-                         Qt.Orientation.Horizontal)
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if not self._sized_once:
-            self._sized_once = True
-            if not isinstance(self.settings.value("windowState"), QByteArray):
-                QTimer.singleShot(0, self.default_dock_sizes)
-
-    def _spec_dir(self) -> Path:
-        """Where a spec's relative data paths resolve: its file's folder, or the demo's for an unsaved one."""
-        return self.doc.path.parent if self.doc.path else DEMO_SPEC.parent
-
-    def _add_colleague_panels(self, area) -> None:
-        """The noise comparison and hardware panels, where installed (built separately; optional here). Each is
-        created the first time its dock is shown: a window that never shows them (tests, screenshots) never
-        starts their background work."""
-        import importlib.util
-
-        for module, cls, title, name in (("workbench.gui.noise.panel", "NoisePanel", "Noise", "noiseDock"),
-                                         ("workbench.gui.hardware.panel", "HardwarePanel", "Hardware", "hardwareDock")):
-            try:
-                found = importlib.util.find_spec(module) is not None
-            except (ImportError, ValueError):
-                found = False
-            if not found:
-                continue
-            holder = QLabel(f"{title}: loading…")
-            holder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            dock = self._dock(title, name, holder, area)
-            dock.setProperty("lazyPanel", (module, cls))
-            dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._load_panel(d))
-            self.tabifyDockWidget(self.runs_dock, dock)
-            self.extra_docks.append(dock)
-
-    def _load_panel(self, dock: QDockWidget):
-        """Create a lazily loaded panel (once); a panel that cannot load says why in its dock and the log."""
-        spec = dock.property("lazyPanel")
-        if not spec:
-            return dock.widget()
-        dock.setProperty("lazyPanel", None)
-        module, cls = spec
-        try:
-            import importlib
-
-            widget = getattr(importlib.import_module(module), cls)(self.store)
-        except Exception as exc:  # noqa: BLE001 - a broken optional panel must not stop the workbench
-            self.report(f"{dock.windowTitle()} panel unavailable: {exc}", error=True)
-            dock.widget().setText(f"{dock.windowTitle()} panel unavailable:\n{exc}")
-            return None
-        dock.setWidget(widget)
-        if self._selected_run is not None:
-            self._set_panel_run(dock, self._selected_run)
-        return widget
-
-    def _set_panel_run(self, dock: QDockWidget, run_id) -> None:
-        widget = dock.widget()
-        if dock.property("lazyPanel") or not hasattr(widget, "set_run"):
-            return
-        try:
-            widget.set_run(run_id)
-        except Exception as exc:  # noqa: BLE001 - an optional panel's fault stays in the log
-            self.log_panel.log(f"{dock.windowTitle()}: {exc}", True)
-
-    def _action(self, text: str, slot, shortcut=None, tip: str = "", icon=None, checkable=False) -> QAction:
-        a = QAction(text, self)
-        if shortcut is not None:
-            a.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-        if icon is not None:
-            a.setIcon(self.style().standardIcon(icon))
-        a.setCheckable(checkable)
-        shown = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        a.setToolTip(f"{tip or text.replace('&', '')}" + (f" ({shown})" if shown else ""))
-        a.setStatusTip(tip or text.replace("&", ""))
-        # Qt hands ``checked`` to a slot that takes an argument: Fit Circuit once read it as its zoom limit.
-        a.triggered.connect(lambda _checked=False: slot())
-        self.addAction(a)
-        return a
-
-    def _build_actions(self) -> None:
-        SP = QStyle.StandardPixmap
-        K = QKeySequence.StandardKey
-        a = self._action
-        self.act_new = a("&New", self.new_file, K.New, "New experiment", SP.SP_FileIcon)
-        self.act_open = a("&Open…", self.open_dialog, K.Open, "Open an experiment file", SP.SP_DialogOpenButton)
-        self.act_save = a("&Save", self.save, K.Save, "Save the experiment", SP.SP_DialogSaveButton)
-        self.act_save_as = a("Save &As…", self.save_as, K.SaveAs, "Save under a new name")
-        self.act_export_png = a("Export Circuit as &PNG…", lambda: self.export_image("png"), "Ctrl+Shift+P")
-        self.act_export_svg = a("Export Circuit as S&VG…", lambda: self.export_image("svg"), "Ctrl+Shift+G")
-        self.act_quit = a("&Quit", self.close, K.Quit)
-        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcuts(QKeySequence.keyBindings(K.Undo))
-        self.act_undo.setIcon(self.style().standardIcon(SP.SP_ArrowBack))
-        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.act_redo.setIcon(self.style().standardIcon(SP.SP_ArrowForward))
-        for act, word in ((self.act_undo, "&Undo"), (self.act_redo, "&Redo")):
-            self.addAction(act)
-            # Qt names the command in the action's text, which made the toolbar reflow on every edit; the
-            # name goes to the tooltip instead (this slot runs after Qt's own, so its text wins).
-            signal = self.doc.undo_stack.undoTextChanged if act is self.act_undo else \
-                self.doc.undo_stack.redoTextChanged
-            signal.connect(lambda text, act=act, word=word: _fixed_text(act, word, text))
-            act.setText(word)
-        self.act_cut = a("Cu&t", self.editor.cut_selection, K.Cut, "Cut the selected gates")
-        self.act_copy = a("&Copy", self.editor.copy_selection, K.Copy, "Copy the selected gates")
-        self.act_paste = a("&Paste", self.editor.paste, K.Paste, "Paste gates at the end of the current band")
-        self.act_delete = a("&Delete", self.editor.delete_selection, [QKeySequence(Qt.Key.Key_Delete),
-                                                                        QKeySequence(Qt.Key.Key_Backspace)],
-                            "Delete the selected gates", SP.SP_TrashIcon)
-        self.act_select_all = a("Select &All", self.editor.select_all, K.SelectAll, "Select the current band's gates")
-        self.act_expand = a("&Expand Template", lambda: self.editor.expand(), "Ctrl+E",
-                            "Expand the current band's template into gates")
-        self.act_regroup = a("&Regroup as Template", lambda: self.editor.regroup(), "Ctrl+G",
-                             "Turn the current band's gates back into a template")
-        self.act_add_task = a("&Add Task", self.experiment.add_task, "Ctrl+T", "Add a task lane")
-        self.act_remove_task = a("&Remove Task", self.remove_current_task, "Ctrl+Shift+Del",
-                                 "Remove the current task")
-        self.act_rename_task = a("Re&name Task", self.rename_current_task, "F2", "Rename the current task")
-        self.act_task_left = a("Move Task &Left", lambda: self.move_current_task(-1), "Alt+Left")
-        self.act_task_right = a("Move Task R&ight", lambda: self.move_current_task(+1), "Alt+Right")
-        self.act_zoom_in = a("Zoom &In", lambda: self.view.zoom_by(1.2), [QKeySequence(K.ZoomIn),
-                                                                         QKeySequence("Ctrl+=")])
-        self.act_zoom_out = a("Zoom &Out", lambda: self.view.zoom_by(1 / 1.2), K.ZoomOut)
-        self.act_zoom_reset = a("&Actual Size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
-        self.act_fit = a("&Fit Circuit", self.view.fit, "Ctrl+9", "Fit the whole circuit in view")
-        self.theme_group = QActionGroup(self)
-        self.act_light = a("&Light Theme", lambda: self.set_theme("light"), None, checkable=True)
-        self.act_dark = a("&Dark Theme", lambda: self.set_theme("dark"), None, checkable=True)
-        for act in (self.act_light, self.act_dark):
-            self.theme_group.addAction(act)
-        # The toolbar's switch goes both ways (a radio item of the group could only be switched on).
-        self.act_toggle_theme = a("Dark Theme", lambda: self.set_theme("light" if self.theme.dark else "dark"),
-                                  "Ctrl+Shift+D", "Switch between the light and the dark theme", checkable=True)
-        self.act_train = a("&Train…", self.show_train, "Ctrl+R", "Show the training panel")
-        self.act_start = a("&Start Training", self.start_training, "Ctrl+Shift+R",
-                           "Train the experiment as it is in the editor")
-        self.act_stop = a("S&top Training", lambda: self.train.stop(), "Ctrl+.", "Stop after the current step")
-        self.act_sweep = a("S&weep…", self.show_sweep, None, "Train the experiment over axes of settings, in parallel")
-        self.act_runs = a("&Runs Browser", self.show_runs, "Ctrl+B", "Browse, compare and export runs")
-        self.act_report = a("HTML &Report of Selected Runs…", self.report_selected, "Ctrl+Shift+H",
-                            "Write a self-contained HTML report of the runs selected in the browser")
-        self.act_present = a("&Presentation Mode", self.show_presentation, "F5",
-                             "Large-type full-window curves and a replay of a finished run")
-        self.act_reset_layout = a("Reset &Layout", self.reset_layout)
-        self.act_shortcuts = a("&Keyboard Shortcuts", self.show_shortcuts, K.HelpContents)
-        self.act_about = a("&About", self.show_about)
-
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addActions([self.act_new, self.act_open])
-        self.recent_menu = m.addMenu("Open &Recent")
-        self.example_menu = m.addMenu("Open E&xample")
-        self._fill_examples()
-        m.addSeparator()
-        m.addActions([self.act_save, self.act_save_as])
-        m.addSeparator()
-        m.addActions([self.act_export_png, self.act_export_svg])
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        m = mb.addMenu("&Edit")
-        m.addActions([self.act_undo, self.act_redo])
-        m.addSeparator()
-        m.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_delete, self.act_select_all])
-        m.addSeparator()
-        m.addActions([self.act_expand, self.act_regroup])
-        m = mb.addMenu("&Tasks")
-        m.addActions([self.act_add_task, self.act_rename_task, self.act_task_left, self.act_task_right])
-        m.addSeparator()
-        m.addAction(self.act_remove_task)
-        m = mb.addMenu("&Run")
-        m.addActions([self.act_train, self.act_start, self.act_stop, self.act_sweep])
-        m.addSeparator()
-        m.addActions([self.act_runs, self.act_report, self.act_present])
-        m = mb.addMenu("&View")
-        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, self.act_fit])
-        m.addSeparator()
-        m.addActions([self.act_light, self.act_dark])
-        m.addSeparator()
-        for dock in self._all_docks():
-            m.addAction(dock.toggleViewAction())
-        m.addAction(self.act_reset_layout)
-        m = mb.addMenu("&Help")
-        m.addActions([self.act_shortcuts, self.act_about])
-        self._fill_recent()
-
-    def _build_toolbar(self) -> None:
-        tb = QToolBar("Main", self)
-        tb.setObjectName("mainToolbar")
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        tb.addActions([self.act_new, self.act_open, self.act_save])
-        tb.addSeparator()
-        tb.addActions([self.act_undo, self.act_redo, self.act_delete])
-        tb.addSeparator()
-        tb.addActions([self.act_add_task, self.act_expand, self.act_regroup])
-        tb.addSeparator()
-        tb.addActions([self.act_fit, self.act_toggle_theme])
-        tb.addSeparator()
-        tb.addActions([self.act_start, self.act_runs, self.act_present])
-        for act, short in ((self.act_expand, "Expand"), (self.act_regroup, "Regroup"), (self.act_fit, "Fit"),
-                           (self.act_start, "Train"), (self.act_runs, "Runs"), (self.act_present, "Present"),
-                           (self.act_add_task, "Add Task")):
-            act.setIconText(short)  # the toolbar fits a 1280-pixel screen; menus keep the full names
-        self.addToolBar(tb)
-        self.toolbar = tb
-
-    def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.status_valid = QLabel()
-        self.status_engine = QLabel()
-        self.status_device = QLabel()
-        self.status_dirty = QLabel()
-        for w in (self.status_valid, self.status_engine, self.status_device, self.status_dirty):
-            w.setContentsMargins(8, 0, 8, 0)
-            sb.addPermanentWidget(w)
-        self.status_valid.setMaximumWidth(640)
-        # Wide enough for either short verdict, so the bar does not jump as "checking…" turns into "ready".
-        fm = self.status_valid.fontMetrics()
-        self.status_valid.setMinimumWidth(max(fm.horizontalAdvance(t) for t in ("⚠ checking the data…",
-                                                                               "✔ ready to train")) + 20)
-
-    def _connect(self) -> None:
-        doc = self.doc
-        doc.changed.connect(lambda _p: self._update_status())
-        doc.problemsChanged.connect(self._update_status)
-        doc.modifiedChanged.connect(lambda _m: (self._update_title(), self._update_status()))
-        doc.fileChanged.connect(lambda _p: self._update_title())
-        doc.undo_stack.indexChanged.connect(self._log_command)
-        self.editor.message.connect(self.report)
-        self.experiment.message.connect(self.report)
-        self.palette.activated_payload.connect(self.editor.add_to_current)
-        self.scene.bandActivated.connect(self._band_activated)
-        self.scene.selectionChanged.connect(self._selection_changed)
-        self.scene.gateActivated.connect(lambda ref: (self.inspector_dock.raise_(), self.inspector.set_gate(ref)))
-        self.scene.contextMenuRequested.connect(self._context_menu)
-        self.experiment.taskSelected.connect(self._task_selected)
-        self.train.message.connect(self.report)
-        self.train.runStarted.connect(self._run_started)
-        self.train.runEnded.connect(self._run_ended)
-        self.runs.message.connect(self.report)
-        self.runs.cloneRequested.connect(self.clone_run)
-        self.runs.resumeRequested.connect(self.resume_run)
-        self.runs.reportRequested.connect(self.write_report)
-        self.runs.runSelected.connect(self._run_selected)
-        self.sweep.message.connect(self.report)
-        self.sweep.runOpened.connect(self.open_run)
-        self.sweep.sweepEnded.connect(lambda _sid, _state: self.runs.refresh())
-        doc.validityChanged.connect(lambda ok: self.act_start.setEnabled(ok))
-        self.act_start.setEnabled(doc.is_trainable())
-        self._last_index = 0
-
-    # ------------------------------------------------------------------------------------------- reporting
     def report(self, text: str, error: bool = False) -> None:
-        self.statusBar().showMessage(("⚠ " if error else "") + text, 8000)
-        self.log_panel.log(text, error)
+        self.status.report(text, error)
 
-    def _log_command(self, index: int) -> None:
-        stack = self.doc.undo_stack
-        if index > self._last_index and index > 0:
-            self.log_panel.log(stack.text(index - 1))
-        elif index < self._last_index:
-            self.log_panel.log(f"undo: {stack.text(index)}")
-        self._last_index = index
+    def update_title(self) -> None:
+        self.status.update_title()
 
-    def _update_title(self) -> None:
-        name = self.doc.path.name if self.doc.path else "untitled"
-        self.setWindowTitle(f"{self.doc.spec.name} — {name}[*] — QMTL Workbench")
-        self.setWindowModified(self.doc.is_modified())
-
-    def _update_status(self) -> None:
-        spec = self.doc.spec
-        t = self.theme
-        problem = self.doc.first_problem()
-        if problem is None and self.doc.data_state == "checking":
-            self.status_valid.setText(f'<span style="color:{t.muted}">checking the data…</span>')
-            self.status_valid.setToolTip("The experiment is being checked against its data")
-        elif problem is None:
-            self.status_valid.setText(f'<span style="color:{t.ok}">✔ ready to train</span>')
-            self.status_valid.setToolTip(f"The core validates this experiment and it fits its data"
-                                         f"{': ' + self.doc.data_summary if self.doc.data_summary else ''}")
-        else:
-            more = len(self.doc.problems()) - 1
-            text = str(problem) + (f" (+{more} more)" if more else "")
-            self.status_valid.setText(f'<span style="color:{t.error}">⚠ {_escape(text)}</span>')
-            self.status_valid.setToolTip("\n".join(str(p) for p in self.doc.problems()))
-        self.status_engine.setText(f"engine: {spec.quantum.engine}")
-        self.status_device.setText(f"device: {spec.training.device}")
-        self.status_dirty.setText("● modified" if self.doc.is_modified() else "saved")
-        self.setWindowModified(self.doc.is_modified())
-
-    # ------------------------------------------------------------------------------------------- selection
-    def _band_activated(self, key) -> None:
-        self.inspector.set_band(key)
-        if key != ENCODER:
-            self.experiment.select_task(key)
-
-    def _task_selected(self, index: int) -> None:
-        self.scene.set_current_band(index)
-        self.inspector.set_band(index)
-
-    def _selection_changed(self) -> None:
-        refs = self.scene.selected_refs()
-        self.inspector.set_gate(refs[0] if len(refs) == 1 else None)
-        if len(refs) == 1:  # the gate's angles and wires are in the inspector: bring it forward
-            self.inspector_dock.show()
-            self.inspector_dock.raise_()
-
-    def _context_menu(self, key, screen_pos) -> None:
-        menu = QMenu(self)
-        menu.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_delete])
-        menu.addSeparator()
-        menu.addActions([self.act_expand, self.act_regroup])
-        if key != ENCODER:
-            menu.addSeparator()
-            menu.addActions([self.act_rename_task, self.act_task_left, self.act_task_right, self.act_remove_task])
-        menu.popup(screen_pos)
-
-    def current_task(self) -> int:
-        key = self.scene.current_band
-        return key if key != ENCODER else self.experiment.current_task()
-
-    def remove_current_task(self) -> None:
-        self.experiment.select_task(self.current_task())
-        self.experiment.remove_task()
-
-    def rename_current_task(self) -> None:
-        i = self.current_task()
-        self.experiment_dock.raise_()
-        self.experiment.select_task(i)
-        item = self.experiment.tasks.item(i)
-        if item is not None:
-            self.experiment.tasks.editItem(item)
-
-    def move_current_task(self, step: int) -> None:
-        i = self.current_task()
-        if i < 0:
-            return
-        to = C.move_task(self.doc, i, i + step)
-        self.scene.set_current_band(to)
-        self.experiment.select_task(to)
-
-    # ------------------------------------------------------------------------------------------- files
-    def _confirm_discard(self) -> bool:
-        """True when the current document may be replaced (saved, discarded, or unmodified)."""
-        if not self.doc.is_modified():
-            return True
-        choice = messages.ask(self, "Unsaved changes", f"Save the changes to “{self.doc.spec.name}”?",
-                              ("Save", "Discard", "Cancel"), "Save")
-        if choice == "Save":
-            return self.save()
-        return choice == "Discard"
-
-    def new_file(self) -> NewExperimentDialog | None:
-        """Ask for the data first (non-blocking dialog); the tasks come from its label columns."""
-        if not self._confirm_discard():
-            return None
-        dialog = NewExperimentDialog(self._new_data_dir, self)
-        dialog.accepted.connect(lambda: self._create_new(dialog))
-        dialog.finished.connect(lambda _r: setattr(self, "new_dialog", None))
-        self.new_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def _new_data_dir(self) -> Path:
-        return Path(str(self.settings.value("lastDir", ""))) if self.settings.value("lastDir") else Path.home()
-
-    def _create_new(self, dialog: NewExperimentDialog) -> None:
-        spec = dialog.spec()
-        self.doc.replace(spec, None)
-        self.report(f"new experiment on {spec.dataset.path or spec.dataset.source} with tasks "
-                    f"{', '.join(t.name for t in spec.tasks)}")
-        self.data_dock.show()
-        self.data_dock.raise_()
-        QTimer.singleShot(0, self.fit_readable)
-
-    def open_dialog(self) -> None:
-        if not self._confirm_discard():
-            return
-        start = str(self.doc.path.parent) if self.doc.path else str(self.settings.value("lastDir", ""))
-        path = messages.open_path(self, start)
-        if path:
-            self.open_file(path)
-
-    def open_file(self, path: str | Path, remember: bool = True) -> bool:
-        """Open ``path``; on a damaged or too-new file show why in a dialog and keep the current document."""
-        path = Path(path)
-        try:
-            self.doc.open(path)
-        except SpecError as exc:
-            self.report(f"cannot open {path.name}: {exc}", error=True)
-            where = f"Field: {exc.path}\n" if exc.path else ""
-            messages.error(self, "Cannot open experiment", f"“{path.name}” cannot be opened.",
-                           f"{where}{exc.message}\n\nThe file was not changed.")
-            return False
-        if remember:
-            session.add_recent(path)
-            self.settings.setValue("lastDir", str(path.parent))
-            self._fill_recent()
-        self.report(f"opened {path}")
-        self._update_title()
-        QTimer.singleShot(0, self.fit_readable)
-        return True
-
-    def save(self) -> bool:
-        if self.doc.path is None or _shipped(self.doc.path):
-            return self.save_as()
-        return self._save_to(self.doc.path)
-
-    def save_as(self) -> bool:
-        start = str(self.doc.path.parent / self.doc.path.name) if self.doc.path and not _shipped(self.doc.path) \
-            else str(Path(str(self.settings.value("lastDir", Path.home()))) / f"{self.doc.spec.name}.toml")
-        path = messages.save_path(self, start)
-        if not path:
-            return False
-        return self._save_to(Path(path))
-
-    def _save_to(self, path: Path) -> bool:
-        problem = self.doc.first_spec_problem()
-        if problem is not None:  # the workbench and `qmtl` would refuse to open it again
-            self.report(f"not saved: {problem}", error=True)
-            messages.error(self, "Cannot save yet", "The experiment has a problem that would stop it from "
-                           "opening again (here and in the qmtl command line).",
-                           f"{problem}\n\nFix it (it is marked in red on the canvas), then save.")
-            return False
-        try:
-            self.doc.save(path)
-        except OSError as exc:
-            self.report(f"cannot save {path}: {exc}", error=True)
-            messages.error(self, "Cannot save", f"“{path}” cannot be written.", str(exc))
-            return False
-        session.add_recent(path)
-        self.settings.setValue("lastDir", str(path.parent))
-        self._fill_recent()
-        self.report(f"saved {path}")
-        return True
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        files = session.recent_files()
-        for i, p in enumerate(files):
-            act = self.recent_menu.addAction(f"&{i + 1} {Path(p).name}")
-            act.setToolTip(p)
-            act.setStatusTip(p)
-            act.triggered.connect(lambda _c=False, p=p: self._open_recent(p))
-        self.recent_menu.setEnabled(bool(files))
-
-    def _fill_examples(self) -> None:
-        """One entry per experiment shipped with the workbench (the same list as ``qmtl examples``)."""
-        for e in examples():
-            act = self.example_menu.addAction(e.name)
-            tip = f"{e.description} ({e.tasks} tasks, {e.qubits} qubits)" if e.description else e.name
-            act.setToolTip(tip)
-            act.setStatusTip(tip)
-            act.setData(e.name)
-            act.triggered.connect(lambda _c=False, name=e.name: self.open_example(name))
-        self.example_menu.setToolTipsVisible(True)
-        self.example_menu.setEnabled(bool(self.example_menu.actions()))
-
-    def open_example(self, name: str) -> bool:
-        """Open a shipped experiment; saving it asks for a new file (the shipped one stays as it is)."""
-        if not self._confirm_discard():
-            return False
-        return self.open_file(resolve_experiment(name), remember=False)
-
-    def _open_recent(self, path: str) -> None:
-        if not Path(path).exists():
-            session.forget_recent(path)
-            self._fill_recent()
-            self.report(f"{path} no longer exists", error=True)
-            return
-        if self._confirm_discard():
-            self.open_file(path)
-
-    def export_image(self, fmt: str) -> bool:
-        base = self.doc.path.with_suffix(f".{fmt}").name if self.doc.path else f"{self.doc.spec.name}.{fmt}"
-        start = str(Path(str(self.settings.value("lastDir", Path.home()))) / base)
-        filters = "PNG image (*.png)" if fmt == "png" else "SVG image (*.svg)"
-        path = messages.save_path(self, start, f"Export circuit as {fmt.upper()}", filters)
-        if not path:
-            return False
-        try:
-            (export_png if fmt == "png" else export_svg)(self.scene, path)
-        except OSError as exc:
-            self.report(str(exc), error=True)
-            messages.error(self, "Export failed", str(exc))
-            return False
-        self.report(f"exported the circuit to {path}")
-        return True
-
-    def offer_recovery(self) -> bool:
-        """After a crash: offer the newest autosave left behind. Returns whether one was recovered."""
-        pending = session.pending_recoveries()
-        if not pending:
-            return False
-        rec = pending[0]
-        choice = messages.ask(self, "Recover unsaved work",
-                              f"The workbench did not close cleanly. Recover {rec.describe()}?",
-                              ("Recover", "Discard", "Later"), "Recover")
-        if choice == "Later":
-            return False
-        if choice == "Discard":
-            rec.discard()
-            return False
-        try:
-            spec = load(rec.spec_file)
-        except SpecError as exc:
-            messages.error(self, "Cannot recover", "The autosave cannot be read.", str(exc))
-            return False
-        self.doc.replace(spec, Path(rec.source) if rec.source else None, modified=True)
-        rec.discard()
-        self.report(f"recovered {rec.describe()}; save it to keep it")
-        QTimer.singleShot(0, self.fit_readable)
-        return True
-
-    # ------------------------------------------------------------------------------------------- runs
-    def _all_docks(self) -> list[QDockWidget]:
-        return [self.palette_dock, self.experiment_dock, self.inspector_dock, self.budget_dock, self.log_dock,
-                self.data_dock, self.train_dock, self.runs_dock, self.sweep_dock, *self.extra_docks]
-
-    def show_train(self) -> None:
-        self.train_dock.show()
-        self.train_dock.raise_()
-
-    def show_runs(self) -> None:
-        self.runs_dock.show()
-        self.runs_dock.raise_()
-        self.runs.refresh()
-
-    def show_sweep(self) -> None:
-        self.sweep_dock.show()
-        self.sweep_dock.raise_()
-
-    def open_run(self, run_id: str) -> None:
-        """Show a run in the runs browser (a sweep's point or trial)."""
-        self.show_runs()
-        self.runs.select([run_id])
-        if run_id not in self.runs.selected_ids():  # a run newer than the browser's last poll: once it is there
-            QTimer.singleShot(600, lambda: self.runs.select([run_id]))
-
-    def start_training(self) -> bool:
-        self.show_train()
-        return self.train.start()
-
-    def _run_started(self, run_id: str) -> None:
-        self.runs.busy_run = run_id
-        self.runs.refresh()
-
-    def _run_ended(self, run_id: str, status: str) -> None:
-        self.runs.busy_run = None
-        self.runs.refresh()
-        self.report(f"run {run_id} {status}", error=status == "failed")
-
-    def _run_selected(self, run_id) -> None:
-        self._selected_run = run_id
-        for dock in self.extra_docks:
-            self._set_panel_run(dock, run_id)
-
-    def clone_run(self, spec, run_id: str, head: str) -> bool:
-        """Load a run's spec into the composer as a new, untitled (modified) document."""
-        if not self._confirm_discard():
-            return False
-        spec.name = f"{spec.name} (clone of {run_id})"
-        self.doc.replace(spec, None, modified=True)
-        self.train.set_head(head)
-        self.report(f"cloned run {run_id} into a new experiment; edit it and train, or save it")
-        QTimer.singleShot(0, self.fit_readable)
-        return True
-
-    def resume_run(self, run_id: str) -> bool:
-        self.show_train()
-        return self.train.resume_run(run_id)
-
-    def write_report(self, run_ids: list, path: str | None = None):
-        from workbench.gui.report.report import ReportPreview
-        from workbench.gui.report.report import write_report as write
-
-        if not run_ids:
-            return None
-        start = str(Path(str(self.settings.value("lastDir", Path.home()))) / f"report-{run_ids[0]}.html")
-        path = path or messages.save_path(self, start, "Write HTML report", "HTML (*.html)")
-        if not path:
-            return None
-        try:
-            out = write(self.store, list(run_ids), path)
-        except Exception as exc:  # noqa: BLE001
-            self.report(f"cannot write the report: {exc}", error=True)
-            messages.error(self, "Report failed", str(exc))
-            return None
-        self.report(f"wrote the report to {out}")
-        preview = ReportPreview(out, self)
-        preview.open()
-        return out
-
-    def report_selected(self):
-        return self.write_report(self.runs.selected_ids())
-
-    def show_presentation(self, run_id: str | None = None):
-        from workbench.gui.report.presentation import PresentationView
-
-        if self.presentation is None:
-            self.presentation = PresentationView(self.store, self.theme)
-            self.presentation.resize(self.size())
-        selected = run_id or (self.runs.selected_ids() or [None])[0]
-        self.presentation.reload_runs(selected)
-        self.presentation.show()
-        self.presentation.raise_()
-        return self.presentation
-
-    # ------------------------------------------------------------------------------------------- look
     def set_theme(self, name: str) -> None:
-        app = QApplication.instance()
-        self.theme = apply_theme(app, name)
+        self.theme = apply_theme(QApplication.instance(), name)
         if self.persist:
             self.settings.setValue("theme", self.theme.name)
         (self.act_dark if self.theme.dark else self.act_light).setChecked(True)
@@ -799,109 +135,71 @@ class MainWindow(QMainWindow):
         self.scene.set_theme(self.theme)
         self.view.hint_color = QColor(self.theme.muted)
         self.view.viewport().update()
-        self.palette.set_theme(self.theme)
-        self.experiment.set_theme(self.theme)
-        self.inspector.set_theme(self.theme)
-        self.budget.set_theme(self.theme)
-        self.log_panel.set_theme(self.theme)
-        self.train.set_theme(self.theme)
-        self.runs.set_theme(self.theme)
-        self.sweep.set_theme(self.theme)
-        self.data_panel.set_theme(self.theme)
-        if self.presentation is not None:
-            self.presentation.set_theme(self.theme)
-        self._update_status()
+        self.docks.set_theme(self.theme)
+        self.themeChanged.emit(self.theme)
+        self.status.update()
 
-    def _restore_layout(self) -> None:
-        self._default_state = self.saveState(LAYOUT_VERSION)
-        geometry = self.settings.value("geometry")
-        state = self.settings.value("windowState")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state, LAYOUT_VERSION)
+    # The window's public operations (menus, the app's screenshots and tests call these).
+    def fit_to_screen(self, screen=None) -> None:
+        self.window_layout.fit_to_screen(screen)
 
-    def save_layout(self) -> None:
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("windowState", self.saveState(LAYOUT_VERSION))
-        self.settings.sync()
+    def default_dock_sizes(self) -> None:
+        self.window_layout.default_dock_sizes()
 
     def reset_layout(self) -> None:
-        """The docks where they start, at sizes that keep the palette and inspector readable."""
-        if self._default_state is not None:
-            self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in self._all_docks():
-            dock.show()
-        self.budget_dock.raise_()
-        self.inspector_dock.raise_()
-        # The saved default state holds the sizes of a window not yet shown; set them for this one.
-        self.default_dock_sizes()
-        QTimer.singleShot(0, self.default_dock_sizes)
-        QTimer.singleShot(0, self.fit_readable)
+        self.window_layout.reset()
 
-    def show_shortcuts(self) -> None:
-        rows = []
-        for act in self.actions():
-            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
-            if keys:
-                rows.append(f"<tr><td><b>{_escape(keys)}</b></td><td>{_escape(act.text().replace('&', ''))}</td></tr>")
-        rows.append("<tr><td><b>Ctrl+wheel</b></td><td>Zoom the canvas</td></tr>")
-        rows.append("<tr><td><b>Double-click</b></td><td>Template: expand · palette item: add to the current "
-                    "band</td></tr>")
-        messages.info(self, "Keyboard shortcuts", "<table cellspacing=4>" + "".join(rows) + "</table>")
+    def new_file(self) -> NewExperimentDialog | None:
+        return self.files.new_file()
+
+    def open_file(self, path: str | Path, remember: bool = True) -> bool:
+        return self.files.open_file(path, remember)
+
+    def save(self) -> bool:
+        return self.files.save()
+
+    def save_as(self) -> bool:
+        return self.files.save_as()
+
+    def export_image(self, fmt: str) -> bool:
+        return self.files.export_image(fmt)
+
+    def offer_recovery(self) -> bool:
+        return self.files.offer_recovery()
+
+    def show_train(self) -> None:
+        self.run_links.show_train()
+
+    def show_runs(self) -> None:
+        self.run_links.show_runs()
+
+    def start_training(self) -> bool:
+        return self.run_links.start_training()
+
+    def write_report(self, run_ids: list, path: str | None = None):
+        return self.run_links.write_report(run_ids, path)
+
+    def show_presentation(self, run_id: str | None = None):
+        return self.run_links.show_presentation(run_id)
 
     def show_about(self):
-        """The version of the workbench and of the libraries its numbers come from (as ``qmtl --version``)."""
-        rows = "".join(f"<tr><td>{_escape(name)}</td><td><b>{_escape(v)}</b></td></tr>"
-                       for name, v in versions().items() if name != "QMTL Workbench")
-        box = messages.info(self, "About QMTL Workbench",
-                            f"<h3>QMTL Workbench {_escape(workbench.__version__)}</h3>"
-                            "<p>Compose, train and compare quantum multi-task learning heads: a shared quantum "
-                            "encoder followed by one ansatz block per task.</p>",
-                            f"<table cellspacing=4>{rows}</table>")
-        box.setIconPixmap(QApplication.windowIcon().pixmap(96, 96))
-        return box
+        return actions.show_about(self)
 
-    def _confirm_stop_training(self) -> bool:
-        """Closing during a training: ask, then stop the worker cleanly; the run stays resumable."""
-        if not self.train.is_training():
-            return True
-        choice = messages.ask(self, "Training in progress",
-                              f"Run {self.train.run_id or ''} is still training. Stop it and close? It stays "
-                              "resumable from its last epoch (Runs browser → Resume).",
-                              ("Stop and Close", "Cancel"), "Cancel")
-        if choice != "Stop and Close":
-            return False
-        if not self.train.shutdown(wait=15):
-            self.report("the training worker did not stop in time", error=True)
-        return True
+    def _all_docks(self):
+        return list(self.docks.docks)
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._confirm_stop_training() or not self._confirm_discard():
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.window_layout.first_show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self.docks.may_close() or not self.files.confirm_discard():
             event.ignore()
             return
-        self.train.shutdown(wait=15)
-        self.sweep.shutdown(wait=15)
-        self.runs.shutdown()
-        if self.presentation is not None:
-            self.presentation.close()
+        self.docks.close()
+        self.closing.emit()
         if self.persist:
-            self.save_layout()
+            self.window_layout.save()
         if self.autosaver:
             self.autosaver.close()
-        self.budget.shutdown()
-        self.data_panel.shutdown()
-        self.data_checker.shutdown()
         event.accept()
-
-
-def _fixed_text(act: QAction, word: str, command: str) -> None:
-    try:
-        act.setText(word)
-        act.setToolTip(f"{word.replace('&', '')} {command}".strip())
-    except RuntimeError:  # the window (and its action) is being destroyed; the undo stack outlives it briefly
-        pass
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
