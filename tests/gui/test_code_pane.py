@@ -20,9 +20,7 @@ from workbench.spec.examples import EXPERIMENTS
 
 @pytest.fixture
 def pane(window, qtbot):
-    from workbench.gui.code.dock import install
-
-    p = getattr(window, "code_pane", None) or install(window)
+    p = window.code_pane
     window.code_dock.show()
     window.code_dock.raise_()
     qtbot.waitUntil(lambda: p.isVisible(), timeout=5000)

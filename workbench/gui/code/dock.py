@@ -1,17 +1,15 @@
-"""The code pane's place in the main window: its dock (tabbed with the inspector), File > Export > OpenQASM 3… and
+"""The code pane's place in the main window: its dock (tabbed with the experiment and inspector), File > Export > OpenQASM 3… and
 PennyLane Script…, and the composer's task choice followed by the pane."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMenu
-
 from workbench.errors import UserError
 from workbench.gui.code.exports import export_pennylane, export_qasm
 from workbench.gui.code.pane import CodePane
 from workbench.gui.common import messages
+from workbench.gui.shell.docks import Panel
 from workbench.spec.examples import EXPERIMENTS
 
 
@@ -40,41 +38,19 @@ def export_code(window, pane: CodePane, fmt: str) -> list[Path]:
     return files
 
 
-def install(window) -> CodePane:
-    """Add the code dock and its menu entries to ``window`` (a MainWindow); returns the pane."""
-    pane = CodePane(window.doc)
-    dock = window._dock("Code", "codeDock", pane, Qt.DockWidgetArea.RightDockWidgetArea)
+def install(w) -> CodePane:
+    """Register the code dock (tabbed with the experiment and inspector) and File > Export > OpenQASM 3… and
+    PennyLane Script… with the main window ``w`` (see ``shell/features.py``); returns the pane."""
+    w.code_dock = dock = w.docks.add(Panel("Code", "codeDock", lambda w: CodePane(w.doc), "right", None))
+    w.code_pane = pane = dock.widget()
+    w.tabifyDockWidget(w.experiment_dock, dock)
     dock.visibilityChanged.connect(pane.set_shown)  # its tab chosen or left
-    window.tabifyDockWidget(window.inspector_dock, dock)
-    window.inspector_dock.raise_()
-    window.extra_docks.append(dock)
-    pane.message.connect(window.report)
-    window.experiment.taskSelected.connect(lambda index: pane.set_task(index))
-    window.act_export_qasm = window._action("&OpenQASM 3…", lambda: export_code(window, pane, "qasm3"), None,
-                                            "Export the code pane's task as OpenQASM 3 (as qmtl export does)")
-    window.act_export_pennylane = window._action("&PennyLane Script…", lambda: export_code(window, pane, "pennylane"),
-                                                 None, "Export every task as a PennyLane script (as qmtl export does)")
-    file_menu = _menu_of(window, window.act_export_svg)
-    if file_menu is not None:
-        sub = QMenu("&Export", file_menu)
-        sub.addActions([window.act_export_qasm, window.act_export_pennylane])
-        file_menu.insertMenu(_after(file_menu, window.act_export_svg), sub)
-        window.export_menu = sub
-    view_menu = _menu_of(window, window.act_reset_layout)
-    if view_menu is not None:
-        view_menu.insertAction(window.act_reset_layout, dock.toggleViewAction())
-    window.code_pane, window.code_dock = pane, dock
+    pane.message.connect(w.report)
+    w.experiment.taskSelected.connect(lambda index: pane.set_task(index))
+    w.export_menu = w.menus.submenu("&File/export", "&Export")
+    w.act_export_qasm = w.menus.action("&OpenQASM 3…", lambda: export_code(w, pane, "qasm3"), None,
+                                       "Export the code pane's task as OpenQASM 3 (as qmtl export does)")
+    w.act_export_pennylane = w.menus.action("&PennyLane Script…", lambda: export_code(w, pane, "pennylane"), None,
+                                            "Export every task as a PennyLane script (as qmtl export does)")
+    w.export_menu.addActions([w.act_export_qasm, w.act_export_pennylane])
     return pane
-
-
-def _menu_of(window, action) -> QMenu | None:
-    for menu in window.menuBar().findChildren(QMenu):
-        if action in menu.actions():
-            return menu
-    return None
-
-
-def _after(menu, action):
-    actions = menu.actions()
-    i = actions.index(action)
-    return actions[i + 1] if i + 1 < len(actions) else None

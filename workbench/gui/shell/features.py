@@ -31,6 +31,7 @@ What a registration can use:
 
 from __future__ import annotations
 
+from workbench.gui.code.dock import install as install_code_pane
 from workbench.gui.common import messages
 from workbench.gui.data.checker import DataChecker
 from workbench.gui.data.panel import DataPanel
@@ -119,4 +120,8 @@ def hardware(w) -> None:
                       follows_run=True))
 
 
-FEATURES = (data, training, runs, sweeps, noise, hardware)
+def code(w) -> None:
+    install_code_pane(w)  # the code dock; File > Export > OpenQASM 3… and PennyLane Script…
+
+
+FEATURES = (data, training, runs, sweeps, noise, hardware, code)
