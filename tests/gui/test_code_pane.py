@@ -182,7 +182,7 @@ def test_export_refuses_a_bad_file_name(window, pane, tmp_path, monkeypatch):
 
 def test_a_hidden_pane_catches_up_when_shown(window, pane, qtbot):
     with qtbot.waitSignal(window.code_dock.visibilityChanged, timeout=5000):
-        window.inspector_dock.raise_()  # the code dock's tab goes behind
+        window.budget_dock.raise_()  # the code dock's tab goes behind
     with qtbot.assertNotEmitted(pane.regenerated, wait=300):  # a seen pane rewrites within 60 ms
         C.add_gate(window.doc, 0, "RX", 3)
     assert "rx(_w_96_)" not in pane.qasm_text()

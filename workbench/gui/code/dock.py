@@ -1,4 +1,4 @@
-"""The code pane's place in the main window: its dock (tabbed with the experiment and inspector), File > Export > OpenQASM 3… and
+"""The code pane's place in the main window: its dock (a tab of the bottom panels), File > Export > OpenQASM 3… and
 PennyLane Script…, and the composer's task choice followed by the pane."""
 
 from __future__ import annotations
@@ -39,11 +39,12 @@ def export_code(window, pane: CodePane, fmt: str) -> list[Path]:
 
 
 def install(w) -> CodePane:
-    """Register the code dock (tabbed with the experiment and inspector) and File > Export > OpenQASM 3… and
+    """Register the code dock (a tab of the bottom panels) and File > Export > OpenQASM 3… and
     PennyLane Script… with the main window ``w`` (see ``shell/features.py``); returns the pane."""
-    w.code_dock = dock = w.docks.add(Panel("Code", "codeDock", lambda w: CodePane(w.doc), "right", None))
+    # with the bottom panels: a right-hand dock as tall as the code needs made the first window taller than a
+    # 1280x800 screen
+    w.code_dock = dock = w.docks.add(Panel("Code", "codeDock", lambda w: CodePane(w.doc)))
     w.code_pane = pane = dock.widget()
-    w.tabifyDockWidget(w.experiment_dock, dock)
     dock.visibilityChanged.connect(pane.set_shown)  # its tab chosen or left
     pane.message.connect(w.report)
     w.experiment.taskSelected.connect(lambda index: pane.set_task(index))

@@ -83,6 +83,8 @@ class CodePane(QWidget):
         self.task_box = QComboBox()
         self.task_box.setObjectName("codeTask")
         self.task_box.setToolTip("The task whose circuit (shared encoder + its block) is shown")
+        self.task_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.task_box.setMinimumContentsLength(8)
         self.tabs = QTabWidget()
         self.qasm_edit = _code_view(QasmEditor(), read_only=False)
         self.qasm_edit.setObjectName("qasmEditor")
@@ -95,6 +97,7 @@ class CodePane(QWidget):
         self.note.setObjectName("codeNote")
         self.state = QLabel()
         self.state.setObjectName("codeState")
+        self.state.setWordWrap(True)  # the dock may be as narrow as the inspector
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setObjectName("qasmError")
