@@ -152,7 +152,7 @@ def import_task_block(spec: ExperimentSpec, task: str, text: str) -> BlockImport
     if len(gates) > B.MAX_GATES:
         raise QasmError(calls[-1].line, f"{len(gates)} gates in one block (at most {B.MAX_GATES})")
     old = spec.block_for(spec.tasks[index])
-    block = dataclasses.replace(copy.deepcopy(old), template="Custom", gates=_tokens(gates, old, spec, index))
+    block = dataclasses.replace(copy.deepcopy(old), template="Custom", gates=_tokens(gates, spec.quantum.qubits))
     new = copy.deepcopy(spec)
     new.tasks[index].block = block
     try:
@@ -173,14 +173,14 @@ def _after_encoder(prog: QasmProgram, encoder: list[GateCall]) -> list[GateCall]
             raise QasmError(line, f"the shared encoder's {len(encoder)} gates must open the circuit; only {i} are "
                                   f"here (the encoder is shared by every task: edit it in the composer)")
         got = calls[i]
-        if _same_call(got, want, prog.register):
+        if _same_call(got, want):
             continue
         raise QasmError(got.line, f"the shared encoder's gate {i + 1} is {want.source}, here {shown(got.source)}: "
                                   "the encoder is shared by every task, edit it in the composer", got.column)
     return calls[len(encoder):]
 
 
-def _same_call(got: GateCall, want: GateCall, register: str | None) -> bool:
+def _same_call(got: GateCall, want: GateCall) -> bool:
     if got.name != want.name or got.qubits != want.qubits or len(got.angles) != len(want.angles):
         return False
     for a, b in zip(got.angles, want.angles):
@@ -342,7 +342,7 @@ def _ladder_at(gates: list[_Gate], i: int) -> tuple[_Gate, int] | None:
     return None
 
 
-def _tokens(gates: list[_Gate], old: BlockSpec, spec: ExperimentSpec, index: int) -> list[GateSpec]:
+def _tokens(gates: list[_Gate], n: int) -> list[GateSpec]:
     """Spec gates: plain ``"w"`` while the weights come in order (as the composer writes them), numbered
     ``"wN"`` otherwise; checked by expanding, with every angle numbered if plain ones would shift."""
     plain, explicit = [], []
@@ -359,7 +359,6 @@ def _tokens(gates: list[_Gate], old: BlockSpec, spec: ExperimentSpec, index: int
                 p_explicit.append(value)
         plain.append(GateSpec(g.gate, list(g.wires), p_plain))
         explicit.append(GateSpec(g.gate, list(g.wires), p_explicit))
-    n = spec.quantum.qubits
     want = [tuple(i for kind, i in g.params if kind == "w") for g in gates]
     try:
         got = expand_ansatz(BlockSpec(template="Custom", gates=plain), n, "check").gates
