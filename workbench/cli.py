@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "workbench.commands.train",
     "workbench.commands.reproduce",
     "workbench.commands.export",
+    "workbench.commands.import_qasm",
     "workbench.commands.backends",
     "workbench.commands.noise",
     "workbench.commands.hardware",

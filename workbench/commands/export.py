@@ -15,7 +15,6 @@ from pathlib import Path
 from workbench.errors import UserError
 
 FORMATS = ("qasm3", "qiskit", "pennylane")
-_SUFFIX = {"qasm3": ".qasm", "qiskit": ".qpy", "pennylane": ".py"}
 
 
 def register(sub) -> None:
@@ -105,16 +104,6 @@ def _parse_row(text: str | None, width: int):
     return row
 
 
-def _out_path(out: str, task: str, several: bool, fmt: str) -> Path:
-    p = Path(out)
-    if not several:
-        return p
-    suffix = p.suffix or _SUFFIX[fmt]
-    from workbench.textsafe import safe_filename
-
-    return p.with_name(f"{p.stem}-{safe_filename(task)}{suffix}")
-
-
 def run(args: argparse.Namespace) -> int:
     src = load_source(args.source, args.runs_dir)
     program = src.program
@@ -135,18 +124,20 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "qasm3":
         from workbench.circuits.export_qasm import qasm3_programs
 
+        if args.out:  # the same files as the GUI's File > Export writes
+            from workbench.circuits.export_files import qasm3_outputs
+
+            for path, text in qasm3_outputs(program, tasks, args.out, weights=src.weights, inputs=row,
+                                            header=src.title):
+                _emit(text, str(path))
+                print(f"wrote {path}", file=sys.stderr)
+            return 0
         for task in tasks:
             # one program per measured circuit: a Pauli-word readout may need several bases
-            programs = qasm3_programs(program, task, weights=src.weights, inputs=row, header=src.title)
-            for suffix, text in programs:
-                if args.out:
-                    path = _out_path(args.out, task + suffix, len(tasks) > 1 or bool(suffix), "qasm3")
-                    _emit(text, str(path))
-                    print(f"wrote {path}", file=sys.stderr)
-                else:
-                    if len(tasks) > 1 or suffix:
-                        print(f"// ===== task {task}{suffix} =====")
-                    print(text)
+            for suffix, text in qasm3_programs(program, task, weights=src.weights, inputs=row, header=src.title):
+                if len(tasks) > 1 or suffix:
+                    print(f"// ===== task {task}{suffix} =====")
+                print(text)
         return 0
     # qiskit: QPY, one file holding every exported task circuit (in task order; metadata names the task)
     if not args.out:
@@ -171,7 +162,6 @@ def _emit(text: str, out: str | None) -> None:
     if not out:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    try:
-        Path(out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"--out: cannot write {out}: {exc}") from exc
+    from workbench.circuits.export_files import write_text
+
+    write_text(out, text)

@@ -31,6 +31,7 @@ What a registration can use:
 
 from __future__ import annotations
 
+from workbench.gui.code.dock import install as install_code_pane
 from workbench.gui.common import messages
 from workbench.gui.data.checker import DataChecker
 from workbench.gui.data.panel import DataPanel
@@ -142,4 +143,8 @@ def live_outputs(w) -> None:
     w.live.outputsShown.connect(lambda out: w.probe.set_input(out.encoder_inputs, out.input))
 
 
-FEATURES = (data, training, runs, sweeps, noise, hardware, probe, live_outputs)
+def code(w) -> None:
+    install_code_pane(w)  # the code dock; File > Export > OpenQASM 3… and PennyLane Script…
+
+
+FEATURES = (data, training, runs, sweeps, noise, hardware, probe, live_outputs, code)
