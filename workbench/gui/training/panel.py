@@ -73,6 +73,7 @@ class TrainPanel(QWidget):
         self.theme = LIGHT
         self.session: TrainingSession | None = None
         self.run_id: str | None = None
+        self._last_step = None  # the newest step event of this frame: the progress bar shows it once per frame
         self.status = "idle"  # idle, running, paused, finished, cancelled, failed
         self.last_error = ""
         self.progress_state = Progress()
@@ -246,6 +247,7 @@ class TrainPanel(QWidget):
         if session is None:
             self.timer.stop()
             return
+        self._last_step = None
         for ev in session.drain():
             if self.run_id is None and ev.run_id and ev.kind in ("start", "failed"):
                 # a run that fails before it starts (its data cannot be read) is named by its failure
@@ -254,6 +256,8 @@ class TrainPanel(QWidget):
             if ev.run_id and ev.run_id != self.run_id:
                 continue  # a run no longer shown
             self._handle(ev)
+        if self._last_step is not None:  # the bar and its text once per frame, not once per step event
+            self._show_progress(self._last_step)
         self.plots.repaint()
         self.repaints += 1
         if not session.running and session is self.session:
@@ -272,13 +276,16 @@ class TrainPanel(QWidget):
 
     def _handle(self, ev) -> None:
         kind = ev.kind
+        if kind not in ("step", "epoch") and self._last_step is not None:  # shown before what ends the steps
+            self._show_progress(self._last_step)
+            self._last_step = None
         if kind == "start":
             self.progress_state.start(ev)
             self.status_label.setText(f"run <b>{ev.run_id}</b> running" + (" (resumed)" if ev.message else ""))
         elif kind == "step":
             self.progress_state.update(ev)
             self.plots.add_event(ev)
-            self._show_progress(ev)
+            self._last_step = ev
         elif kind == "epoch":
             self.progress_state.update(ev)
             self.plots.add_event(ev)
