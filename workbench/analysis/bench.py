@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
-
 from workbench.spec.model import BackboneSpec, BlockSpec, ExperimentSpec, QuantumSpec, ReadoutSpec, TaskSpec
 
 
@@ -39,6 +37,8 @@ class PeakRSS:
     """Peak resident memory above the level at start, sampled every millisecond in a thread."""
 
     def __init__(self):
+        import psutil  # here: the GPU check imports this module's reference workload on machines without it
+
         self.proc = psutil.Process()
         self.base = self.peak = self.proc.memory_info().rss
         self._stop = threading.Event()
