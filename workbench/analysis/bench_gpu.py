@@ -88,6 +88,17 @@ def check(device: str = "cuda", batches: tuple[int, ...] = (5, 300),
     return rows
 
 
+def _step(engine, x, w):
+    def step():
+        x.grad = None
+        for v in w.values():
+            v.grad = None
+        out = engine(x, w)
+        sum(v.sum() for v in out.values()).backward()
+
+    return step
+
+
 def _time(step, sync, min_seconds: float = 1.0, reps: int = 3) -> dict:
     t0 = time.perf_counter()
     step()
@@ -118,13 +129,7 @@ def benchmark(device: str = "cuda", batches: tuple[int, ...] = (32, 1024, 16384)
                 engine = TorchEngine(program, dtype=precision, device=dev)
                 x, w = _inputs(program, batch, engine.rdtype, dev)
 
-                def step():
-                    x.grad = None
-                    for v in w.values():
-                        v.grad = None
-                    out = engine(x, w)
-                    sum(v.sum() for v in out.values()).backward()
-
+                step = _step(engine, x, w)
                 sync = torch.cuda.synchronize if dev != "cpu" else (lambda: None)
                 threads = threads_for(n, batch) if dev == "cpu" else torch.get_num_threads()
                 if dev != "cpu":
