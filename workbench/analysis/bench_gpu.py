@@ -190,14 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_check:
             result["check"] = check()
             result["check_ok"] = all(r["ok"] for r in result["check"])
+            _write(args.json, result)  # kept if the timing below is cut short
+            print(format_result(result), flush=True)
         if not args.skip_bench:
             result["bench"] = benchmark(batches=batches)
-    text = format_result(result)
-    print(text, flush=True)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
+    print(format_result({**result, "check": []}) if result.get("bench") else format_result(result), flush=True)
+    _write(args.json, result)
     return 0 if result.get("check_ok", True) else 1
+
+
+def _write(path: str | None, result: dict) -> None:
+    if path:
+        with open(path, "w") as f:
+            json.dump(result, f, indent=2)
 
 
 if __name__ == "__main__":
