@@ -15,18 +15,36 @@ PENGUIN_TASKS = ["species", "sex", "island"]
 def load_digits_3task(options: dict | None = None) -> MultiTaskDataset:
     """8x8 digits with three views of the same label: which digit, its parity, and whether it is >= 5."""
     Options(options, "digits-3task", [])
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    digit = bunch.target.astype(np.int64)
+    pixels, digit = _digits()
     Y = np.column_stack([digit, digit % 2, (digit >= 5).astype(np.int64)])
     tasks = [
         TaskInfo("digit", 10, [str(d) for d in range(10)]),
         TaskInfo("parity", 2, ["even", "odd"]),
         TaskInfo("ge5", 2, ["lt5", "ge5"]),
     ]
-    return MultiTaskDataset(name="digits-3task", X=bunch.data, Y=Y, tasks=tasks,
-                            feature_names=list(bunch.feature_names))
+    return MultiTaskDataset(name="digits-3task", X=pixels, Y=Y, tasks=tasks,
+                            feature_names=[f"pixel_{r}_{c}" for r in range(8) for c in range(8)])
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits (1797 x 64 pixels, digit labels), read from the file it ships: importing
+    sklearn.datasets (and SciPy with it) cost about a second of every demo run. Same file, same parser as its
+    load_digits; falls back to load_digits where the file is not found (a zipped or relocated install)."""
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")  # locates the package without running its __init__
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    path = next((p for p in (Path(r) / "datasets" / "data" / "digits.csv.gz" for r in roots) if p.is_file()), None)
+    if path is None:
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        return bunch.data, bunch.target.astype(np.int64)
+    with gzip.open(path, mode="rt", encoding="utf-8") as f:
+        data = np.loadtxt(f, delimiter=",")
+    return data[:, :-1], data[:, -1].astype(np.int64)
 
 
 def load_penguins(features=None, labels=None, options: dict | None = None) -> MultiTaskDataset:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from workbench.errors import UserError
 
@@ -127,6 +126,8 @@ def is_missing(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind == "f":
         return ~np.isfinite(values)
     if values.dtype.kind == "O":
+        import pandas as pd  # only object columns need it; the built-in datasets load without pandas
+
         # pd.isna knows every flavour of missing a DataFrame can hold: None, NaN, pd.NA, NaT.
         return np.array([bool(pd.isna(v)) or (isinstance(v, float) and not np.isfinite(v)) for v in values],
                         dtype=bool)

@@ -7,9 +7,9 @@ import tokenize
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from workbench.data.dataset import (
     DataError,
@@ -21,6 +21,9 @@ from workbench.data.dataset import (
 )
 from workbench.data.options import Options
 from workbench.textsafe import first_line, shown
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_CSV_COLUMNS = 10_000  # pandas slows down quadratically beyond this (60,000 columns: 19 s)
 MAX_HEADER_CHARS = 1_000_000  # a CSV header line longer than this is not a header
@@ -116,6 +119,8 @@ def dataset_from_frame(df: pd.DataFrame, *, name: str, where: str, features: lis
 
 
 def _numeric_column(series: pd.Series, where: str, col: str) -> np.ndarray:
+    import pandas as pd  # here, not at the top: the built-in datasets load without it
+
     if pd.api.types.is_bool_dtype(series):
         return series.astype(float).to_numpy()
     if pd.api.types.is_numeric_dtype(series):
@@ -153,6 +158,8 @@ def load_table(source: str, path: str | Path | None, features, labels, options: 
         if sep is None or len(sep) != 1 or sep in "\r\n\"":
             raise DataError(f"csv: option 'sep' must be one character, got {shown(sep)}")
         _check_csv_header(file, sep)
+    import pandas as pd
+
     try:
         df = pd.read_csv(file, sep=sep) if source == "csv" else pd.read_parquet(file)
     except Exception as exc:  # pandas/pyarrow raise many types; the user needs the file and the reason

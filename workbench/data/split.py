@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from workbench.data.dataset import DataError, MultiTaskDataset, TaskInfo
+from workbench.data.shuffle_split import split_indices
 
 
 @dataclass
@@ -166,14 +166,14 @@ def _split(idx: np.ndarray, y: np.ndarray | None, keep: int, seed: int, stratify
         return idx, idx[:0]
     if stratify:
         try:
-            a, b = train_test_split(idx, train_size=keep, random_state=seed, stratify=y[idx])
-            return np.asarray(a), np.asarray(b)
+            a, b = split_indices(len(idx), keep, seed, stratify=y[idx])
+            return idx[a], idx[b]
         except ValueError as exc:
             # Too few rows for every class on both sides; an unstratified split is still usable.
             notes.append(f"could not stratify the {what} split on task '{first.name}' "
                          f"({str(exc).splitlines()[0]}); split at random")
-    a, b = train_test_split(idx, train_size=keep, random_state=seed)
-    return np.asarray(a), np.asarray(b)
+    a, b = split_indices(len(idx), keep, seed)
+    return idx[a], idx[b]
 
 
 def _fit_pca(ds: MultiTaskDataset, Z: np.ndarray, k) -> tuple[np.ndarray, np.ndarray]:

@@ -156,6 +156,15 @@ class _Dense:
         m = _matrices(name, a, self.complex_mode, self.cdtype)
         return m if self.layer_order is None else m.index_select(2, self.layer_order)
 
+    def first_columns(self, x, w) -> torch.Tensor:
+        """Full-layer case: (Ga, Ba, n, 2), each wire's gate applied to |0>; RY's in real arithmetic."""
+        (name, (pos, angles)), = self.by_type.items()
+        if name != "RY":
+            return self.stacked(x, w)[..., 0]
+        half = angles(x, w) * 0.5  # (Ga, Ba, n), one angle per gate
+        v = torch.stack((torch.cos(half), torch.sin(half)), dim=-1)
+        return v if self.layer_order is None else v.index_select(2, self.layer_order)
+
     def matrices(self, x, w) -> list[torch.Tensor]:
         mats: list[torch.Tensor | None] = [None] * len(self.gates)
         for i, m in self.const.items():
@@ -278,6 +287,20 @@ def _apply_one(s: torch.Tensor, U: torch.Tensor, q: int, n: int) -> torch.Tensor
     return out.reshape(out.shape[0], B, D)
 
 
+class _Gather(torch.autograd.Function):
+    """new[..., k] = old[..., perm[k]]; backward gathers with the inverse permutation (autograd's own backward
+    of an index is an accumulating scatter, several times slower)."""
+
+    @staticmethod
+    def forward(ctx, s, perm, inverse):
+        ctx.inverse = inverse
+        return s.index_select(-1, perm)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.index_select(-1, ctx.inverse), None, None
+
+
 class _Perm:
     def __init__(self, gates: list[Gate], n, device):
         k = torch.arange(2**n, device=device)
@@ -296,9 +319,10 @@ class _Perm:
                 raise ValueError(g.name)
             perm = perm[p]  # apply ``perm`` first, then ``p``
         self.perm = perm
+        self.inverse = torch.argsort(perm)
 
     def __call__(self, s, x, w):
-        return s[..., self.perm]
+        return _Gather.apply(s, self.perm, self.inverse)
 
 
 class _Diag:
@@ -454,6 +478,48 @@ class _ProductPrefix:
         self.other = other
         self.other_angles = _Angles([g.params[0] for g in other if g.params], rdtype, device)
 
+        self.uniform = self._uniform_layers(gates, rdtype, device)
+
+    _UNIFORM = {"RX", "RY", "RZ", "PhaseShift", "Rot"}
+
+    def _uniform_layers(self, gates: list[Gate], rdtype, device) -> list | None:
+        """When every wire has the same sequence of parametric gates (RY RZ on each wire, say): per position in
+        that sequence, the gate name and the angles of all wires in wire order; None otherwise."""
+        seqs = [[gates[i] for i in idx] for idx in self.wire_gates]
+        names = [g.name for g in seqs[0]] if seqs and seqs[0] else None
+        if names is None or any([g.name for g in q] != names for q in seqs) or not set(names) <= self._UNIFORM:
+            return None
+        return [(name, _Angles([p for q in seqs for p in q[j].params], rdtype, device))
+                for j, name in enumerate(names)]
+
+    def _uniform(self, x, w) -> torch.Tensor:
+        """Each wire's state, (Ga, Ba, n, 2), one vectorised step per position in the gate sequence."""
+        vec = None
+        for name, angles in self.uniform:
+            a = angles(x, w)  # (Ga, Ba, n * params)
+            if name in ("RZ", "PhaseShift"):
+                if vec is None:
+                    vec = torch.zeros(*a.shape, 2, dtype=self.cdtype, device=self.device)
+                    vec[..., 0] = 1
+                ph = torch.stack((-a / 2, a / 2), -1) if name == "RZ" else \
+                    torch.stack((torch.zeros_like(a), a), -1)
+                vec = vec * torch.polar(torch.ones_like(ph), ph)
+                continue
+            if name == "RY" and (vec is None or not vec.is_complex()):
+                half = a / 2
+                c, sn = torch.cos(half), torch.sin(half)
+                if vec is None:
+                    vec = torch.stack((c, sn), -1)
+                else:
+                    vec = torch.stack((c * vec[..., 0] - sn * vec[..., 1], sn * vec[..., 0] + c * vec[..., 1]), -1)
+                continue
+            m = _matrices(name, a.unflatten(-1, (self.n, _NPARAMS[name])), self.complex_mode, self.cdtype)
+            vec = m[..., :, 0] if vec is None else torch.matmul(m.to(torch.promote_types(m.dtype, vec.dtype)),
+                                                                 vec[..., None].to(m.dtype))[..., 0]
+        if self.complex_mode and not vec.is_complex():
+            vec = vec.to(self.cdtype)
+        return vec
+
     def _other_matrix(self, g: Gate, angle):
         dt = self.cdtype if self.complex_mode else self.rdtype
         one = torch.ones((), dtype=dt, device=self.device)
@@ -477,6 +543,8 @@ class _ProductPrefix:
         return torch.stack((a, z, z, b), -1).unflatten(-1, (2, 2))
 
     def __call__(self, x, w) -> torch.Tensor:
+        if self.uniform is not None:
+            return _outer_tree(self._uniform(x, w))
         if self.dense.full_layer and not self.other:  # AngleEmbedding and the like: one gate per wire
             vec = self.dense.stacked(x, w)[..., 0]  # each gate on |0>: its first column, (Ga, Ba, n, 2)
             if self.complex_mode and not vec.is_complex():
@@ -518,6 +586,20 @@ def _outer_tree(v: torch.Tensor) -> torch.Tensor:
     left, right = v.split([k // 2, k - k // 2], dim=-2)
     left, right = _outer_tree(left), _outer_tree(right)
     return (left[..., :, None] * right[..., None, :]).flatten(-2)
+
+
+_BIT_INDEX: dict = {}
+
+
+def _outer_bits(v: torch.Tensor) -> torch.Tensor:
+    """(..., k, 2) one-qubit states -> (..., 2^k) their product state (wire order kept): one gather of each
+    amplitude's k factors and one product, two autograd nodes whatever k (the pairwise tree takes about 4k)."""
+    k = v.shape[-2]
+    key = (k, v.device)
+    idx = _BIT_INDEX.get(key)
+    if idx is None:
+        idx = _BIT_INDEX[key] = _bits(k, v.device).T.contiguous()  # (k, 2^k): bit of wire j in index i
+    return torch.gather(v, -1, idx.expand(*v.shape[:-1], 2**k)).prod(-2)
 
 
 def _product_prefix_len(gates: list[Gate]) -> int:
@@ -686,11 +768,13 @@ class TorchEngine:
             return None
         x = x.to(device=self.device, dtype=self.rdtype)
         w = self._weights(weights or {}, "encoder", self.program.encoder.n_weights)
-        vec = p.dense.stacked(x, w)[..., 0]  # (Ga, Ba, n, 2): each gate's first column, i.e. on |0>
+        vec = p.dense.first_columns(x, w)  # (Ga, Ba, n, 2): each gate on |0>
         if vec.shape[1] != x.shape[0]:
             vec = vec.expand(vec.shape[0], x.shape[0], *vec.shape[2:])
         h = self.n // 2
-        return _outer_tree(vec[..., :h, :]), _outer_tree(vec[..., h:, :])
+        if self.n == 2 * h:  # both halves in one gather and one product
+            return _outer_bits(vec.unflatten(-2, (2, h))).unbind(-2)
+        return _outer_bits(vec[..., :h, :]), _outer_bits(vec[..., h:, :])
 
     def _run_adjoint(self, group: _Group, enc, W: torch.Tensor) -> torch.Tensor:
         factors = []

@@ -10,8 +10,6 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from workbench.errors import SpecError
 from workbench.spec import bounds as B
 from workbench.spec.model import SPEC_VERSION, ExperimentSpec
@@ -144,6 +142,8 @@ def dumps(spec: ExperimentSpec, fmt: str = "toml") -> str:
     data = spec_to_dict(spec)
     if fmt == "json":
         return json.dumps(data, indent=2) + "\n"
+    import tomli_w  # here: reading and building specs (the engines, the GPU check) works without it
+
     return tomli_w.dumps(data)
 
 

@@ -20,15 +20,16 @@ def worker_threads(spec) -> int:
 
 
 def warm_up() -> None:
-    """What the first training in a process would pay for before its first step: constructing a torch optimizer
-    the first time imports torch's compiler stack (~900 modules, seconds). Run by the warm worker process
-    while it waits."""
+    """What the first training in a process would pay for before its first step: the first forward and backward
+    pass through the kernels a training uses (complex state vectors, real heads, cross entropy) initialise them.
+    Run by the warm worker process while it waits. (The trainer's optimizers are its own, training/optim.py:
+    torch's import its compiler stack, ~900 modules, on first use.)"""
     import torch
 
-    # and the first forward and backward pass through the kernels a training uses (complex state vectors,
-    # real heads, cross entropy) initialise them: seconds the first run would otherwise spend before its first step
+    from workbench.training.optim import Adam
+
     w = torch.nn.Parameter(torch.randn(16, 4))
-    opt = torch.optim.Adam([w])
+    opt = Adam([w])
     state = torch.randn(8, 16, dtype=torch.complex64)
     probs = (state @ torch.randn(16, 16, dtype=torch.complex64)).abs() ** 2
     loss = torch.nn.functional.cross_entropy(probs @ w, torch.zeros(8, dtype=torch.long))

@@ -165,16 +165,18 @@ class Trainer:
         tr = self.spec.training
         weighting = _Uncertainty(len(self.spec.tasks)) if tr.loss_weighting == "uncertainty" else None
         params = list(model.parameters()) + (list(weighting.parameters()) if weighting else [])
+        from workbench.training import optim  # not torch.optim: see why in optim.py
+
         if tr.optimizer == "adam":
-            opt = torch.optim.Adam(params, lr=tr.lr, weight_decay=tr.weight_decay)
+            opt = optim.Adam(params, lr=tr.lr, weight_decay=tr.weight_decay)
         elif tr.optimizer == "adamw":
-            opt = torch.optim.AdamW(params, lr=tr.lr, weight_decay=tr.weight_decay)
+            opt = optim.AdamW(params, lr=tr.lr, weight_decay=tr.weight_decay)
         else:
-            opt = torch.optim.SGD(params, lr=tr.lr, momentum=0.9, weight_decay=tr.weight_decay)
+            opt = optim.SGD(params, lr=tr.lr, momentum=0.9, weight_decay=tr.weight_decay)
         if tr.schedule == "cosine":
-            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.epochs)
+            sched = optim.CosineAnnealing(opt, T_max=self.epochs)
         elif tr.schedule == "step":
-            sched = torch.optim.lr_scheduler.StepLR(opt, step_size=max(1, self.epochs // 3), gamma=0.3)
+            sched = optim.StepDecay(opt, step_size=max(1, self.epochs // 3), gamma=0.3)
         else:
             sched = None
         return model, weighting, opt, sched
