@@ -40,15 +40,16 @@ _warm = False
 
 
 def warm_up() -> None:
-    """Import what the first training step would import in the worker thread. Constructing a torch optimizer
-    the first time imports ~115 ``torch.distributed`` modules, holding the GIL in C for up to 150 ms at a
-    time: done once here (start-up), the GUI thread never stalls on it while a run starts."""
+    """Import what the first training step would import in the worker thread (thread mode only), so the GUI
+    thread never stalls on long imports that hold the GIL while a run starts: done once, at start-up."""
     global _warm
     if _warm:
         return
     import torch
 
-    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+    from workbench.training.optim import Adam
+
+    Adam([torch.nn.Parameter(torch.zeros(1))])
     _warm = True
 
 
