@@ -18,6 +18,8 @@ from workbench.hardware.errors import HardwareError, describe
 
 ServiceFactory = Callable[[Account], Any]
 
+_OPENING_NOTES: dict[str, list[str]] = {}  # fake backend -> what building it first warned
+
 
 def default_factory(account: Account):
     from qiskit_ibm_runtime import QiskitRuntimeService
@@ -154,7 +156,9 @@ class Provider:
             with warnings.catch_warnings(record=True) as caught:  # e.g. fake_nighthawk's "not typical" warning
                 warnings.simplefilter("always")
                 backend = cls()
-            self._notes[key] = [f"{key}: {w.message}" for w in caught]
+            notes = [f"{key}: {w.message}" for w in caught]
+            # some fake devices warn only the first time one is built in a process: keep what the first said
+            self._notes[key] = _OPENING_NOTES.setdefault(key, notes) if notes else _OPENING_NOTES.get(key, [])
             self._backends[key] = backend
             return backend
         try:
