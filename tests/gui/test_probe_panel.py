@@ -260,3 +260,22 @@ def test_the_probe_takes_the_weights_the_live_outputs_show(window, qtbot, answer
                     and np.allclose(c.features, window.live.outputs.encoder_inputs), timeout=WAIT)
     ref = P.probe(window.doc.spec, 1, -1, c.features, P.initial_weights(window.doc.spec, seed))
     np.testing.assert_allclose(window.probe.probe.bloch, ref.bloch, atol=1e-6)
+
+
+def test_the_benchmark_times_real_edits_to_the_probe(qtbot):
+    """The probe latency benchmark's loop on a few edits (figures are the benchmark's business, not the test's)."""
+    from workbench.gui.live.bench import live_spec
+    from workbench.gui.probe.bench import run_probe
+
+    doc = ExperimentDocument(live_spec())
+    scene = ComposerScene(doc)
+    panel = ProbePanel(doc, scene)
+    qtbot.addWidget(panel)
+    panel.show()
+    result = run_probe(doc, panel, edits=6)
+    assert result["edit_to_probe"]["n"] >= 4 and result["missed"] == 0
+    c = panel.controller
+    qtbot.waitUntil(lambda: c.current, timeout=WAIT)
+    assert c.result["probe_error"] is None, c.result["probe_error"]
+    ref = P.probe(doc.spec, 0, c.at[1], c.features)
+    np.testing.assert_allclose(panel.probe.bloch, ref.bloch, atol=1e-9)

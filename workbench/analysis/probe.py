@@ -415,10 +415,13 @@ def insight_job(ctx, *, spec: ExperimentSpec, features=None, task: int | None = 
     """What the composer shows inside the circuit, as one background job: the probe (when placed) and the matrix
     of every drawn gate at its current angle, with the weights of ``source`` (a ``WeightsSource``, as the live
     outputs use it; default: the initial weights of training.seed). Errors come back as one line, per part."""
+    import time
+
     from workbench.circuits.program import build_program
 
+    t0 = time.perf_counter()
     out: dict = {"probe": None, "probe_error": None, "matrices": {}, "matrices_error": None, "angles": {},
-                 "weights": None, "weights_notes": []}
+                 "weights": None, "weights_notes": [], "seconds": 0.0}
     try:
         program = build_program(spec, head_width(spec))
         x = np.zeros(program.n_features) if features is None else check_features(features, program.n_features)
@@ -440,6 +443,7 @@ def insight_job(ctx, *, spec: ExperimentSpec, features=None, task: int | None = 
             out["matrices"] = circuit_matrices(spec, x, weights, angles)
         except Exception as exc:  # noqa: BLE001
             out["matrices_error"] = _one_line(exc)
+    out["seconds"] = time.perf_counter() - t0
     return out
 
 
