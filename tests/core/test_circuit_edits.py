@@ -129,3 +129,29 @@ def test_problems_name_the_gate_and_the_readout():
     assert {"gate", "readout"} <= wheres
     assert any(p.where == ("readout", 1) and "wire 4 does not exist" in p.message for p in problems)
     assert edits.find_problems(load(DEMO_SPEC)) == []
+
+
+def test_the_class_count_keeps_the_class_names_consistent():
+    from workbench.spec import validate
+    from workbench.spec.model import TaskSpec
+
+    task = TaskSpec("kind", 3, class_names=("cat", "dog", "eel"))
+    fewer, note = edits.with_classes(task, 2)
+    assert (fewer.classes, fewer.class_names, note) == (2, ("cat", "dog"), "class names beyond the first 2 dropped")
+    more, note = edits.with_classes(task, 5)
+    assert (more.classes, more.class_names) == (5, None)
+    assert note == "class names dropped: the new classes would have none"
+    same, note = edits.with_classes(task, 3)
+    assert same == task and note is None
+    unnamed, note = edits.with_classes(TaskSpec("t", 2), 4)
+    assert (unnamed.classes, unnamed.class_names, note) == (4, None, None)
+    assert task.classes == 3 and task.class_names == ("cat", "dog", "eel")  # the task itself is left alone
+    spec = load(DEMO_SPEC)
+    spec.tasks[0].class_names = tuple(f"d{k}" for k in range(spec.tasks[0].classes))
+    for classes in (4, 12):
+        edited = copy.deepcopy(spec)
+        edited.tasks[0], _ = edits.with_classes(spec.tasks[0], classes)
+        validate(edited)  # a plain count edit (names left at 10) is what validation refuses
+    spec.tasks[0].classes = 4
+    with pytest.raises(Exception, match="class_names"):
+        validate(spec)

@@ -56,10 +56,10 @@ def _angles(gates, x, weights, name):
             for g in gates]
 
 
-def _check(spec, task, column, expected_gates_of, x, pairs):
+def _check(spec, task, column, expected_gates_of, x, pairs, weights=None):
     """The probe against PennyLane running ``expected_gates_of(program)`` (list of (gates, block name))."""
     program = build_program(spec, spec.backbone.width)
-    weights = P.initial_weights(spec)
+    weights = P.initial_weights(spec) if weights is None else weights
     gates, values = [], []
     for block_gates, name in expected_gates_of(program):
         gates += block_gates
@@ -250,3 +250,62 @@ def test_cli_refuses_bad_values_in_one_line(capsys, args, message):
     assert main(["probe", "small-synthetic", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------------------------- a run's weights
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """(spec, runs folder, run id, the trained model's head weights as training's own loader reads them)."""
+    from workbench.runs.store import RunStore
+    from workbench.spec import loads
+    from workbench.spec.examples import small_synthetic_text
+    from workbench.training import Trainer, load_trained
+
+    folder = tmp_path_factory.mktemp("probe-run")
+    spec = loads(small_synthetic_text(samples=200, epochs=2, batch=32), "toml", "small")
+    store = RunStore(folder / "runs")
+    run_id = Trainer(spec, store, base_dir=folder).run().run_id
+    trained = load_trained(store, run_id)
+    weights = {k: v.detach().clone() for k, v in trained.model.head.weights.items()}
+    return spec, folder / "runs", run_id, weights
+
+
+def test_the_probe_with_a_runs_weights_is_that_trained_models_state(trained_run):
+    from workbench.analysis.live_results import WeightsSource
+
+    spec, root, run_id, trained = trained_run
+    initial = P.initial_weights(spec)
+    assert any(not np.allclose(trained[k].numpy(), initial[k].numpy()) for k in trained)  # training moved them
+    x = np.array([0.5, -0.2, 1.0, 0.1])
+    gates_of = lambda prog: [(prog.encoder.gates, "encoder"), (prog.tasks[1].block.gates, prog.tasks[1].name)]  # noqa: E731
+    (ref,) = _check(spec, 1, -1, gates_of, x, [(0, 1)], weights=trained)  # PennyLane with the trained angles
+    out = P.insight_job(None, spec=spec, features=x, task=1, column=-1,
+                        source=WeightsSource(spec.training.seed, run_id, str(root)))
+    assert out["probe_error"] is None
+    np.testing.assert_allclose(out["probe"].bloch, ref.bloch, atol=1e-6)
+    assert out["probe"].mi == pytest.approx(ref.mi, abs=1e-6)
+    assert out["weights"] == f"trained weights of run {run_id} (best validation epoch)" and not out["weights_notes"]
+    seeded = P.insight_job(None, spec=spec, features=x, task=1, column=-1)
+    assert seeded["weights"] == f"initial weights, seed {spec.training.seed}"
+    np.testing.assert_allclose(seeded["probe"].bloch, P.probe(spec, 1, -1, x, initial).bloch, atol=1e-12)
+
+
+def test_cli_probe_takes_a_runs_weights(trained_run, capsys):
+    import json
+
+    from workbench.cli import main
+
+    spec, root, run_id, trained = trained_run
+    x = [0.5, -0.2, 1.0, 0.1]
+    assert main(["probe", "--run", run_id[:8], "--runs-dir", str(root), "--task", "1", "--input",
+                 ",".join(map(str, x)), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(out["bloch"], P.probe(spec, 1, -1, x, trained).bloch, atol=1e-6)
+    assert out["run"] == run_id and out["weights"].startswith(f"trained weights of run {run_id}")
+    assert main(["probe", "--run", run_id, "--runs-dir", str(root), "--seed", "3", "--input", "0,0,0,0"]) == 2
+    assert "--seed: a run brings its own trained weights" in capsys.readouterr().err
+    assert main(["probe", "--run", "nosuchrun", "--runs-dir", str(root / "none"), "--input", "0,0,0,0"]) == 2
+    assert "--run: 'nosuchrun' is not a run" in capsys.readouterr().err
+    assert main(["probe", "--input", "0,0,0,0"]) == 2
+    assert "spec: name an experiment file" in capsys.readouterr().err

@@ -241,3 +241,37 @@ def test_delete_in_a_text_field_edits_the_text_not_the_circuit(window, qtbot):
     qtbot.keyClick(field, Qt.Key.Key_Delete)
     assert field.text() == "igit"
     assert len(window.doc.spec.tasks[0].block.gates) == 64
+
+
+def test_the_class_count_spin_box_keeps_the_class_names_in_one_undo_step(qtbot, doc):
+    from workbench.gui.composer.panels import InspectorPanel
+
+    names = tuple(f"d{k}" for k in range(doc.spec.tasks[0].classes))
+    doc.set_value(("tasks", 0, "class_names"), names)
+    doc.undo_stack.clear()
+    insp = InspectorPanel(doc)
+    qtbot.addWidget(insp)
+    insp.show()
+    insp.set_band(0)
+    assert insp.classes.value() == 10 and insp.classes_note.isHidden()
+    insp.classes.setFocus()
+    qtbot.keyClick(insp.classes, Qt.Key.Key_Down)  # 9 classes
+    qtbot.keyClick(insp.classes, Qt.Key.Key_Down)  # 8
+    task = doc.spec.tasks[0]
+    assert task.classes == 8 and task.class_names == names[:8]
+    assert doc.first_spec_problem() is None
+    assert insp.classes_note.isVisible() and insp.classes_note.text() == "Class names beyond the first 8 dropped."
+    for _ in range(3):
+        qtbot.keyClick(insp.classes, Qt.Key.Key_Up)  # 11: more classes than names
+    task = doc.spec.tasks[0]
+    assert task.classes == 11 and task.class_names is None and doc.first_spec_problem() is None
+    assert insp.classes_note.text() == "Class names dropped: the new classes would have none."
+    assert doc.undo_stack.count() == 1  # typing in one field: one step, names included
+    undo_text = f"{task.name}: 11 classes (class names dropped: the new classes would have none)"
+    assert doc.undo_stack.undoText() == undo_text
+    qtbot.keyClick(insp.classes, Qt.Key.Key_Down)  # back to 10 in the same step: the names come back whole
+    assert doc.spec.tasks[0].class_names == names and insp.classes_note.isHidden()
+    qtbot.keyClick(insp.classes, Qt.Key.Key_Down)  # 9
+    assert doc.spec.tasks[0].class_names == names[:9] and doc.undo_stack.count() == 1
+    doc.undo_stack.undo()
+    assert doc.spec.tasks[0].classes == 10 and doc.spec.tasks[0].class_names == names

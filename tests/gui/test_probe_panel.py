@@ -229,3 +229,53 @@ def test_the_probe_looks_at_the_input_the_live_outputs_show(window, qtbot):
     window.live.chooser.set_index(3)  # another sample: the probe follows
     qtbot.waitUntil(lambda: "sample 3" in c.input_text, timeout=WAIT)
     assert not np.allclose(c.features, out.encoder_inputs)
+
+
+def test_the_probe_takes_the_weights_the_live_outputs_show(window, qtbot, answers):
+    """A clone from the runs browser: the live outputs and the probe both show the run's trained weights; a
+    re-draw moves both to a seed's initial weights."""
+    from workbench.spec.examples import small_synthetic
+    from workbench.training import Trainer, load_trained
+
+    spec = small_synthetic(epochs=1)
+    run_id = Trainer(spec, window.store).run().run_id
+    answers.default = "Discard"
+    window.docks.show("liveOutputsDock")
+    with qtbot.waitSignal(window.live.outputsShown, timeout=WAIT, check_params_cb=lambda out: "run" in out.weights):
+        window.runs.cloneRequested.emit(copy.deepcopy(spec), run_id, "qmtl")  # what the browser's Clone sends
+    scene, view = window.scene, window.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=_viewport_point(view, _rail_point(scene, 1, 0)))
+    c, label = window.probe.controller, window.probe.input_label
+    qtbot.waitUntil(lambda: c.current and window.probe.probe is not None
+                    and np.allclose(c.features, window.live.outputs.encoder_inputs), timeout=WAIT)
+    assert f"Trainable angles: trained weights of run {run_id} (best validation epoch)." in label.text()
+    trained = {k: v.detach().clone() for k, v in load_trained(window.store, run_id).model.head.weights.items()}
+    ref = P.probe(window.doc.spec, 1, -1, c.features, trained)
+    np.testing.assert_allclose(window.probe.probe.bloch, ref.bloch, atol=1e-6)
+    assert not np.allclose(ref.bloch, P.probe(window.doc.spec, 1, -1, c.features).bloch, atol=1e-4)
+
+    window.live.redraw()  # a new seed's initial weights: the probe follows
+    seed = window.live.source().seed
+    qtbot.waitUntil(lambda: c.current and f"initial weights, seed {seed}" in label.text()
+                    and np.allclose(c.features, window.live.outputs.encoder_inputs), timeout=WAIT)
+    ref = P.probe(window.doc.spec, 1, -1, c.features, P.initial_weights(window.doc.spec, seed))
+    np.testing.assert_allclose(window.probe.probe.bloch, ref.bloch, atol=1e-6)
+
+
+def test_the_benchmark_times_real_edits_to_the_probe(qtbot):
+    """The probe latency benchmark's loop on a few edits (figures are the benchmark's business, not the test's)."""
+    from workbench.gui.live.bench import live_spec
+    from workbench.gui.probe.bench import run_probe
+
+    doc = ExperimentDocument(live_spec())
+    scene = ComposerScene(doc)
+    panel = ProbePanel(doc, scene)
+    qtbot.addWidget(panel)
+    panel.show()
+    result = run_probe(doc, panel, edits=6)
+    assert result["edit_to_probe"]["n"] >= 4 and result["missed"] == 0
+    c = panel.controller
+    qtbot.waitUntil(lambda: c.current, timeout=WAIT)
+    assert c.result["probe_error"] is None, c.result["probe_error"]
+    ref = P.probe(doc.spec, 0, c.at[1], c.features)
+    np.testing.assert_allclose(panel.probe.bloch, ref.bloch, atol=1e-9)

@@ -89,6 +89,20 @@ def _names(values: list[str]) -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
 
+@dataclass
+class LoadedModel:
+    """A model with a weights source's weights: ``weights`` says which ("trained weights of run ..." or "initial
+    weights, seed N"), ``notes`` the parts that could not take the run's."""
+
+    model: MultiTaskModel
+    weights: str
+    notes: list[str]
+
+    def head_weights(self) -> dict:
+        """The quantum head's weight vectors (encoder and one per task), as plain tensors of their own."""
+        return {k: v.detach().clone() for k, v in self.model.head.weights.items()}
+
+
 # ------------------------------------------------------------------------------------------------ readout
 def raw_labels(readout) -> list[str]:
     if readout.kind == "probs":
@@ -181,36 +195,15 @@ class LiveEvaluator:
             self._models.popitem(last=False)
         return model, unfit
 
-    # -- evaluation
-    def evaluate(self, spec: ExperimentSpec, source: WeightsSource, sample: InputSample,
-                 dtype: str | None = None) -> LiveOutputs:
-        t0, c0 = time.perf_counter(), time.thread_time()
-        validate(spec)
+    def load(self, spec: ExperimentSpec, source: WeightsSource, in_features: int, dtype: str | None = None,
+             bypassed: bool = False) -> LoadedModel:
+        """The model with the source's weights, and which weights they are; ``bypassed``: the encoder's inputs
+        are given, so the backbone and projection have no say (nor a note)."""
         run = self.run_weights(source) if source.run_id else None
-        if sample.kind == "data":
-            in_features = len(sample.values)
-        elif sample.kind == "encoder":
-            in_features = spec.backbone.width
-        else:
-            raise UserError(f"input: unknown kind {sample.kind!r} (data or encoder)")
         model, unfit = self.model(spec, in_features, source, dtype, run)
-        head = model.head
+        if bypassed:
+            unfit = [u for u in unfit if u not in ("backbone", "projection")]
         notes: list[str] = []
-        with torch.no_grad(), thread_scope(1):
-            if sample.kind == "data":
-                x = torch.tensor([sample.values], dtype=torch.float32)
-                h = model.backbone(x)
-                enc = head.projection(h) if head.projection is not None else h
-            else:
-                enc = torch.tensor([sample.values], dtype=torch.float32)
-                if enc.shape[1] != head.program.n_features:
-                    raise UserError(f"input: the encoder takes {head.program.n_features} inputs "
-                                    f"(x0..x{head.program.n_features - 1}), got {enc.shape[1]}")
-                # what is bypassed has no say in the answer
-                unfit = [u for u in unfit if u not in ("backbone", "projection")]
-            raw = head.engine(enc, dict(head.weights.items()))
-            tasks = [_task_output(spec, i, circuit, raw[circuit.name], sample)
-                     for i, circuit in enumerate(head.program.tasks)]
         if run is None:
             weights = f"initial weights, seed {source.seed}"
         elif run.head != "qmtl":
@@ -221,7 +214,35 @@ class LiveEvaluator:
             weights = f"trained weights of run {run.run_id} ({run.epoch})"
             if unfit:
                 notes.append(f"{_names(unfit)}: changed since run {run.run_id}, initial weights of seed {run.seed}")
-        return LiveOutputs(tasks, weights, sample.text, [float(v) for v in enc[0]], notes,
+        return LoadedModel(model, weights, notes)
+
+    # -- evaluation
+    def evaluate(self, spec: ExperimentSpec, source: WeightsSource, sample: InputSample,
+                 dtype: str | None = None) -> LiveOutputs:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        validate(spec)
+        if sample.kind == "data":
+            in_features = len(sample.values)
+        elif sample.kind == "encoder":
+            in_features = spec.backbone.width
+        else:
+            raise UserError(f"input: unknown kind {sample.kind!r} (data or encoder)")
+        loaded = self.load(spec, source, in_features, dtype, bypassed=sample.kind == "encoder")
+        head = loaded.model.head
+        with torch.no_grad(), thread_scope(1):
+            if sample.kind == "data":
+                x = torch.tensor([sample.values], dtype=torch.float32)
+                h = loaded.model.backbone(x)
+                enc = head.projection(h) if head.projection is not None else h
+            else:
+                enc = torch.tensor([sample.values], dtype=torch.float32)
+                if enc.shape[1] != head.program.n_features:
+                    raise UserError(f"input: the encoder takes {head.program.n_features} inputs "
+                                    f"(x0..x{head.program.n_features - 1}), got {enc.shape[1]}")
+            raw = head.engine(enc, dict(head.weights.items()))
+            tasks = [_task_output(spec, i, circuit, raw[circuit.name], sample)
+                     for i, circuit in enumerate(head.program.tasks)]
+        return LiveOutputs(tasks, loaded.weights, sample.text, [float(v) for v in enc[0]], loaded.notes,
                            time.perf_counter() - t0, time.thread_time() - c0)
 
 
@@ -240,6 +261,13 @@ def evaluator() -> LiveEvaluator:
     if _EVALUATOR is None:
         _EVALUATOR = LiveEvaluator()
     return _EVALUATOR
+
+
+def head_weights(spec: ExperimentSpec, source: WeightsSource) -> LoadedModel:
+    """The QMTL model with the source's weights as the live outputs use them, for a caller that gives the encoder's
+    inputs itself (the probe): the backbone and projection are bypassed. Like the probe, it asks no more of the
+    spec than that the model builds (the gates' matrices still show while a readout is being fixed)."""
+    return evaluator().load(spec, source, spec.backbone.width, bypassed=True)
 
 
 def live_outputs_job(ctx, *, spec: ExperimentSpec, source: WeightsSource, sample: InputSample,

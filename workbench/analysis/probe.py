@@ -10,8 +10,9 @@ From the state: each qubit's reduced density matrix as a Bloch vector and its pu
 I(A:B) = S(A) + S(B) - S(AB) (von Neumann entropies, in bits) between two chosen wires, and between the task
 block's wires and the others when the block acts on some wires only (task registers).
 
-Weights: the initial weights the seed draws (what training starts from) unless given. Input: the features the
-shared encoder loads (h, or its projection), e.g. a data sample passed through the initial backbone.
+Weights: those the live outputs use for a weights source (``live_outputs.head_weights``): a run's trained weights,
+or the initial weights a seed draws (what training starts from). Input: the features the shared encoder loads
+(h, or its projection), e.g. a data sample passed through that source's backbone.
 """
 
 from __future__ import annotations
@@ -158,12 +159,13 @@ class Sample:
 
 
 def sample_features(spec: ExperimentSpec, index: int = 0, base_dir: str | Path | None = None,
-                    split: str = "test", seed: int | None = None) -> Sample:
-    """Data sample ``index`` of ``split`` passed through the initial backbone (and projection) of ``seed``: the
-    features the shared encoder loads for it."""
+                    split: str = "test", seed: int | None = None, source=None) -> Sample:
+    """Data sample ``index`` of ``split`` passed through the backbone (and projection) of the weights ``source``
+    (a ``WeightsSource``; default: the initial weights of ``seed``): the features the shared encoder loads for it."""
     import torch
 
-    from workbench.models.model import build_model
+    from workbench.analysis.live_outputs import evaluator
+    from workbench.analysis.live_results import WeightsSource
     from workbench.training.trainer import load_data
 
     data = load_data(spec, base_dir)
@@ -173,9 +175,9 @@ def sample_features(spec: ExperimentSpec, index: int = 0, base_dir: str | Path |
         split, X, Y = "train", data.X_train, data.Y_train
     if not 0 <= index < len(X):
         raise UserError(f"--sample: {index} is outside the {split} split's {len(X)} samples (0..{len(X) - 1})")
-    seed = spec.training.seed if seed is None else seed
+    source = source or WeightsSource(spec.training.seed if seed is None else seed)
     with _quiet_rng():
-        model = build_model(spec, X.shape[1], "qmtl", engine="torch", seed=seed)
+        model = evaluator().load(spec, source, X.shape[1]).model
     with torch.no_grad():
         h = model.backbone(torch.as_tensor(X[index:index + 1], dtype=torch.float32))
         if model.head.projection is not None:
@@ -399,17 +401,33 @@ def format_matrix(m: np.ndarray, digits: int = 2) -> str:
 
 # ----------------------------------------------------------------------------------------------- worker job
 
+def source_weights(spec: ExperimentSpec, source=None):
+    """The live outputs' ``LoadedModel`` for a ``WeightsSource`` (default: the initial weights of training.seed)."""
+    from workbench.analysis.live_outputs import head_weights
+    from workbench.analysis.live_results import WeightsSource
+
+    with _quiet_rng():
+        return head_weights(spec, source or WeightsSource(spec.training.seed))
+
+
 def insight_job(ctx, *, spec: ExperimentSpec, features=None, task: int | None = None, column: int | None = None,
-                pair: tuple[int, int] = (0, 1), matrices: bool = True) -> dict:
+                pair: tuple[int, int] = (0, 1), matrices: bool = True, source=None) -> dict:
     """What the composer shows inside the circuit, as one background job: the probe (when placed) and the matrix
-    of every drawn gate at its current angle. Errors come back as one line, per part."""
+    of every drawn gate at its current angle, with the weights of ``source`` (a ``WeightsSource``, as the live
+    outputs use it; default: the initial weights of training.seed). Errors come back as one line, per part."""
+    import time
+
     from workbench.circuits.program import build_program
 
-    out: dict = {"probe": None, "probe_error": None, "matrices": {}, "matrices_error": None, "angles": {}}
+    t0 = time.perf_counter()
+    out: dict = {"probe": None, "probe_error": None, "matrices": {}, "matrices_error": None, "angles": {},
+                 "weights": None, "weights_notes": [], "seconds": 0.0}
     try:
         program = build_program(spec, head_width(spec))
         x = np.zeros(program.n_features) if features is None else check_features(features, program.n_features)
-        weights = initial_weights(spec)
+        loaded = source_weights(spec, source)
+        weights = loaded.head_weights()
+        out["weights"], out["weights_notes"] = loaded.weights, list(loaded.notes)
     except Exception as exc:  # noqa: BLE001 - a spec mid-edit: say why in one line
         out["probe_error"] = out["matrices_error"] = _one_line(exc)
         return out
@@ -425,6 +443,7 @@ def insight_job(ctx, *, spec: ExperimentSpec, features=None, task: int | None = 
             out["matrices"] = circuit_matrices(spec, x, weights, angles)
         except Exception as exc:  # noqa: BLE001
             out["matrices_error"] = _one_line(exc)
+    out["seconds"] = time.perf_counter() - t0
     return out
 
 

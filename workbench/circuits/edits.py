@@ -367,6 +367,22 @@ def task_name_problem(spec: ExperimentSpec, index: int, name: str) -> str | None
     return None
 
 
+def with_classes(task: TaskSpec, classes: int) -> tuple[TaskSpec, str | None]:
+    """A copy of ``task`` with ``classes`` classes and its class names kept consistent with that count: fewer
+    classes keep the first names; more classes drop the names (the new classes have none to take). The note says
+    what happened to the names (None when nothing did)."""
+    out = copy.deepcopy(task)
+    out.classes = classes
+    names = task.class_names
+    if names is None or len(names) == classes:
+        return out, None
+    if classes < len(names):
+        out.class_names = tuple(names[:classes])
+        return out, f"class names beyond the first {classes} dropped"
+    out.class_names = None
+    return out, "class names dropped: the new classes would have none"
+
+
 def new_task(spec: ExperimentSpec) -> TaskSpec:
     return TaskSpec(name=unique_task_name(spec), classes=2)
 

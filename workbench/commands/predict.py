@@ -44,7 +44,7 @@ def register(sub) -> None:
 def _resolve(source: str, runs_dir: str | None, seed: int | None):
     """(spec, weights source, base dir for the data)."""
     from workbench.analysis.live_results import WeightsSource
-    from workbench.spec import load, loads, validate
+    from workbench.spec import load, validate
     from workbench.spec.examples import find_experiment
 
     path = find_experiment(source)
@@ -56,13 +56,25 @@ def _resolve(source: str, runs_dir: str | None, seed: int | None):
         spec = load(path)
         validate(spec)
         return spec, WeightsSource(spec.training.seed if seed is None else seed), path.parent
+    if seed is not None:
+        from workbench.runs.store import DB_NAME, default_runs_dir
+
+        root = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
+        if (root / DB_NAME).exists():
+            raise UserError("--seed: a run brings its own trained weights; --seed applies to an experiment file")
+    return run_source(source, runs_dir, "SOURCE")
+
+
+def run_source(source: str, runs_dir: str | None, field: str = "--run"):
+    """(the run's spec, its trained weights as a source, the run's spec folder) for a run id or unique prefix."""
+    from workbench.analysis.live_results import WeightsSource
     from workbench.runs.store import DB_NAME, RunStore, default_runs_dir
+    from workbench.spec import loads
 
     root = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
     if not (root / DB_NAME).exists():
-        raise UserError(f"SOURCE: {source!r} is neither an experiment file nor a run (no runs in {root})")
-    if seed is not None:
-        raise UserError("--seed: a run brings its own trained weights; --seed applies to an experiment file")
+        what = "neither an experiment file nor a run" if field == "SOURCE" else "not a run"
+        raise UserError(f"{field}: {source!r} is {what} (no runs in {root})")
     store = RunStore(root)
     run_id = store.resolve(source)
     text, fmt = store.spec(run_id)

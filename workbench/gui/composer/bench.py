@@ -1,13 +1,14 @@
 """Edit-to-repaint latency of the composer on a large circuit: 16 qubits, 6 tasks, 200 gates.
 
-``python -m workbench.gui.bench_composer [--edits N] [--live-edits N] [--json]``
+``python -m workbench.gui.bench_composer [--edits N] [--live-edits N] [--probe-edits N] [--json]``
 
 Each edit is what a user does (drop a gate, drag one, change an angle, delete, undo, redo), pushed as the
 same command the canvas pushes. Timed from the push to the end of a synchronous repaint of the view, with
 the whole circuit in view (every gate painted). Reported separately: the same plus the panels and the
 resource budget (its counts refresh in the next event-loop turn), and edits made while the scaling study
 computes in its worker process. Then edit-to-live-outputs latency at 8 qubits and 6 tasks: the same kinds of
-edits, timed from the push to the live outputs panel's new bars (``workbench.gui.live.bench``).
+edits, timed from the push to the live outputs panel's new bars (``workbench.gui.live.bench``), and edit-to-probe
+latency on that circuit, to the probe panel's new Bloch vectors (``workbench.gui.probe.bench``).
 """
 
 from __future__ import annotations
@@ -97,7 +98,18 @@ def _live_outputs(window, edits: int, seed: int) -> dict:
     return result
 
 
-def run(edits: int = 300, seed: int = 0, live_edits: int = 50) -> dict:
+def _probe(window, edits: int, seed: int) -> dict:
+    """Edit-to-probe latency on the live outputs' 8-qubit, 6-task circuit, in the window's probe panel (the live
+    outputs closed first: the probe is timed on its own)."""
+    from workbench.gui.live.bench import live_spec
+    from workbench.gui.probe.bench import run_probe
+
+    window.doc.replace(live_spec(seed), None)
+    window.probe_dock.show()
+    return run_probe(window.doc, window.probe, edits, seed)
+
+
+def run(edits: int = 300, seed: int = 0, live_edits: int = 50, probe_edits: int = 50) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QMTL_WORKBENCH_DATA_DIR", tempfile.mkdtemp(prefix="qmtl-bench-"))
     from PySide6.QtCore import QSettings
@@ -147,6 +159,7 @@ def run(edits: int = 300, seed: int = 0, live_edits: int = 50) -> dict:
         app.processEvents()
     gates = sum(len(t.block.gates) for t in window.doc.spec.tasks if t.block is not None)
     live = _live_outputs(window, live_edits, seed) if live_edits else None
+    probe = _probe(window, probe_edits, seed) if probe_edits and hasattr(window, "probe") else None
     window.doc.undo_stack.setClean()
     window.close()
 
@@ -163,6 +176,7 @@ def run(edits: int = 300, seed: int = 0, live_edits: int = 50) -> dict:
         "by_edit": {k: stats(v) for k, v in by_kind.items()},
         "budget_ms": 50.0,
         **({"live_outputs": live} if live else {}),
+        **({"probe": probe} if probe else {}),
     }
 
 
@@ -172,9 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--live-edits", type=int, default=50,
                    help="edits timed to the live outputs at 8 qubits x 6 tasks (0: skip)")
+    p.add_argument("--probe-edits", type=int, default=50,
+                   help="edits timed to the probe's Bloch vectors at 8 qubits x 6 tasks (0: skip)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = p.parse_args(argv)
-    result = run(args.edits, args.seed, args.live_edits)
+    result = run(args.edits, args.seed, args.live_edits, args.probe_edits)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -201,6 +217,17 @@ def main(argv: list[str] | None = None) -> int:
         ok = s["max_ms"] < live["budget_ms"]
         print(f"budget {live['budget_ms']:.0f} ms per edit: {'met' if ok else 'NOT met'} (worst edit -> live outputs)"
               + (f"; {live['missed']} edits got no answer in 30 s" if live["missed"] else ""))
+    probe = result.get("probe")
+    if probe:
+        c, s = probe["circuit"], probe["edit_to_probe"]
+        print(f"probe: {c['qubits']} qubits, {c['tasks']} tasks, {c['where']}, {c['input']}")
+        print(f"{'edit -> probe on screen':40} {s['median_ms']:8.2f} {'':>8} {s['max_ms']:8.2f} {s['n']:5d}")
+        for name, key in (("  of which the job (probe + matrices)", "job_in_worker"),
+                          ("  of which the panel's repaint", "panel_repaint")):
+            u = probe[key]
+            print(f"{name:40} {u['median_ms']:8.2f} {'':>8} {u['max_ms']:8.2f} {u['n']:5d}")
+        if probe["missed"]:
+            print(f"{probe['missed']} edits got no probe answer in 30 s")
     return 0
 
 

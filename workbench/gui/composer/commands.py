@@ -54,6 +54,7 @@ class SetValue(QUndoCommand):
         if not isinstance(other, SetValue) or other.path != self.path or not other.merge:
             return False
         self.new = other.new
+        self.setText(other.text())  # the last edit's words (its note) name the merged step
         return True
 
 
@@ -307,6 +308,22 @@ def move_task(doc: ExperimentDocument, index: int, to: int) -> int:
     tasks.insert(to, task)
     set_value(doc, ("tasks",), tasks, f"Move task {task.name}")
     return to
+
+
+def set_classes(doc: ExperimentDocument, index: int, classes: int, merge: bool = False) -> str | None:
+    """The task's class count, its class names kept consistent, as one step; the note on the names, if any.
+
+    Steps merged into one (a spin box's arrows) count from the task before the first of them, so the note and the
+    names are those of the whole step: 10 named classes stepped down to 8 and back up to 10 keep all ten names."""
+    path = ("tasks", index)
+    stack = doc.undo_stack
+    top = stack.command(stack.index() - 1) if stack.index() == stack.count() else None
+    before = doc.spec.tasks[index]
+    if merge and isinstance(top, SetValue) and top.merge and top.path == path:
+        before = pickle.loads(top.old)
+    task, note = ops.with_classes(before, classes)
+    set_value(doc, path, task, f"{task.name}: {classes} classes" + (f" ({note})" if note else ""), merge)
+    return note
 
 
 def set_readout(doc: ExperimentDocument, index: int, readout: ReadoutSpec | None) -> None:

@@ -662,10 +662,15 @@ class InspectorPanel(QScrollArea, Refreshing):
         self.task_name = QLineEdit()
         self.task_name_error = ErrorLabel()
         self.classes = _spin(2, 4096)
+        self.classes_note = QLabel()  # what a class-count edit did to the task's class names
+        self.classes_note.setWordWrap(True)
+        self.classes_note.setTextFormat(Qt.TextFormat.PlainText)  # class names are user text
+        self.classes_note.hide()
         self.weight = _dspin(0, 1000, 3, 0.1)
         tf.addRow("Name", self.task_name)
         tf.addRow(self.task_name_error)
         tf.addRow("Classes", self.classes)
+        tf.addRow(self.classes_note)
         tf.addRow("Loss weight", self.weight)
         lay.addWidget(self.task_box)
 
@@ -708,8 +713,7 @@ class InspectorPanel(QScrollArea, Refreshing):
         lay.addStretch(1)
 
         self.task_name.editingFinished.connect(self._rename)
-        self.classes.valueChanged.connect(
-            lambda v: self._task_edit("classes", v, f"{v} classes", merge=True))
+        self.classes.valueChanged.connect(self._classes_edited)
         self.weight.valueChanged.connect(lambda v: self._task_edit("weight", float(v), f"loss weight {v}", True))
         self.auto_readout.toggled.connect(self._auto_toggled)
         self.readout_kind.activated.connect(lambda _i: self._readout_edit(kind=self.readout_kind.currentData()))
@@ -730,6 +734,7 @@ class InspectorPanel(QScrollArea, Refreshing):
     # ------------------------------------------------------------------------------------------- context
     def set_band(self, key: BlockKey) -> None:
         self.key = key
+        self.classes_note.hide()
         for e in (self.task_name_error, self.readout_error):
             e.show_error(None)
         self.guarded_refresh()
@@ -754,6 +759,12 @@ class InspectorPanel(QScrollArea, Refreshing):
         if isinstance(self.key, int):
             C.set_value(self.doc, ("tasks", self.key, field), value, f"{self.doc.spec.tasks[self.key].name}: {text}",
                         merge)
+
+    def _classes_edited(self, classes: int) -> None:
+        if isinstance(self.key, int) and classes != self.doc.spec.tasks[self.key].classes:
+            note = C.set_classes(self.doc, self.key, classes, merge=True)
+            self.classes_note.setText(f"{note[0].upper()}{note[1:]}." if note else "")
+            self.classes_note.setVisible(bool(note))
 
     def _rename(self) -> None:
         if not isinstance(self.key, int):

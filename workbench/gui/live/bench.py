@@ -47,15 +47,14 @@ def wait_for(signal, timeout_s: float) -> bool:
     return bool(fired)
 
 
-def run_live(doc, panel, edits: int = 50, seed: int = 0) -> dict:
-    """Push ``edits`` user edits to ``doc`` (holding ``live_spec()``) and time each one to ``panel``'s new bars."""
+def time_edits(doc, shown, edits: int, seed: int = 0, on_shown=lambda: None) -> tuple[list[float], int]:
+    """Push ``edits`` user edits to ``doc``, each timed from the push until ``shown`` fires and ``on_shown()`` (a
+    synchronous repaint) returns, in ms; and how many answers never came."""
     from workbench.gui.composer.bench import _edits
 
-    if panel.outputs is None and not wait_for(panel.outputsShown, 120):
-        raise RuntimeError(f"the live outputs never came: {panel.status.text()}")
     rng = random.Random(seed)
     gen = _edits(doc, rng)
-    times, worker, cpu = [], [], []
+    times: list[float] = []
     missed = 0
     for _ in range(edits):
         _kind, edit = next(gen)
@@ -64,17 +63,30 @@ def run_live(doc, panel, edits: int = 50, seed: int = 0) -> dict:
         edit()
         if doc.revision == revision:  # the edit changed nothing (an undo with nothing to undo)
             continue
-        if not wait_for(panel.outputsShown, 30):
+        if not wait_for(shown, 30):
             missed += 1
             continue
-        panel.grid.repaint()  # the new bars painted, not only scheduled
+        on_shown()
         times.append((time.perf_counter() - t0) * 1000)
+    return times, missed
+
+
+def stats(xs: list[float]) -> dict:
+    return {"median_ms": round(statistics.median(xs), 2), "max_ms": round(max(xs), 2), "n": len(xs)}
+
+
+def run_live(doc, panel, edits: int = 50, seed: int = 0) -> dict:
+    """Push ``edits`` user edits to ``doc`` (holding ``live_spec()``) and time each one to ``panel``'s new bars."""
+    if panel.outputs is None and not wait_for(panel.outputsShown, 120):
+        raise RuntimeError(f"the live outputs never came: {panel.status.text()}")
+    worker, cpu = [], []
+
+    def shown():
+        panel.grid.repaint()  # the new bars painted, not only scheduled
         worker.append(panel.outputs.seconds * 1000)
         cpu.append(panel.outputs.cpu_seconds * 1000)
 
-    def stats(xs):
-        return {"median_ms": round(statistics.median(xs), 2), "max_ms": round(max(xs), 2), "n": len(xs)}
-
+    times, missed = time_edits(doc, panel.outputsShown, edits, seed, shown)
     return {"circuit": {"qubits": 8, "tasks": 6, "input": "one data sample", "engine": "torch, one thread"},
             "edit_to_live_outputs": stats(times), "evaluation_in_worker": stats(worker),
             "evaluation_cpu": stats(cpu), "missed": missed,

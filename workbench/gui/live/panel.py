@@ -25,6 +25,7 @@ from workbench.spec.bounds import MAX_SEED
 
 class LiveOutputsPanel(QWidget):
     outputsShown = Signal(object)  # the LiveOutputs now on screen
+    sourceChanged = Signal(object)  # the WeightsSource the panel now asks with
 
     def __init__(self, doc, base_dir: Callable[[], Path | None] = lambda: None, runs_root: str | Path | None = None,
                  theme: Theme = LIGHT, parent=None):
@@ -117,6 +118,7 @@ class LiveOutputsPanel(QWidget):
         if s == self._shown_source:  # the answer's fuller line ("... (best validation epoch)") stays
             return
         self._shown_source = s
+        self.sourceChanged.emit(s)
         if s.run_id is not None:
             text = f"trained weights of run {s.run_id}"
         else:

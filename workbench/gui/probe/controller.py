@@ -32,7 +32,7 @@ class InsightController(QObject):
     """Holds the probe's place and input; answers the canvas's questions (matrix of a gate, an angle's value)."""
 
     resultChanged = Signal()
-    inputChanged = Signal()
+    inputChanged = Signal()  # the input, or the weights, the probe looks with
 
     def __init__(self, doc: ExperimentDocument, parent=None):
         super().__init__(parent)
@@ -42,6 +42,8 @@ class InsightController(QObject):
         self.features: np.ndarray | None = None
         self.input_text = "zeros"
         self.user_input = False
+        self.source = None  # a WeightsSource, as the live outputs use it; None: the initial weights of training.seed
+        self.weights_text = "the seed's initial weights"
         self.result: dict | None = None
         self.result_revision = -1
         self.busy = False
@@ -75,11 +77,24 @@ class InsightController(QObject):
 
     def set_input(self, features, text: str = "chosen input") -> None:
         """The encoder's input features (what the shared encoder loads), e.g. from an input chooser."""
-        self.features = np.asarray(features, dtype=np.float64).reshape(-1)
+        features = np.asarray(features, dtype=np.float64).reshape(-1)
+        if self.user_input and text == self.input_text and self.features is not None and \
+                np.array_equal(features, self.features):
+            return  # the live outputs' answer to an edit hands over the same input: nothing to recompute
+        self.features = features
         self.input_text = text
         self.user_input = True
         self.inputChanged.emit()
         self.schedule()
+
+    def set_source(self, source) -> None:
+        """The weights to probe with (a ``WeightsSource``: a run's trained weights, or a seed's initial ones)."""
+        if source != self.source:
+            self.source = source
+            self.weights_text = (f"trained weights of run {source.run_id}" if source and source.run_id else
+                                 f"initial weights, seed {source.seed}" if source else "the seed's initial weights")
+            self.inputChanged.emit()
+            self.schedule()
 
     def schedule(self, *_args) -> None:
         if self.active:
@@ -121,8 +136,8 @@ class InsightController(QObject):
         self.busy = True
         job = workers().submit("workbench.analysis.probe:insight_job", key=f"probe-{id(self)}", owner=self,
                                spec=self.doc.snapshot(), features=features, task=task, column=column,
-                               pair=self.pair)
-        asked = (revision, self.at, self.pair, None if features is None else features.tobytes())
+                               pair=self.pair, source=self.source)
+        asked = (revision, self.at, self.pair, None if features is None else features.tobytes(), self.source)
         job.returned.connect(lambda result: self._answer(asked, result))
         job.errored.connect(lambda err: self._answer(asked, {"probe": None, "matrices": {},
                                                              "probe_error": err.message,
@@ -130,10 +145,12 @@ class InsightController(QObject):
 
     def _answer(self, asked: tuple, result: dict) -> None:
         features = None if self.features is None else self.features.tobytes()
-        if asked != (self.doc.revision, self.at, self.pair, features):
+        if asked != (self.doc.revision, self.at, self.pair, features, self.source):
             return  # the question changed meanwhile: its own job is on the way
         self.busy = False
         self.result = result
+        if result.get("weights"):  # the answer's fuller line: "trained weights of run ... (best validation epoch)"
+            self.weights_text = result["weights"]
         self.result_revision = asked[0]
         self.resultChanged.emit()
 
@@ -162,5 +179,5 @@ class InsightController(QObject):
             error = self.result.get("matrices_error") if self.result and self.current else None
             return f"<i>matrix: {html.escape(error)}</i>" if error else "<i>matrix: computing…</i>"
         key = "encoder" if ref[0] == ENCODER else "task"
-        note = f"at the current angle (trainable: the seed's initial weights; {key} inputs: {where})"
+        note = f"at the current angle (trainable: {self.weights_text}; {key} inputs: {where})"
         return f"<pre>{html.escape(format_matrix(m))}</pre><small>{html.escape(note)}</small>"

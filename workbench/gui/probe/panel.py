@@ -91,6 +91,7 @@ class ProbePanel(QWidget):
         scene.bandActivated.connect(lambda _key: self._placed(scene.probes.at))
         doc.changed.connect(lambda _path: self._placed(scene.probes.at))
         self.controller.resultChanged.connect(self._show)
+        self.controller.resultChanged.connect(self._show_input)  # the answer names its weights in full
         self.controller.resultChanged.connect(lambda: hover.refresh_tip(scene))
         self.controller.inputChanged.connect(self._show_input)
         self.controller.inputChanged.connect(self._show)  # what is shown was for the old input
@@ -106,6 +107,10 @@ class ProbePanel(QWidget):
     def set_input(self, features, text: str = "chosen input") -> None:
         """The encoder's input features to probe with (e.g. from the live outputs' input chooser)."""
         self.controller.set_input(features, text)
+
+    def set_source(self, source) -> None:
+        """The weights to probe with (a ``WeightsSource``, e.g. the live outputs')."""
+        self.controller.set_source(source)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -164,8 +169,13 @@ class ProbePanel(QWidget):
             label.setVisible(w < n)
 
     def _show_input(self) -> None:
-        self.input_label.setText(f"Input: {self.controller.input_text}. Trainable angles: the seed's initial "
-                                 "weights.")
+        self.input_label.setText(f"Input: {self.controller.input_text}. Trainable angles: "
+                                 f"{self.controller.weights_text}."
+                                 + "".join(f" {n}." for n in self._weights_notes()))
+
+    def _weights_notes(self) -> list[str]:
+        c = self.controller
+        return list(c.result.get("weights_notes") or []) if c.result is not None and c.current else []
 
     def _show(self) -> None:
         c = self.controller

@@ -141,6 +141,9 @@ def live_outputs(w) -> None:
                              "What the circuit predicts for one input, recomputed on every edit")
     # the probe looks inside the circuit for the input the live outputs show (what the encoder loaded for it)
     w.live.outputsShown.connect(lambda out: w.probe.set_input(out.encoder_inputs, out.input))
+    # ... with the same weights: a cloned run's trained weights, or the (re-drawn) seed's initial weights
+    w.live.sourceChanged.connect(w.probe.set_source)
+    w.probe.set_source(w.live.source())
 
 
 def code(w) -> None:
