@@ -268,7 +268,9 @@ class BudgetPanel(QWidget):
         self.plot.setTitle(f'<span style="color:{theme.classical}">● classical HPS heads</span> &nbsp; '
                            f'<span style="color:{theme.quantum}">■ quantum head</span>', size="9pt")
         d = f"d = {curve.d[0]}" if curve.note else f"d = {self.doc.spec.backbone.width / max(n, 1):g}·T"
-        self.plot.setLabel("bottom", f"tasks T ({d}; dashed: this experiment, T = {n})")
+        self.plot.setLabel("bottom", f"tasks T ({d}; now {n})")  # short: it must fit a narrow dock
+        self.plot.setToolTip(f"Head parameters against the number of tasks T, backbone width {d}; the dashed line "
+                             f"is this experiment (T = {n}).")
         self.plot_note.setText(curve.note)
         self.plot_note.setVisible(bool(curve.note))
         self.plot_note.setStyleSheet(f"color: {theme.muted}; font-size: 9pt;")
