@@ -74,12 +74,22 @@ def redact_safe(text: str) -> str:
         return text
 
 
+_sigint_seen = False
+
+
+def _keyboard_interrupt(signum, frame):
+    """Ctrl-C as KeyboardInterrupt, remembered: C code can swallow the exception and fail in its own words."""
+    global _sigint_seen
+    _sigint_seen = True
+    raise KeyboardInterrupt
+
+
 def guarded(prog: str | Callable[[], str], fn: Callable[[], int | None]) -> int:
     """Run ``fn`` under the top-level handler; return the process exit code. ``prog`` names the program in
     messages (a callable: read when the message is written, e.g. once the command is known)."""
     name = prog if callable(prog) else (lambda: prog)
     if getattr(signal.getsignal(signal.SIGINT), "__name__", "") == "_interrupted_early":
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on Ctrl-C is KeyboardInterrupt
+        signal.signal(signal.SIGINT, _keyboard_interrupt)  # from here on Ctrl-C is KeyboardInterrupt
     try:
         return int(fn() or 0)
     except UserError as exc:
@@ -94,6 +104,9 @@ def guarded(prog: str | Callable[[], str], fn: Callable[[], int | None]) -> int:
         _quiet_stdout()
         return EXIT_BUG
     except BaseException as exc:  # noqa: BLE001 - the last line of defence: one line and a log, never a traceback
+        if _sigint_seen:  # a Ctrl-C inside C code (numpy's import, say) that surfaced as another error
+            _say(f"{name()}: interrupted")
+            return EXIT_INTERRUPTED
         try:
             path = write_crash_log(name().split()[0], exc)
         except KeyboardInterrupt:

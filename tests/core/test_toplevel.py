@@ -82,3 +82,21 @@ def test_workbench_entry_runs_under_the_handler(tmp_path):
     run = subprocess.run([sys.executable, "-m", "workbench", "--theme", "plaid"], env=_env(), capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 2 and "Traceback" not in run.stderr
+
+
+def test_a_ctrl_c_that_c_code_turned_into_another_error_is_still_an_interrupt(capsys, monkeypatch):
+    # numpy's import, hit by Ctrl-C, fails with "PyCapsule_Import could not import module datetime"
+    import workbench.toplevel as top
+
+    monkeypatch.setattr(top, "_sigint_seen", False)
+
+    def import_numpy_hit_by_ctrl_c():
+        try:
+            top._keyboard_interrupt(2, None)
+        except KeyboardInterrupt as exc:
+            raise ImportError("Importing the numpy C-extensions failed") from exc
+
+    assert top.guarded("qmtl train", import_numpy_hit_by_ctrl_c) == 130
+    assert capsys.readouterr().err.strip() == "qmtl train: interrupted"
+    monkeypatch.setattr(top, "_sigint_seen", False)
+    assert top.guarded("qmtl train", lambda: 1 / 0) == 1  # without a Ctrl-C an error stays an error
