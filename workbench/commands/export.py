@@ -42,15 +42,12 @@ class ExportSource:
 def load_source(source: str, runs_dir: str | None) -> ExportSource:
     """A spec file, or a run: its trained head (program + weights) when loadable, else its recorded spec."""
     from workbench.circuits.program import build_program
-    from workbench.spec import load, loads, validate
-    from workbench.spec.examples import find_experiment, resolve_experiment
+    from workbench.spec import loads
+    from workbench.spec.examples import experiment_or_none
 
-    path = find_experiment(source)
-    if path is None and Path(source).suffix.lower() in (".toml", ".json"):
-        path = resolve_experiment(source, "SPEC_OR_RUN")  # raises, naming the shipped examples
-    if path is not None:
-        spec = load(path)
-        validate(spec)
+    found = experiment_or_none(source, "SPEC_OR_RUN")
+    if found is not None:
+        spec = found[0]
         return ExportSource(build_program(spec), None, spec.name)
     from workbench.runs.store import DB_NAME, RunStore, default_runs_dir
 

@@ -55,16 +55,12 @@ def _load(source: str, runs_dir: str | None, limit: int | None):
     """(program, weights, h_test, labels, title, store, run_id, note)."""
     from workbench.analysis.noise import model_inputs, trained_inputs
     from workbench.models.model import build_model
-    from workbench.spec import load, validate
-    from workbench.spec.examples import find_experiment, resolve_experiment
+    from workbench.spec.examples import experiment_or_none
     from workbench.training import load_data
 
-    path = find_experiment(source)
-    if path is None and Path(source).suffix.lower() in (".toml", ".json"):
-        path = resolve_experiment(source, "RUN")  # raises, naming the shipped examples
-    if path is not None:
-        spec = load(path)
-        validate(spec)
+    found = experiment_or_none(source, "RUN")
+    if found is not None:
+        spec, path = found
         data = load_data(spec, path.parent)
         model = build_model(spec, data.X_train.shape[1], "qmtl", seed=spec.training.seed)
         note = "untrained weights (an experiment file was given): pass a run id to evaluate trained weights"

@@ -44,17 +44,11 @@ def register(sub) -> None:
 def _resolve(source: str, runs_dir: str | None, seed: int | None):
     """(spec, weights source, base dir for the data)."""
     from workbench.analysis.live_results import WeightsSource
-    from workbench.spec import load, validate
-    from workbench.spec.examples import find_experiment
+    from workbench.spec.examples import experiment_or_none
 
-    path = find_experiment(source)
-    if path is None and Path(source).suffix.lower() in (".toml", ".json"):
-        from workbench.spec.examples import resolve_experiment
-
-        path = resolve_experiment(source, "SOURCE")  # raises, naming the shipped examples
-    if path is not None:
-        spec = load(path)
-        validate(spec)
+    found = experiment_or_none(source, "SOURCE")
+    if found is not None:
+        spec, path = found
         return spec, WeightsSource(spec.training.seed if seed is None else seed), path.parent
     if seed is not None:
         from workbench.runs.store import DB_NAME, default_runs_dir

@@ -69,6 +69,22 @@ def resolve_experiment(arg: str | Path, field: str = "spec") -> Path:
     return path
 
 
+def experiment_or_none(source: str, field: str) -> tuple[ExperimentSpec, Path] | None:
+    """For commands that take an experiment or a run id: the experiment ``source`` names, loaded and validated,
+    with its file; None when ``source`` is no experiment (so it may be a run id). A name that ends in .toml or
+    .json is an experiment that must exist: a UserError naming ``field`` and the shipped examples."""
+    from workbench.spec.validate import validate
+
+    path = find_experiment(source)
+    if path is None and Path(source).suffix.lower() in (".toml", ".json"):
+        path = resolve_experiment(source, field)
+    if path is None:
+        return None
+    spec = load(path)
+    validate(spec)
+    return spec, path
+
+
 def small_synthetic(*, samples: int = 300, epochs: int = 3, batch: int = 32, seed: int = 7,
                     name: str | None = None) -> ExperimentSpec:
     """The tiny two-task synthetic experiment, with its size and training length set."""
