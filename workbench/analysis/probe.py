@@ -367,18 +367,27 @@ def drawn_gate_angles(spec: ExperimentSpec, features, weights: dict | None = Non
     return out
 
 
+# (gate, wires, angles) -> matrix, kept by the worker process between edits: one edit changes a gate or two, so
+# the next answer recomputes only those
+_MATRICES: dict[tuple, np.ndarray] = {}
+MAX_CACHED_MATRICES = 4096
+
+
 def circuit_matrices(spec: ExperimentSpec, features, weights: dict | None = None,
                      angles: dict | None = None) -> dict[tuple, np.ndarray]:
     """(band key, gate index) -> matrix at its current angle, for every gate the composer draws (Custom bands),
     up to MAX_MATRIX_GATES of them."""
     angles = drawn_gate_angles(spec, features, weights) if angles is None else angles
     out: dict[tuple, np.ndarray] = {}
-    cache: dict[tuple, np.ndarray] = {}
     for ref, (g, values) in list(angles.items())[:MAX_MATRIX_GATES]:
         sig = (g.name, len(g.wires), tuple(round(v, 12) for v in values))
-        if sig not in cache:
-            cache[sig] = gate_matrix(g, values)
-        out[ref] = cache[sig]
+        m = _MATRICES.get(sig)
+        if m is None:
+            if len(_MATRICES) >= MAX_CACHED_MATRICES:
+                _MATRICES.clear()
+            m = _MATRICES[sig] = gate_matrix(g, values)
+            m.setflags(write=False)
+        out[ref] = m
     return out
 
 
