@@ -79,3 +79,20 @@ def test_random_specs_cover_every_template_and_readout():
     expected = {("enc", e) for e in ENCODERS} | {("block", a) for a in ANSATZE} | \
         {("readout", "expval"), ("readout", "probs")} | {("n", n) for n in range(1, 11)}
     assert expected <= seen
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_wide_circuits_match_default_qubit(seed):
+    """12 and 13 qubits: rotation layers still applied as two Kronecker factors (the path the 200 specs above
+    reach up to 10 qubits)."""
+    spec = random_spec(1000 + seed, n_min=12, n_max=13)
+    validate(spec)
+    program = build_program(spec)
+    ref_out, ref_grads = _outputs_and_grads(PennyLaneEngine(program, "default.qubit"), program, seed, torch.float64)
+    for dtype, rdtype, tol in (("complex128", torch.float64, 1e-10), ("complex64", torch.float32, 1e-4)):
+        out, grads = _outputs_and_grads(TorchEngine(program, dtype=dtype), program, seed, rdtype)
+        where = f"seed {1000 + seed} ({spec.quantum.encoder.template}, n={program.n_qubits}, {dtype})"
+        for name in ref_out:
+            torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
+        for g, r in zip(grads, ref_grads):
+            torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
