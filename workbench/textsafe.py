@@ -7,6 +7,7 @@ a readable length); file names derived from them go through ``safe_filename``.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -32,6 +33,11 @@ def escape(text: str) -> str:
         else:
             out.append(c)
     return "".join(out)
+
+
+def markup(value: object) -> str:
+    """``value`` as literal text inside rich text (Qt labels, HTML): ``&``, ``<`` and ``>`` escaped."""
+    return html.escape(str(value), quote=False)
 
 
 def clip(text: str, limit: int = MESSAGE_VALUE_CHARS) -> str:

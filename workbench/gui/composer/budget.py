@@ -22,6 +22,7 @@ from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.common.worker import workers
 from workbench.gui.composer.document import ExperimentDocument
 from workbench.spec.model import ExperimentSpec
+from workbench.textsafe import markup
 
 COLUMNS = ["Block", "Params", "Kind", "Depth", "2q", "Task depth", "Task 2q"]
 HEADER_TIPS = ["The shared encoder and each task's block", "Trainable angles of the block",
@@ -209,7 +210,7 @@ class BudgetPanel(QWidget):
             why = str(problem) if problem is not None else str(exc)
             self.table.setRowCount(0)
             self.summary.setText(f'<span style="color:{theme.error}">⚠ no counts until this is fixed: '
-                                 f"{_esc(why)}</span>")
+                                 f"{markup(why)}</span>")
             return
         rows = [("Shared encoder", "shared", res.encoder, None, QColor(theme.template_fill))]
         for i, t in enumerate(spec.tasks):
@@ -274,10 +275,6 @@ class BudgetPanel(QWidget):
         self.plot_note.setText(curve.note)
         self.plot_note.setVisible(bool(curve.note))
         self.plot_note.setStyleSheet(f"color: {theme.muted}; font-size: 9pt;")
-
-
-def _esc(value) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _swatch(color: QColor) -> QIcon:

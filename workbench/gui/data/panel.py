@@ -35,6 +35,7 @@ from workbench.gui.data.knobs import SyntheticKnobs
 from workbench.gui.data.preview_table import ROLE_TEXT, PreviewTable
 from workbench.spec.data_tasks import tasks_for_labels
 from workbench.spec.model import DatasetSpec
+from workbench.textsafe import markup
 
 BUILTINS = [("Digits: digit, parity, ≥5 (built in)", "digits-3task"),
             ("Palmer penguins: species, sex, island (built in)", "penguins"),
@@ -179,7 +180,7 @@ class DataPanel(QWidget):
         self._wanted = None
         if error:
             self.check_label.setText(f'<span style="color:{self.theme.error}">⚠ cannot read the data: '
-                                     f"{_esc(error)}</span>")
+                                     f"{markup(error)}</span>")
             self.message.emit(f"cannot read the data: {error}", True)
             self.previewReady.emit()
             return
@@ -237,7 +238,7 @@ class DataPanel(QWidget):
         if not p.is_absolute() and self.base_dir():
             p = Path(self.base_dir()) / p
         if not p.is_file():
-            self.check_label.setText(f'<span style="color:{self.theme.error}">⚠ no such file: {_esc(p)}</span>')
+            self.check_label.setText(f'<span style="color:{self.theme.error}">⚠ no such file: {markup(p)}</span>')
             return
         source, options = source_for_file(str(p))
         self._request_preview(source, str(p), options, apply=True)
@@ -327,13 +328,13 @@ class DataPanel(QWidget):
         for col in labels:
             for name, classes in p.label_tasks.get(col, []):
                 shown = ", ".join(classes[:5]) + (", …" if len(classes) > 5 else "")
-                parts.append(f"<b>{_esc(name)}</b>: {len(classes)} classes ({_esc(shown)})")
+                parts.append(f"<b>{markup(name)}</b>: {len(classes)} classes ({markup(shown)})")
         rows = f"{p.total_rows} rows · " if p.total_rows is not None else ""
         n_feat = sum(1 for r in self.roles().values() if r == "feature")
         self.tasks_label.setText(f"{rows}{n_feat} feature columns · tasks: " + ("; ".join(parts) or "none"))
 
     def _show_roles_note(self, text: str) -> None:
-        self.check_label.setText(f'<span style="color:{self.theme.error}">⚠ {_esc(text)}</span>')
+        self.check_label.setText(f'<span style="color:{self.theme.error}">⚠ {markup(text)}</span>')
 
     def _show_check(self) -> None:
         doc, t = self.doc, self.theme
@@ -343,10 +344,10 @@ class DataPanel(QWidget):
             self.check_label.setText(f'<span style="color:{t.muted}">checking the experiment against its '
                                      "data…</span>")
         elif doc.data_state == "ok":
-            self.check_label.setText(f'<span style="color:{t.ok}">✔ ready to train: {_esc(doc.data_summary)}'
+            self.check_label.setText(f'<span style="color:{t.ok}">✔ ready to train: {markup(doc.data_summary)}'
                                      "</span>")
         elif doc.data_state == "problems":
-            lines = "<br>".join(f"⚠ {_esc(p.message)}" for p in doc.problems() if p.where == ("data",))
+            lines = "<br>".join(f"⚠ {markup(p.message)}" for p in doc.problems() if p.where == ("data",))
             self.check_label.setText(f'<span style="color:{t.error}">{lines}</span>')
         else:
             self.check_label.setText("")
@@ -361,7 +362,3 @@ class DataPanel(QWidget):
 
     def shutdown(self) -> None:
         self.jobs.shutdown()
-
-
-def _esc(value) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

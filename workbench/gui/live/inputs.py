@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from workbench.data.samples import SPLITS, InputSample, SampleSet, encoder_sample, load_samples
 from workbench.gui.data.jobs import DataJobs
 from workbench.spec import layout as L
+from workbench.textsafe import markup
 
 SLIDER_STEPS = 100  # slider ticks per unit
 SLIDER_RANGE = math.pi  # encoder inputs are angle factors: -pi..pi covers a full turn at input_scale 1
@@ -232,14 +233,14 @@ class InputChooser(QWidget):
                 return None
             return encoder_sample(self.encoder_values(), len(self._sliders), "encoder inputs", names)
         if self.samples is None:
-            self.labels.setText(f"<span style='color:#c62828'>{_esc(self.data_error)}</span>"
+            self.labels.setText(f"<span style='color:#c62828'>{markup(self.data_error)}</span>"
                                 if self.data_error else "loading the data…")
             return None
         if len(self.samples) == 0:
             self.labels.setText(f"the {self.samples.split} split is empty")
             return None
         i = self.index_box.value()
-        self.labels.setText(f"{_esc(self.samples.labels_text(i))} "
+        self.labels.setText(f"{markup(self.samples.labels_text(i))} "
                             f"<span style='color:gray'>· data row {int(self.samples.rows[i])}</span>")
         return self.samples.sample(i)
 
@@ -256,7 +257,3 @@ def _copy(spec):
     import copy
 
     return copy.deepcopy(spec)
-
-
-def _esc(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

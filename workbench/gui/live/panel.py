@@ -21,6 +21,7 @@ from workbench.gui.live.bars import BarsGrid
 from workbench.gui.live.inputs import InputChooser
 from workbench.gui.live.requests import LiveRequester
 from workbench.spec.bounds import MAX_SEED
+from workbench.textsafe import markup
 
 
 class LiveOutputsPanel(QWidget):
@@ -165,7 +166,7 @@ class LiveOutputsPanel(QWidget):
         self.latency_ms = (time.perf_counter() - self.requester.asked_at) * 1000
         self.source_label.setText(f"Weights: {out.weights}")
         notes = " · ".join(out.notes)
-        self._say(f"{_esc(out.input)}" + (f" · <span style='color:{self.theme.error}'>{_esc(notes)}</span>"
+        self._say(f"{markup(out.input)}" + (f" · <span style='color:{self.theme.error}'>{markup(notes)}</span>"
                                           if notes else ""))
         if self.chooser.mode == "data":
             self.chooser.sample_encoder_inputs = out.encoder_inputs
@@ -176,7 +177,7 @@ class LiveOutputsPanel(QWidget):
 
     def _say(self, text: str, error: bool = False) -> None:
         color = self.theme.error if error else self.theme.muted
-        self.status.setText(f"<span style='color:{color}'>{text if not error else _esc(text)}</span>")
+        self.status.setText(f"<span style='color:{color}'>{text if not error else markup(text)}</span>")
 
     # ------------------------------------------------------------------------------------------- look
     def set_theme(self, theme: Theme) -> None:
@@ -186,7 +187,3 @@ class LiveOutputsPanel(QWidget):
 
     def shutdown(self) -> None:
         self.requester.discard()
-
-
-def _esc(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -12,6 +12,7 @@ from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.live.bars import BarsGrid
 from workbench.gui.live.inputs import InputChooser
 from workbench.gui.live.requests import LiveRequester
+from workbench.textsafe import markup
 
 
 class PredictionPage(QWidget):
@@ -42,7 +43,7 @@ class PredictionPage(QWidget):
         self.requester = LiveRequester(self)
         self.requester.answered.connect(self._answered)
         self.requester.failed.connect(lambda msg: self.headline.setText(
-            f"<span style='color:{self.theme.error}'>{_esc(msg)}</span>"))
+            f"<span style='color:{self.theme.error}'>{markup(msg)}</span>"))
 
     def set_run(self, store, run_id: str) -> None:
         """Show what ``run_id``'s trained weights predict for samples of its experiment's data."""
@@ -62,7 +63,7 @@ class PredictionPage(QWidget):
         sample = self.chooser.current()
         if self.spec is None or sample is None:
             if self.chooser.data_error:
-                self.headline.setText(f"<span style='color:{self.theme.error}'>{_esc(self.chooser.data_error)}"
+                self.headline.setText(f"<span style='color:{self.theme.error}'>{markup(self.chooser.data_error)}"
                                       "</span>")
             return
         self.requester.ask(self.spec, self.source, sample)
@@ -72,10 +73,10 @@ class PredictionPage(QWidget):
         self.grid.set_outputs(out, self.theme)
         classified = [t for t in out.tasks if t.correct is not None]
         right = sum(1 for t in classified if t.correct)
-        predicted = ", ".join(f"{_esc(t.name)} <b>{_esc(t.predicted_text())}</b>" for t in out.tasks)
+        predicted = ", ".join(f"{markup(t.name)} <b>{markup(t.predicted_text())}</b>" for t in out.tasks)
         score = f" · <b>{right} of {len(classified)}</b> right" if classified else ""
-        self.headline.setText(f"{_esc(out.input)}: predicted {predicted}{score}<br>"
-                              f"<span style='color:{self.theme.muted}'>{_esc(out.weights)}</span>")
+        self.headline.setText(f"{markup(out.input)}: predicted {predicted}{score}<br>"
+                              f"<span style='color:{self.theme.muted}'>{markup(out.weights)}</span>")
         self.outputsShown.emit(out)
 
     def set_theme(self, theme: Theme) -> None:
@@ -85,7 +86,3 @@ class PredictionPage(QWidget):
 
     def shutdown(self) -> None:
         self.requester.discard()
-
-
-def _esc(text) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -14,6 +14,7 @@ from workbench.runs import RunStore
 from workbench.runs.metrics_table import metrics_table
 from workbench.runs.spec_facts import SpecFacts
 from workbench.runs.tradeoff import TradeoffPoint
+from workbench.textsafe import markup
 
 TITLE = "What it costs compared with the classical head"
 
@@ -24,10 +25,6 @@ def _best(points: list[TradeoffPoint], heads: tuple[str, ...]) -> TradeoffPoint 
                default=None)
 
 
-def _esc(value) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def comparison(points: list[TradeoffPoint]) -> str:
     """One sentence: the best quantum configuration against the best classical one (HTML)."""
     quantum, classical = _best(points, ("qmtl", "hybrid", "single")), _best(points, ("hps",))
@@ -36,7 +33,7 @@ def comparison(points: list[TradeoffPoint]) -> str:
 
     def said(p: TradeoffPoint) -> str:
         spread = f" ± {p.std:.3f}" if p.seeds > 1 else ""
-        return f"{_esc(HEAD_MARKS.get(p.head, (p.head,))[0].split(' (')[0])} <b>{p.accuracy:.3f}</b>{spread} " \
+        return f"{markup(HEAD_MARKS.get(p.head, (p.head,))[0].split(' (')[0])} <b>{p.accuracy:.3f}</b>{spread} " \
                f"with <b>{p.params:g}</b> head parameters"
 
     ratio = classical.params / quantum.params if quantum.params else float("inf")

@@ -12,6 +12,7 @@ from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.live.presentation import PredictionPage
 from workbench.gui.report.cost_page import CostPage
 from workbench.runs import RunStore
+from workbench.textsafe import markup
 
 FONT_PT = 20
 FRAME_MS = 350  # one epoch per frame
@@ -136,7 +137,7 @@ class PresentationView(QWidget):
                                         if r.split in ("train", "val") and "." in r.key))
         self.epochs = max((r.epoch for r in self.rows if r.split == "val"), default=0)
         p = info.params
-        self.title.setText(f"{_esc(info.name)} <span style='color:{self.theme.muted}'>· {p.get('head', '')} on "
+        self.title.setText(f"{markup(info.name)} <span style='color:{self.theme.muted}'>· {p.get('head', '')} on "
                            f"{p.get('engine', '')} · seed {p.get('seed', '')}</span>")
         self._draw(self.epochs if upto_epoch is None else upto_epoch)
 
@@ -177,7 +178,3 @@ class PresentationView(QWidget):
         self.prediction.shutdown()
         self.closed.emit()
         super().closeEvent(event)
-
-
-def _esc(value) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -5,10 +5,7 @@ from __future__ import annotations
 from workbench.gui.common.theme import Theme
 from workbench.runs import RunInfo, RunStore, spec_diff
 from workbench.runs.naming import run_label
-
-
-def _esc(value) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+from workbench.textsafe import markup
 
 
 def diff_html(store: RunStore, a: RunInfo, b: RunInfo, theme: Theme) -> tuple[str, list[str]]:
@@ -17,15 +14,15 @@ def diff_html(store: RunStore, a: RunInfo, b: RunInfo, theme: Theme) -> tuple[st
     pa, pb = a.params, b.params
     param_lines = [f"{k}: {pa.get(k)!r} → {pb.get(k)!r}" for k in sorted(set(pa) | set(pb))
                    if pa.get(k) != pb.get(k) and k != "spec_dir"]
-    html = [f"<h3>{_esc(run_label(a))} → {_esc(run_label(b))}</h3><p>{a.id} → {b.id}</p>",
+    html = [f"<h3>{markup(run_label(a))} → {markup(run_label(b))}</h3><p>{a.id} → {b.id}</p>",
             "<b>Run settings that differ</b><pre>"]
-    html += [_esc(s) for s in param_lines] or ["(none)"]
+    html += [markup(s) for s in param_lines] or ["(none)"]
     html.append("</pre><b>Spec diff</b><pre>")
     if not lines:
         html.append("the two specs are identical")
     for line in lines:
         color = theme.ok if line.startswith("+") else theme.error if line.startswith("-") else \
             theme.highlight if line.startswith("@@") else theme.text
-        html.append(f'<span style="color:{color}">{_esc(line)}</span>')
+        html.append(f'<span style="color:{color}">{markup(line)}</span>')
     html.append("</pre>")
     return "\n".join(html), param_lines + lines

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 import workbench
 from workbench.about import versions
 from workbench.gui.common import messages
+from workbench.textsafe import markup
 
 
 def build_actions(w, menus) -> None:
@@ -113,16 +114,12 @@ def _fixed_text(act: QAction, word: str, command: str) -> None:
         pass
 
 
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def show_shortcuts(w) -> None:
     rows = []
     for act in w.actions():
         keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
         if keys:
-            rows.append(f"<tr><td><b>{escape(keys)}</b></td><td>{escape(act.text().replace('&', ''))}</td></tr>")
+            rows.append(f"<tr><td><b>{markup(keys)}</b></td><td>{markup(act.text().replace('&', ''))}</td></tr>")
     rows.append("<tr><td><b>Ctrl+wheel</b></td><td>Zoom the canvas</td></tr>")
     rows.append("<tr><td><b>Double-click</b></td><td>Template: expand · palette item: add to the current "
                 "band</td></tr>")
@@ -131,10 +128,10 @@ def show_shortcuts(w) -> None:
 
 def show_about(w):
     """The version of the workbench and of the libraries its numbers come from (as ``qmtl --version``)."""
-    rows = "".join(f"<tr><td>{escape(name)}</td><td><b>{escape(v)}</b></td></tr>"
+    rows = "".join(f"<tr><td>{markup(name)}</td><td><b>{markup(v)}</b></td></tr>"
                    for name, v in versions().items() if name != "QMTL Workbench")
     box = messages.info(w, "About QMTL Workbench",
-                        f"<h3>QMTL Workbench {escape(workbench.__version__)}</h3>"
+                        f"<h3>QMTL Workbench {markup(workbench.__version__)}</h3>"
                         "<p>Compose, train and compare quantum multi-task learning heads: a shared quantum "
                         "encoder followed by one ansatz block per task.</p>",
                         f"<table cellspacing=4>{rows}</table>")

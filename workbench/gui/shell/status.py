@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from workbench.gui.shell.actions import escape
+from workbench.textsafe import markup
 
 
 class StatusBar(QObject):
@@ -67,7 +67,7 @@ class StatusBar(QObject):
         else:
             more = len(doc.problems()) - 1
             text = str(problem) + (f" (+{more} more)" if more else "")
-            self.valid.setText(f'<span style="color:{t.error}">⚠ {escape(text)}</span>')
+            self.valid.setText(f'<span style="color:{t.error}">⚠ {markup(text)}</span>')
             self.valid.setToolTip("\n".join(str(p) for p in doc.problems()))
         self.engine.setText(f"engine: {doc.spec.quantum.engine}")
         self.device.setText(f"device: {doc.spec.training.device}")

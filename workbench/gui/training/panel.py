@@ -28,6 +28,7 @@ from workbench.gui.training.curves import TrainCurves
 from workbench.gui.training.progress import Progress, mean_accuracy
 from workbench.gui.training.worker import ProcessTrainingSession
 from workbench.runs import RunStore
+from workbench.textsafe import markup
 
 if TYPE_CHECKING:  # the GUI process does not import torch or the trainer: they run in the worker
     from workbench.training.session import TrainingSession
@@ -140,11 +141,11 @@ class TrainPanel(QWidget):
         self.form.set_editable(not training)
         if not trainable:
             problem = self.doc.first_problem()
-            self.why.setText(f'<span style="color:{self.theme.error}">⚠ Cannot train yet: {_esc(problem)}</span>')
+            self.why.setText(f'<span style="color:{self.theme.error}">⚠ Cannot train yet: {markup(problem)}</span>')
             self.start_btn.setToolTip(f"Cannot train yet: {problem}")
         else:
             self.why.setText("" if training else
-                             f'<span style="color:{self.theme.muted}">Trains “{_esc(self.doc.spec.name)}” as it is '
+                             f'<span style="color:{self.theme.muted}">Trains “{markup(self.doc.spec.name)}” as it is '
                              f'in the editor{" (unsaved edits included)" if self.doc.is_modified() else ""}.</span>')
             self.start_btn.setToolTip("Train the experiment as it is now in the editor (unsaved edits included)")
 
@@ -203,7 +204,7 @@ class TrainPanel(QWidget):
         self.run_id = session.run_id  # None for a new run until its start event names it
         self.status = "running"
         self.last_error = ""
-        self.controls.show_state("starting…", _esc(text) + "…", 0)
+        self.controls.show_state("starting…", markup(text) + "…", 0)
         if self.mode == "thread":
             self._previous_switch = sys.getswitchinterval()
             sys.setswitchinterval(GUI_SWITCH_INTERVAL)
@@ -330,11 +331,7 @@ class TrainPanel(QWidget):
         self.status = "failed"
         self.last_error = text
         self.progress.setFormat("failed")
-        self.status_label.setText(f'<span style="color:{self.theme.error}"><b>Training failed.</b> {_esc(text)}'
+        self.status_label.setText(f'<span style="color:{self.theme.error}"><b>Training failed.</b> {markup(text)}'
                                   "</span><br>The run keeps its data (status failed in the runs browser).")
         self.message.emit(f"training failed: {text}", True)
         self._update_buttons()
-
-
-def _esc(value) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
