@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support.clock import Clock
 from workbench.cli import main
 from workbench.runs import RunStore, RunStoreError
 from workbench.runs.lock import RunLock
@@ -26,17 +27,9 @@ from workbench.runs.trash import move_to_trash, purge_expired, restore, trashed_
 from workbench.testing import make_fake_run
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ trash's purge on a fixed clock, and the curves' wall-clock and log axes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from tests.support.clock import Clock
 from workbench.cli import main
 from workbench.gui.runs.browser import RunsBrowser
 from workbench.gui.runs.table_model import ID_ROLE
@@ -19,14 +20,6 @@ from workbench.runs import RunStore
 from workbench.runs.tradeoff import pareto_front
 from workbench.runs.trash import purge_expired
 from workbench.testing import make_fake_run
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime.now(UTC)
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

@@ -254,6 +254,11 @@ def run_contention(quick: bool = False, progress: Callable[[str], None] | None =
             "load_average_at_end": os.getloadavg()}
 
 
+def _count(v) -> str:
+    """A throughput cell: samples/s with thousands separators, or "error" where the measurement failed."""
+    return f"{v:,.0f}" if v else "error"
+
+
 def format_contention(result: dict) -> str:
     lines = [f"one other CPU-bound process running; {result['cpus']} CPUs, load average at the start "
              f"{result.get('load_average_at_start', [float('nan')])[0]:.1f}, at the end "
@@ -261,18 +266,14 @@ def format_contention(result: dict) -> str:
              f"{'precision':<10} {'batch':>5} {'idle 1 thr':>11} {'busy, policy':>13} {'busy, all cores':>16} "
              f"{'kept':>6}"]
     for r in result["rows"]:
-        def f(v):
-            return f"{v:,.0f}" if v else "error"
         kept = f"{r['kept']:.0%}" if "kept" in r else "-"
-        lines.append(f"{r['precision']:<10} {r['batch']:>5} {f(r['idle_one_thread']):>11} "
-                     f"{f(r['contended_policy']) + ' (' + str(r['policy_threads']) + ')':>13} "
-                     f"{f(r['contended_all_cores']):>16} {kept:>6}  goal >= {result['goal']:.0%}")
+        lines.append(f"{r['precision']:<10} {r['batch']:>5} {_count(r['idle_one_thread']):>11} "
+                     f"{_count(r['contended_policy']) + ' (' + str(r['policy_threads']) + ')':>13} "
+                     f"{_count(r['contended_all_cores']):>16} {kept:>6}  goal >= {result['goal']:.0%}")
     lines.append("per CPU-second of the benchmark process (what its threads make of the time they get):")
     for r in result["rows"]:
-        def g(v):
-            return f"{v:,.0f}" if v else "error"
         kept = f"{r['kept_per_cpu_s']:.0%}" if "kept_per_cpu_s" in r else "-"
-        lines.append(f"{r['precision']:<10} {r['batch']:>5} {g(r.get('idle_per_cpu_s')):>11} "
-                     f"{g(r.get('contended_policy_per_cpu_s')):>13} {g(r.get('contended_all_cores_per_cpu_s')):>16} "
-                     f"{kept:>6}")
+        lines.append(f"{r['precision']:<10} {r['batch']:>5} {_count(r.get('idle_per_cpu_s')):>11} "
+                     f"{_count(r.get('contended_policy_per_cpu_s')):>13} "
+                     f"{_count(r.get('contended_all_cores_per_cpu_s')):>16} {kept:>6}")
     return "\n".join(lines)
