@@ -83,17 +83,10 @@ class SeriesBuffer:
             self._s_n, self._s_weight, self._s_last, self._s_count = 0, weight, 0.0, 0
         if len(self._s) < len(self._x):
             self._s = np.resize(self._s, len(self._x))
-        last, count, out, y = self._s_last, self._s_count, self._s, self._y
-        for i in range(self._s_n, self.n):
-            v = y[i]
-            if not math.isfinite(v):
-                out[i] = v
-                continue
-            last = last * weight + (1 - weight) * v
-            count += 1
-            out[i] = last / (1 - weight ** count)
-        self._s_n, self._s_last, self._s_count = self.n, last, count
-        return out[: self.n]
+        self._s_last, self._s_count = _ema_into(self._y, self._s, self._s_n, self.n, weight, self._s_last,
+                                                self._s_count)
+        self._s_n = self.n
+        return self._s[: self.n]
 
     def __len__(self) -> int:
         return self.n
@@ -115,15 +108,22 @@ def ema(values: np.ndarray, weight: float) -> np.ndarray:
     if weight <= 0 or len(values) < 2:
         return values
     out = np.empty_like(values)
-    last, count = 0.0, 0
-    for i, v in enumerate(values):
+    _ema_into(values, out, 0, len(values), weight, 0.0, 0)
+    return out
+
+
+def _ema_into(values, out, start: int, stop: int, weight: float, last: float, count: int) -> tuple[float, int]:
+    """``ema`` of ``values[start:stop]`` written into ``out``, continuing from the state (``last``, ``count``) a
+    previous call returned: live curves extend their smoothing by the new points only."""
+    for i in range(start, stop):
+        v = values[i]
         if not math.isfinite(v):
             out[i] = v
             continue
         last = last * weight + (1 - weight) * v
         count += 1
         out[i] = last / (1 - weight ** count)
-    return out
+    return last, count
 
 
 def mean_std(series: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -41,13 +41,9 @@ class ProbePanel(QWidget):
         scene.insight = self.controller
         self.setAccessibleName("Probe")
         lay = QVBoxLayout(self)
-        self.where = QLabel(NO_PROBE)
-        self.where.setWordWrap(True)
-        self.where.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
+        self.where = _plain_label(NO_PROBE)
         lay.addWidget(self.where)
-        self.input_label = QLabel()
-        self.input_label.setWordWrap(True)
-        self.input_label.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
+        self.input_label = _plain_label()
         self.input_label.setEnabled(False)
         lay.addWidget(self.input_label)
         row = QHBoxLayout()
@@ -62,13 +58,9 @@ class ProbePanel(QWidget):
         row.addWidget(self.mi)
         row.addStretch(1)
         lay.addLayout(row)
-        self.block_mi = QLabel()
-        self.block_mi.setWordWrap(True)
-        self.block_mi.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
+        self.block_mi = _plain_label()
         lay.addWidget(self.block_mi)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setTextFormat(Qt.TextFormat.PlainText)  # task names and messages are user text
+        self.error = _plain_label()
         lay.addWidget(self.error)
         body = QWidget()
         outer = QVBoxLayout(body)
@@ -204,3 +196,11 @@ class ProbePanel(QWidget):
         else:
             self.block_mi.setText("")
         self.block_mi.setVisible(bool(self.block_mi.text()))
+
+
+def _plain_label(text: str = "") -> QLabel:
+    """A wrapping label that shows its text as typed: task names and messages are user text, never markup."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
