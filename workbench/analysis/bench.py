@@ -69,9 +69,10 @@ BATCHES = (32, 1024)
 
 def run_job(job: dict, threads: int, timeout: float = 900) -> list[dict]:
     """Run one engine and precision in a fresh interpreter with ``threads`` intra-op threads; its JSON rows."""
+    from workbench.engines.allocator import allocator_env
     from workbench.engines.threads import thread_env
 
-    env = {**os.environ, **thread_env(threads)}
+    env = {**allocator_env(), **thread_env(threads)}  # the same allocator settings for every engine
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
     try:

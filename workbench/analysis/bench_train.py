@@ -89,10 +89,11 @@ def measure(engine: str, epochs: int) -> dict:
 
 
 def _run(engine: str, epochs: int, timeout: float = 1800) -> dict:
+    from workbench.engines.allocator import allocator_env
     from workbench.engines.threads import thread_env
 
     root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, **thread_env(1),
+    env = {**allocator_env(), **thread_env(1),
            "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:
         proc = subprocess.run([sys.executable, "-m", "workbench.analysis.bench_train", engine, str(epochs)],

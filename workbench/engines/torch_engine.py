@@ -21,8 +21,12 @@ import torch
 
 from workbench.circuits.ir import Block, Gate, Param, QMTLProgram, Readout
 from workbench.engines.adjoint_stack import AdjointStack, Plan
+from workbench.engines.allocator import tune_this_process
+from workbench.engines.angle_stack import AngleStack, Chain
+from workbench.engines.kron import kron, kron_tree
 from workbench.engines.lowering import Prim, is_real, lower
 from workbench.engines.pauli import PauliExpectations, is_diagonal, z_columns
+from workbench.engines.rotations import NPARAMS, matrices
 
 _REAL_OF = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
@@ -85,39 +89,10 @@ class _Angles:
         return torch.stack(torch.broadcast_tensors(*vals), dim=-1)
 
 
-# --------------------------------------------------------------------------------------------- matrices
-def _matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
-    """Gate matrices (..., 2, 2) for angles ``a`` of shape (..., n_params)."""
-    if name == "RY":
-        half = a[..., 0] / 2
-        c, s = torch.cos(half), torch.sin(half)
-        m = torch.stack((c, -s, s, c), dim=-1).unflatten(-1, (2, 2))
-        return m.to(cdtype) if complex_mode else m
-    if name == "RX":
-        c, s = torch.cos(a[..., 0] / 2), torch.sin(a[..., 0] / 2)
-        z = torch.zeros_like(c)
-        return torch.complex(torch.stack((c, z, z, c), -1), torch.stack((z, -s, -s, z), -1)).unflatten(-1, (2, 2))
-    if name == "Rot":
-        # Rot(phi, theta, omega) = [[e^-ip c, -e^iq s], [e^-iq s, e^ip c]], c, s = cos, sin(theta/2),
-        # p = (phi + omega)/2, q = (phi - omega)/2: the moduli are cos(theta/2 + offset) and the phases linear in
-        # the angles, so one small product gives all eight arguments (few ops, forward and backward)
-        args = torch.matmul(a, _ROT_MIX.to(a))  # (..., 8): four moduli arguments, four phases
-        mod, ph = torch.cos(args[..., :4] + _ROT_OFFSET.to(a)), args[..., 4:]
-        return torch.polar(torch.ones_like(ph), ph).mul(mod).unflatten(-1, (2, 2))
-    raise ValueError(name)
-
-
-_ROT_MIX = torch.tensor([[0, 0, 0, 0, -0.5, 0.5, -0.5, 0.5],  # phi
-                         [0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0],  # theta
-                         [0, 0, 0, 0, -0.5, -0.5, 0.5, 0.5]], dtype=torch.float64)  # omega
-# cos(t), cos(t + pi/2) = -sin(t), cos(t - pi/2) = sin(t), cos(t)
-_ROT_OFFSET = torch.tensor([0, math.pi / 2, -math.pi / 2, 0], dtype=torch.float64)
-
 _CONST = {
     "H": [[1 / math.sqrt(2), 1 / math.sqrt(2)], [1 / math.sqrt(2), -1 / math.sqrt(2)]],
     "Y": [[0, -1j], [1j, 0]],
 }
-_NPARAMS = {"RX": 1, "RY": 1, "Rot": 3}
 
 
 # ------------------------------------------------------------------------------------------------ steps
@@ -152,8 +127,8 @@ class _Dense:
     def stacked(self, x, w) -> torch.Tensor:
         """Full-layer case: (Ga, Ba, n, 2, 2), one matrix per wire in wire order."""
         (name, (pos, angles)), = self.by_type.items()
-        a = angles(x, w).unflatten(-1, (len(pos), _NPARAMS[name]))
-        m = _matrices(name, a, self.complex_mode, self.cdtype)
+        a = angles(x, w).unflatten(-1, (len(pos), NPARAMS[name]))
+        m = matrices(name, a, self.complex_mode, self.cdtype)
         return m if self.layer_order is None else m.index_select(2, self.layer_order)
 
     def first_columns(self, x, w) -> torch.Tensor:
@@ -171,8 +146,8 @@ class _Dense:
             mats[i] = m
         for name, (pos, angles) in self.by_type.items():
             a = angles(x, w)  # (Ga, Ba, k * np)
-            a = a.unflatten(-1, (len(pos), _NPARAMS[name]))
-            m = _matrices(name, a, self.complex_mode, self.cdtype)  # (Ga, Ba, k, 2, 2)
+            a = a.unflatten(-1, (len(pos), NPARAMS[name]))
+            m = matrices(name, a, self.complex_mode, self.cdtype)  # (Ga, Ba, k, 2, 2)
             for j, i in enumerate(pos):
                 mats[i] = m[:, :, j]
         return mats
@@ -181,7 +156,7 @@ class _Dense:
         if self.n <= LAYER_KRON_MAX_QUBITS and self.full_layer:
             m = self.stacked(x, w)
             h = self.n // 2
-            return _apply_factors(s, _kron_tree(m[:, :, :h]) if h else None, _kron_tree(m[:, :, h:]), self.n)
+            return _apply_factors(s, kron_tree(m[:, :, :h]) if h else None, kron_tree(m[:, :, h:]), self.n)
         mats = self.matrices(x, w)
         if self.n <= LAYER_KRON_MAX_QUBITS:
             return _apply_layer(s, self._per_wire(mats), self.n)
@@ -205,12 +180,6 @@ class _Dense:
 LAYER_KRON_MAX_QUBITS = 14
 
 
-def _kron(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    m, k = a.shape[-1], b.shape[-1]
-    out = a[..., :, None, :, None] * b[..., None, :, None, :]
-    return out.reshape(*out.shape[:-4], m * k, m * k)
-
-
 def _kron_all(mats: list, dtype, device) -> torch.Tensor | None:
     if all(m is None for m in mats):
         return None
@@ -218,21 +187,8 @@ def _kron_all(mats: list, dtype, device) -> torch.Tensor | None:
     out = None
     for m in mats:
         m = eye if m is None else m
-        out = m if out is None else _kron(out, m)
+        out = m if out is None else kron(out, m)
     return out
-
-
-def _kron_tree(m: torch.Tensor) -> torch.Tensor:
-    """(..., k, a, a) -> (..., a^k, a^k): the Kronecker product of the k matrices, in order.
-    Neighbours are paired in one vectorised product per level (log2 k levels for k a power of two)."""
-    k = m.shape[-3]
-    if k == 1:
-        return m.squeeze(-3)
-    if k % 2 == 0:
-        left, right = m.unflatten(-3, (k // 2, 2)).unbind(-3)
-        return _kron_tree(_kron(left, right))
-    head, last = m.split([k - 1, 1], dim=-3)
-    return _kron(_kron_tree(head), last.squeeze(-3))
 
 
 def _apply_layer(s: torch.Tensor, per_wire: list, n: int) -> torch.Tensor:
@@ -408,27 +364,27 @@ class _Prologue:
         out = []
         n, h = self.n, self.n // 2
         for name, idxs, angles, step in self.batches:
-            a = angles(None, w).unflatten(-1, (len(idxs), n, _NPARAMS[name]))
-            m = _matrices(name, a, step.complex_mode, step.cdtype)  # (Ga, Ba, L, n, 2, 2)
+            a = angles(None, w).unflatten(-1, (len(idxs), n, NPARAMS[name]))
+            m = matrices(name, a, step.complex_mode, step.cdtype)  # (Ga, Ba, L, n, 2, 2)
             if n == 2 * h:  # both halves in one Kronecker tree
-                out.append(_kron_tree(m.unflatten(-3, (2, h))).unbind(-3))
+                out.append(kron_tree(m.unflatten(-3, (2, h))).unbind(-3))
             else:
                 top, bottom = m.split([h, n - h], dim=-3)
-                out.append((_kron_tree(top), _kron_tree(bottom)))
+                out.append((kron_tree(top), kron_tree(bottom)))
         return out
 
     def __call__(self, x, w) -> dict:
         out = {}
         n, h = self.n, self.n // 2
         for name, idxs, angles, step in self.batches:
-            a = angles(x, w).unflatten(-1, (len(idxs), n, _NPARAMS[name]))
-            m = _matrices(name, a, step.complex_mode, step.cdtype)  # (Ga, Ba, L, n, 2, 2)
+            a = angles(x, w).unflatten(-1, (len(idxs), n, NPARAMS[name]))
+            m = matrices(name, a, step.complex_mode, step.cdtype)  # (Ga, Ba, L, n, 2, 2)
             if h:
                 top, bottom = m.split([h, n - h], dim=-3)
-                rows = _kron_tree(top).unbind(2)
+                rows = kron_tree(top).unbind(2)
             else:
                 bottom, rows = m, [None] * len(idxs)
-            cols = _kron_tree(bottom).unbind(2)
+            cols = kron_tree(bottom).unbind(2)
             for j, i in enumerate(idxs):
                 out[i] = (rows[j], cols[j])
         return out
@@ -515,7 +471,7 @@ class _ProductPrefix:
                 else:
                     vec = torch.stack((c * vec[..., 0] - sn * vec[..., 1], sn * vec[..., 0] + c * vec[..., 1]), -1)
                 continue
-            m = _matrices(name, a.unflatten(-1, (self.n, _NPARAMS[name])), self.complex_mode, self.cdtype)
+            m = matrices(name, a.unflatten(-1, (self.n, NPARAMS[name])), self.complex_mode, self.cdtype)
             vec = m[..., :, 0] if vec is None else torch.matmul(m.to(torch.promote_types(m.dtype, vec.dtype)),
                                                                  vec[..., None].to(m.dtype))[..., 0]
         if self.complex_mode and not vec.is_complex():
@@ -590,20 +546,6 @@ def _outer_tree(v: torch.Tensor) -> torch.Tensor:
     return (left[..., :, None] * right[..., None, :]).flatten(-2)
 
 
-_BIT_INDEX: dict = {}
-
-
-def _outer_bits(v: torch.Tensor) -> torch.Tensor:
-    """(..., k, 2) one-qubit states -> (..., 2^k) their product state (wire order kept): one gather of each
-    amplitude's k factors and one product, two autograd nodes whatever k (the pairwise tree takes about 4k)."""
-    k = v.shape[-2]
-    key = (k, v.device)
-    idx = _BIT_INDEX.get(key)
-    if idx is None:
-        idx = _BIT_INDEX[key] = _bits(k, v.device).T.contiguous()  # (k, 2^k): bit of wire j in index i
-    return torch.gather(v, -1, idx.expand(*v.shape[:-1], 2**k)).prod(-2)
-
-
 def _product_prefix_len(gates: list[Gate]) -> int:
     ok = {"RX", "RY", "Rot", "H", "Y", "RZ", "PhaseShift", "Z", "S", "T", "X"}
     i = 0
@@ -627,6 +569,7 @@ class _Group:
     readout_matrix: torch.Tensor | None = None
     widths: list | None = None
     plan: Plan | None = None  # set when the block runs as one fused autograd node (adjoint_stack)
+    chain: Chain | None = None  # set when the node also takes the encoder's and the blocks' angles (angle_stack)
 
 
 def _adjoint_plan(group: _Group, n: int) -> Plan | None:
@@ -642,7 +585,7 @@ def _adjoint_plan(group: _Group, n: int) -> Plan | None:
             ops.append(("perm", st.perm, torch.argsort(st.perm)))
         else:
             return None
-    return Plan(ops, group.readout_matrix, n) if ops else None
+    return Plan(ops, group.readout_matrix, n, group.widths) if ops else None
 
 
 class TorchEngine:
@@ -652,6 +595,8 @@ class TorchEngine:
 
     def __init__(self, program: QMTLProgram, *, dtype: str | torch.dtype = "complex64",
                  device: str | torch.device = "cpu", fuse: str = "auto", backward: str = "auto"):
+        tune_this_process()
+        self._no_weights: dict = {}
         self.program = program
         self.n = n = program.n_qubits
         self.D = 2**n
@@ -703,6 +648,12 @@ class TorchEngine:
             # the fused adjoint node reads the readout matrix only: words with X or Y factors need the final state
             if backward != "autograd" and group.n_weights and not any(k in self._rotated for k in group.names):
                 group.plan = _adjoint_plan(group, n)
+        self._encoder_layer = self._product_encoder_layer()
+        for group in self.groups:
+            if group.plan is not None and self._encoder_layer is not None:
+                group.chain = Chain(group.plan, n, self._encoder_layer[0],
+                                    [(name, len(idxs)) for name, idxs, _, _ in group.prologue.batches],
+                                    self.complex_mode, self.cdtype, self.device)
 
     # -- helpers
     def _readout_matrix(self, r: Readout) -> torch.Tensor:
@@ -721,7 +672,10 @@ class TorchEngine:
         if w is None:
             if n_weights:
                 raise ValueError(f"missing weights for block {name!r} ({n_weights} expected)")
-            return torch.zeros(G, 0, dtype=self.rdtype, device=self.device)
+            key = (G, self.rdtype)
+            if key not in self._no_weights:  # cached: an allocation per step shows at batch 32
+                self._no_weights[key] = torch.zeros(G, 0, dtype=self.rdtype, device=self.device)
+            return self._no_weights[key]
         return w.to(self.rdtype).reshape(1, -1)
 
     def encode(self, x: torch.Tensor, weights: dict | None = None) -> torch.Tensor:
@@ -762,28 +716,28 @@ class TorchEngine:
     def _adjoint(self, group: _Group, batch: int) -> bool:
         return group.plan is not None and (self.backward == "adjoint" or self.fuse != "always")
 
-    def _product_halves(self, x: torch.Tensor, weights: dict) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """The encoded state as (upper-wire factor (1, B, R), lower-wire factor (1, B, C)) when the encoder is one
-        layer of one-qubit gates (AngleEmbedding and the like); None otherwise."""
+    def _product_encoder_layer(self) -> tuple | None:
+        """(gate, angles, wire order) when the encoder is one layer of RX, RY or Rot gates, one per wire
+        (AngleEmbedding and the like): its state is a product of one-qubit states. None otherwise."""
         p = self.prefix
         if p is None or self.encoder_steps or p.other or not p.dense.full_layer or self.n < 2:
             return None
+        ((name, (_, angles)),) = p.dense.by_type.items()
+        return (name, angles, p.dense.layer_order) if name in NPARAMS else None
+
+    def _encoder_angles(self, x: torch.Tensor, weights: dict) -> torch.Tensor:
+        """The product encoder's angles (1, B, n p), in wire order."""
+        name, angles, order = self._encoder_layer
         x = x.to(device=self.device, dtype=self.rdtype)
-        w = self._weights(weights or {}, "encoder", self.program.encoder.n_weights)
-        vec = p.dense.first_columns(x, w)  # (Ga, Ba, n, 2): each gate on |0>
-        if vec.shape[1] != x.shape[0]:
-            vec = vec.expand(vec.shape[0], x.shape[0], *vec.shape[2:])
-        h = self.n // 2
-        if self.n == 2 * h:  # both halves in one gather and one product
-            return _outer_bits(vec.unflatten(-2, (2, h))).unbind(-2)
-        return _outer_bits(vec[..., :h, :]), _outer_bits(vec[..., h:, :])
+        a = angles(x, self._weights(weights or {}, "encoder", self.program.encoder.n_weights))
+        if order is not None:
+            a = a.unflatten(-1, (self.n, NPARAMS[name])).index_select(-2, order).flatten(-2)
+        return a.expand(1, x.shape[0], a.shape[-1]) if a.shape[1] != x.shape[0] else a
 
     def _run_adjoint(self, group: _Group, enc, W: torch.Tensor) -> torch.Tensor:
         factors = []
         for rows, cols in group.prologue.factors(W):
             factors += [rows[:, 0], cols[:, 0]]
-        if isinstance(enc, tuple):
-            return AdjointStack.apply(enc[0], enc[1], group.plan, *factors)
         return AdjointStack.apply(enc, None, group.plan, *factors)
 
     def final_states(self, x: torch.Tensor, weights: dict) -> dict[str, torch.Tensor]:
@@ -800,23 +754,29 @@ class TorchEngine:
 
     def forward(self, x: torch.Tensor, weights: dict) -> dict[str, torch.Tensor]:
         B = x.shape[0]
-        halves = self._product_halves(x, weights) if all(self._adjoint(g, B) for g in self.groups) else None
-        enc = halves if halves is not None else self.encode(x, weights)
+        chained = all(g.chain is not None and self._adjoint(g, B) for g in self.groups)
+        enc = self._encoder_angles(x, weights) if chained else self.encode(x, weights)
         out = {}
         for group in self.groups:
             if group.n_weights:
                 W = torch.stack([weights[name].to(device=self.device, dtype=self.rdtype) for name in group.names])
             else:
                 W = torch.zeros(len(group.names), 0, dtype=self.rdtype, device=self.device)
-            if self._adjoint(group, B):
+            own_columns = False  # raw holds each task's own readouts only (a per-task plan)
+            if chained:
+                raw = AngleStack.apply(group.chain, enc, *(angles(None, W) for _, _, angles, _ in
+                                                           group.prologue.batches))
+                own_columns = group.plan.per_task
+            elif self._adjoint(group, B):
                 raw = self._run_adjoint(group, enc, W)
+                own_columns = group.plan.per_task
             else:
                 s = self._run_group(group, enc, W)
                 probs = torch.view_as_real(s).square().sum(-1) if s.is_complex() else s.square()
                 raw = torch.matmul(probs, group.readout_matrix)  # (G, B, sum of widths)
             for name, per_task in zip(group.names, raw.unbind(0)):
                 out[name] = per_task
-            if len(group.names) > 1:  # each task keeps only its own columns
+            if len(group.names) > 1 and not own_columns:  # each task keeps only its own columns
                 offsets = [sum(group.widths[:g]) for g in range(len(group.widths))]
                 for g, name in enumerate(group.names):
                     out[name] = out[name].narrow(-1, offsets[g], group.widths[g])

@@ -18,6 +18,7 @@ from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 from typing import Any
 
+from workbench.engines.allocator import allocator_env
 from workbench.errors import UserError
 
 RAY_HINT = 'pip install "qmtl-workbench[cluster]" (or: pip install "ray[tune]>=2.40")'
@@ -63,7 +64,7 @@ class _Worker:
 
         parent, child = socket.socketpair()
         root = str(Path(workbench.__file__).resolve().parent.parent)  # the same workbench as the driver's
-        env = dict(os.environ, OMP_NUM_THREADS="1",
+        env = dict(allocator_env(), OMP_NUM_THREADS="1",
                    PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
         try:
             self.proc = subprocess.Popen([sys.executable, "-m", "workbench.sweeps.worker", str(child.fileno())],

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from workbench.engines.allocator import allocator_env
 from workbench.jobs.context import JobCancelled
 from workbench.jobs.protocol import read_message, write_message
 
@@ -164,7 +165,8 @@ class _Process:
         for m in pool.warm_modules:
             args += ["--warm", m]
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
-        self.popen = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, creationflags=flags)
+        self.popen = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, creationflags=flags,
+                                      env=allocator_env())
         self.job: Job | None = None
         self.riders: list[Job] = []  # quick jobs queued on it without making it busy (share=True)
         self.closing = False  # told to exit: takes no more jobs
