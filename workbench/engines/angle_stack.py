@@ -115,6 +115,64 @@ def _inner(dv: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     return out.real if out.is_complex() else out
 
 
+class _Factors:
+    """The blocks' rotation layers: each half's factor A = (x) m_q from the per-wire matrices, and in the
+    backward every angle's gradient from the factor's gradient g without building derivative factors.
+
+    For a unitary gate, d m / d a = m H with H = m^H dm / da (2 x 2), so d A / d a_q = A (I (x) H (x) I) and the
+    angle's gradient Re tr((A X)^H g) = Re <H, N_q>, N_q the partial trace onto wire q of N = A^H g: one product
+    per factor and one with a constant 0/1 matrix for all partial traces."""
+
+    def __init__(self, n: int, device):
+        h = n // 2
+        self.n, self.even = n, n == 2 * h
+        self.traces = {size: _partial_traces(size, device) for size in {h, n - h}}
+
+    def build(self, m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``m`` (..., n, 2, 2) -> the upper and lower factors."""
+        h = self.n // 2
+        if self.even:
+            f = kron_tree(m.unflatten(-3, (2, h)))
+            return f[..., 0, :, :], f[..., 1, :, :]
+        top, bottom = m.split([h, self.n - h], dim=-3)
+        return kron_tree(top), kron_tree(bottom)
+
+    def grad(self, pool: torch.Tensor, top: torch.Tensor, bottom: torch.Tensor, g_top: torch.Tensor,
+             g_bottom: torch.Tensor) -> torch.Tensor:
+        """``pool`` (..., n, 1 + p, 2, 2): matrices and twice their derivatives -> gradients (..., n, p)."""
+        if self.even:
+            n_q = _traced(torch.stack((top, bottom), -3), torch.stack((g_top, g_bottom), -3),
+                          self.traces[self.n // 2]).flatten(-4, -3)
+        else:
+            n_q = torch.cat((_traced(top, g_top, self.traces[self.n // 2]),
+                             _traced(bottom, g_bottom, self.traces[self.n - self.n // 2])), dim=-3)
+        m = pool[..., :1, :, :]
+        h2 = torch.matmul(m.mH, pool[..., 1:, :, :])  # (..., n, p, 2, 2): twice H, for twice the derivatives
+        out = (h2.conj() * n_q[..., None, :, :]).sum((-2, -1)) if h2.is_complex() else \
+            (h2 * n_q[..., None, :, :]).sum((-2, -1))
+        return out.real if out.is_complex() else out
+
+
+def _partial_traces(size: int, device) -> torch.Tensor:
+    """(4^size, 4 size) 0/1: column (q, a, b) sums the entries (I, J) of a 2^size x 2^size matrix with i_q = a,
+    j_q = b and i_p = j_p for every other wire p."""
+    r = 2**size
+    t = torch.zeros(r * r, 4 * size, dtype=torch.float64)
+    for i in range(r):
+        for j in range(r):
+            for q in range(size):
+                shift = size - 1 - q
+                if (i ^ j) & ~(1 << shift) == 0:
+                    t[i * r + j, 4 * q + 2 * ((i >> shift) & 1) + ((j >> shift) & 1)] = 1
+    return t.to(device)
+
+
+def _traced(a: torch.Tensor, g: torch.Tensor, traces: torch.Tensor) -> torch.Tensor:
+    """Partial traces (..., size, 2, 2) of A^H g onto each wire of the factor."""
+    n = torch.matmul(a.mH, g)
+    return torch.matmul(n.flatten(-2), traces.to(n.dtype)).unflatten(-1, (-1, 2, 2))
+
+
 class Chain:
     """The fixed part of a group's node: its plan, the encoder's gate, and per prologue batch of the blocks'
     rotation layers, the gate and the number of layers."""
@@ -123,8 +181,10 @@ class Chain:
                  cdtype: torch.dtype, device):
         self.plan, self.n, self.encoder_gate, self.batches = plan, n, encoder_gate, batches
         self.complex_mode, self.cdtype = complex_mode, cdtype
-        self.layouts = {p: _Variants(n, p, device) for p in {NPARAMS[encoder_gate]} |
-                        {NPARAMS[name] for name, _ in batches}}
+        self.encoder_layout = _Variants(n, NPARAMS[encoder_gate], device)
+        self.factors = _Factors(n, device)
+        # RY puts real amplitudes on |0>: the encoder's product state stays real
+        self.encoder_complex = complex_mode and encoder_gate != "RY"
 
 
 class AngleStack(torch.autograd.Function):
@@ -135,17 +195,15 @@ class AngleStack(torch.autograd.Function):
     def forward(ctx, chain: Chain, enc_angles: torch.Tensor, *angles: torch.Tensor):
         n, cm, cdt = chain.n, chain.complex_mode, chain.cdtype
         pe = NPARAMS[chain.encoder_gate]
-        m = with_derivatives(chain.encoder_gate, enc_angles.unflatten(-1, (n, pe)), cm, cdt)
-        enc_v, top, bottom = chain.layouts[pe].build(m[..., :1])  # first columns: the gates on |0>
-        factors, variants = [], []
+        m = with_derivatives(chain.encoder_gate, enc_angles.unflatten(-1, (n, pe)), chain.encoder_complex, cdt)
+        enc_v, top, bottom = chain.encoder_layout.build(m[..., :1])  # first columns: the gates on |0>
+        factors, pools = [], []
         for (name, layers), a in zip(chain.batches, angles):
-            p = NPARAMS[name]
-            m = with_derivatives(name, a[:, 0].unflatten(-1, (layers, n, p)), cm, cdt)  # (G, L, n, 1 + p, 2, 2)
-            v, rows, cols = chain.layouts[p].build(m)
-            factors += [rows, cols]
-            variants.append(v)
+            pool = with_derivatives(name, a[:, 0].unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
+            factors += chain.factors.build(pool[..., 0, :, :])  # (G, L, r, r) each
+            pools.append(pool)  # (G, L, n, 1 + p, 2, 2)
         raw, ctx.tape = run_plan(chain.plan, top[..., 0], bottom[..., 0], factors)
-        ctx.chain, ctx.enc_v, ctx.variants = chain, enc_v, variants
+        ctx.chain, ctx.enc_v, ctx.pools, ctx.factors = chain, enc_v, pools, factors
         ctx.dtypes = (enc_angles.dtype, *(a.dtype for a in angles))
         return raw.transpose(1, 2)
 
@@ -156,15 +214,16 @@ class AngleStack(torch.autograd.Function):
         # the derivative matrices are twice the derivatives, and the adjoint's factor 2 is left out: even
         g_top, g_bottom, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)
         out = []
-        for i, ((name, _), v) in enumerate(zip(chain.batches, ctx.variants)):
+        for i, pool in enumerate(ctx.pools):
             if ctx.needs_input_grad[2 + i]:
-                g = chain.layouts[NPARAMS[name]].grad(v, g_factors[2 * i], g_factors[2 * i + 1])  # (G, L, n p)
-                out.append(g.flatten(-2)[:, None].to(ctx.dtypes[1 + i]))
+                g = chain.factors.grad(pool, *ctx.factors[2 * i:2 * i + 2], g_factors[2 * i], g_factors[2 * i + 1])
+                out.append(g.flatten(-3)[:, None].to(ctx.dtypes[1 + i]))  # (G, 1, L n p)
             else:
                 out.append(None)
         g_enc = None
         if want_enc:
-            layout = chain.layouts[NPARAMS[chain.encoder_gate]]
-            g_enc = layout.grad(ctx.enc_v, g_top[..., None], g_bottom[..., None]).to(ctx.dtypes[0])
-        ctx.tape = ctx.variants = ctx.enc_v = None
+            if not chain.encoder_complex and g_top.is_complex():  # real amplitudes: the real part is the gradient
+                g_top, g_bottom = g_top.real, g_bottom.real
+            g_enc = chain.encoder_layout.grad(ctx.enc_v, g_top[..., None], g_bottom[..., None]).to(ctx.dtypes[0])
+        ctx.tape = ctx.pools = ctx.factors = ctx.enc_v = None
         return (None, g_enc, *out)

@@ -60,8 +60,12 @@ class _Angles:
         # weights read in order, unscaled (StronglyEntanglingLayers and most ansatze): a slice, no gather, whose
         # backward is a cheap copy instead of an accumulating scatter
         first = params[0].index if params else 0
-        self.span = first if (self.mode == "weight" and all(p.index == first + i and p.scale == 1
-                                                             for i, p in enumerate(params))) else None
+        in_order = all(p.index == first + i for i, p in enumerate(params))
+        self.span = first if (self.mode == "weight" and in_order and all(p.scale == 1 for p in params)) else None
+        # inputs read in order (AngleEmbedding): a slice too, times one scale when they share it
+        scales = {p.scale for p in params}
+        self.input_span = first if self.mode == "input" and in_order and len(scales) == 1 else None
+        self.input_scale = scales.pop() if self.input_span is not None else 1.0
         self.const = torch.tensor([p.value for p in params], dtype=rdtype, device=device)
         self.rdtype = rdtype
 
@@ -81,6 +85,9 @@ class _Angles:
             return w[:, None, self.span:self.span + self.m]
         if self.mode == "weight":
             return (w[:, self.idx] * self.scale)[:, None, :]
+        if self.input_span is not None:
+            a = x[None, :, self.input_span:self.input_span + self.m]
+            return a if self.input_scale == 1 else a * self.input_scale
         if self.mode == "input":
             return (x[:, self.idx] * self.scale)[None, :, :]
         if self.mode in ("const", "empty"):
