@@ -88,18 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     return guarded(lambda: prog[0], run)
 
 
-# commands that simulate: started once more with the allocator settings of ``engines.allocator`` (page faults
-# and TLB misses cost them up to half their time otherwise)
-SIMULATING = {"train", "bench", "sweep", "reproduce", "noise", "predict", "probe"}
-
-
 def console_main() -> None:
     """The ``qmtl`` console script: ``main``'s exit code, and quiet on a Ctrl-C during shutdown."""
-    command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
-    if command in SIMULATING:
-        from workbench.engines.allocator import reexec_tuned
-
-        reexec_tuned()
     exit_with(main)
 
 

@@ -4,8 +4,10 @@ Reference workload: n qubits, T tasks, AngleEmbedding(RY), two StronglyEntanglin
 <Z> on 2 wires per task; one step = forward + backward (gradients for the weights and the inputs, as when a
 backbone feeds the head). The peers are listed in ``bench_peers``. Every (engine, precision, batch) runs in a
 process of its own (``bench_worker``) with the same thread count, one after the other, so memory peaks and thread
-pools are not shared; the first step (tracing, JAX compilation, allocator growth) is reported apart from the
-steady-state median. The machine may be shared: compare the ratios of one run, not figures across runs.
+pools are not shared, and with the same allocator settings (``engines.allocator``: the ones the workbench uses for
+its own simulating processes, given to every engine's process so that no engine is compared on page faults); the
+first step (tracing, JAX compilation, allocator growth) is reported apart from the steady-state median. The
+machine may be shared: compare the ratios of one run, not figures across runs.
 """
 
 from __future__ import annotations

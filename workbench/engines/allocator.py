@@ -10,8 +10,9 @@ transparent huge pages. Measured with ``qmtl bench``'s reference workload on the
 - ``tune_this_process()`` sets what can be set at run time (mmap and trim thresholds, via ``mallopt``); the
   engine calls it. Huge pages for the heap can only be asked for before the process starts:
 - ``allocator_env(env)`` adds them (``GLIBC_TUNABLES``) to a child process's environment: the GUI's job
-  processes, sweep workers and benchmark workers (every engine's, peers' too, so the comparison is even);
-- ``reexec_tuned()`` restarts the ``qmtl`` program once with them, for the commands that simulate.
+  processes, sweep workers and benchmark workers (every engine's, peers' too, so the comparison is even).
+  The ``qmtl`` process itself is not restarted for them (a restart would open a window in which a Ctrl-C ends
+  the program with a Python start-up error instead of one line): it has the run-time part only.
 
 ``QMTL_MALLOC=system`` leaves glibc's defaults everywhere. Other platforms and C libraries are left alone.
 """
@@ -70,21 +71,3 @@ def allocator_env(env: dict | None = None) -> dict:
     if enabled():
         out["GLIBC_TUNABLES"] = _merged(out.get("GLIBC_TUNABLES", ""))
     return out
-
-
-def started_tuned() -> bool:
-    """Whether this process started with every one of the tunables (its own or inherited)."""
-    have = {p.split("=", 1)[0] for p in os.environ.get("GLIBC_TUNABLES", "").split(":") if p}
-    return set(TUNABLES) <= have
-
-
-def reexec_tuned() -> None:
-    """Replace this program with itself started with the tunables, unless it already was (or cannot be)."""
-    if not enabled() or started_tuned() or not getattr(sys, "orig_argv", None):
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        os.execve(sys.executable, sys.orig_argv, allocator_env())
-    except OSError:  # cannot restart (an odd interpreter path): run as we are
-        return

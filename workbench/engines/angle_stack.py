@@ -3,17 +3,22 @@
 The node takes the encoder's angles (one layer of RX, RY or Rot gates, one per wire: AngleEmbedding and the like)
 and the angles of every rotation layer of a group's blocks. Inside it builds the encoder's two product-state
 halves and the blocks' Kronecker factors, runs ``adjoint_stack.run_plan``, and in the backward turns
-``plan_vjp``'s gradients for the factors and halves into gradients for the angles.
+``plan_vjp``'s gradients for the factors and halves into gradients for the angles, by hand:
 
-A factor is the Kronecker product of its wires' matrices, so its derivative in one angle is the same product with
-that wire's matrix replaced by its derivative (half the matrix at the angle shifted by pi). The forward builds
-the factor and all those derivatives in one vectorised Kronecker tree (for 4 wires x 3 angles, 13 products of
-16 x 16 instead of 1), and the backward is then one product and sum per factor: the angle's gradient is the real
-part of <d factor / d angle, gradient for the factor>.
+- a block factor A = (x) m_q: d A / d a = A (I (x) H (x) I) with H = m^H dm/da, so every angle's gradient is
+  Re <H, partial trace onto its wire of A^H g> (``_Factors``): one small product per factor and one with a
+  constant 0/1 matrix for all the partial traces, no derivative factors built;
+- the encoder's halves (vectors, one per sample): built together with their derivative in each angle (the
+  product with one wire's vector replaced by its derivative, ``_Variants``), and the angles' gradients are the
+  real parts of inner products with the halves' gradients.
 
-Why: at batch 32 the step's cost is per-op overhead, and the autograd graph around the fused adjoint node (angle
-matrices, Kronecker trees, the product encoder) held about 60 nodes whose backward cost more than the node
-itself.
+Every gate here is a product of rotations, so a derivative of its matrix is half the matrix at the angle shifted
+by pi (``rotations.with_derivatives``).
+
+Why: at batch 32 the step's cost is per-op overhead. Around the fused adjoint node, the autograd graph of the
+angle matrices, Kronecker trees and product encoder held about 60 nodes, whose backward cost more than the node
+itself; here the step is one node (n=8, T=3, batch 32, complex64: 1.65 -> 1.54 ms a step with the changes to
+the plan that came with it; at batch 1024 the difference is within noise).
 """
 
 from __future__ import annotations
