@@ -178,6 +178,83 @@ def _traced(a: torch.Tensor, g: torch.Tensor, traces: torch.Tensor) -> torch.Ten
     return torch.matmul(n.flatten(-2), traces.to(n.dtype)).unflatten(-1, (-1, 2, 2))
 
 
+class _VariantEncoder:
+    """Any one-qubit layer of the rotations here (Rot too): halves built with their derivative variants."""
+
+    def __init__(self, n: int, gate: str, complex_mode: bool, cdtype, device):
+        self.n, self.gate, self.cdtype = n, gate, cdtype
+        # RY puts real amplitudes on |0>: the encoder's product state stays real
+        self.complex = complex_mode and gate != "RY"
+        self.layout = _Variants(n, NPARAMS[gate], device)
+
+    def build(self, angles: torch.Tensor) -> tuple:
+        m = with_derivatives(self.gate, angles.unflatten(-1, (self.n, NPARAMS[self.gate])), self.complex, self.cdtype)
+        tape, top, bottom = self.layout.build(m[..., :1])  # first columns: the gates on |0>
+        return tape, top[..., 0], bottom[..., 0]
+
+    def grad(self, tape, g_top: torch.Tensor, g_bottom: torch.Tensor) -> torch.Tensor:
+        return self.layout.grad(tape, g_top[..., None], g_bottom[..., None])
+
+
+class _RotationEncoder:
+    """RX or RY on |0>, one per wire (AngleEmbedding): the halves are Kronecker products of one-qubit states, and
+    d state / d a_q = G_q state with G_q = -i P / 2 on wire q, so every input's gradient is Re <G_q a, g>: one
+    product with the stacked G_q of a half and one inner product per half, no derivative states built."""
+
+    # twice -i P / 2: the plan's gradients come halved (``plan_vjp(scale=1)``), as the factors' derivatives are doubled
+    _GENERATOR = {"RY": [[0, -1], [1, 0]], "RX": [[0, -1j], [-1j, 0]]}
+
+    def __init__(self, n: int, gate: str, complex_mode: bool, cdtype, device):
+        self.n, self.gate = n, gate
+        self.complex = gate == "RX"  # RY's states are real whatever the rest of the circuit
+        dtype = cdtype if self.complex else (torch.float64 if cdtype == torch.complex128 else torch.float32)
+        h = n // 2
+        self.parts = [(0, n)] if n == 2 * h else [(0, h), (h, n)]  # even: both halves stacked on one axis
+        self.generators = {}
+        for size in {h, n - h}:
+            gen = torch.tensor(self._GENERATOR[gate], dtype=torch.complex128 if self.complex else torch.float64)
+            stack = [_on_wire(gen, q, size) for q in range(size)]  # (2^size, 2^size) each
+            self.generators[size] = torch.cat(stack).mT.to(dtype=dtype, device=device)  # (2^s, s 2^s): a @ it = G_q a
+        self.offsets = torch.tensor([0, -torch.pi / 2], dtype=torch.float64, device=device)
+
+    def build(self, angles: torch.Tensor) -> tuple:
+        half = angles[..., None] * 0.5  # (1, B, n, 1)
+        if self.gate == "RY":  # (cos, sin)
+            v = torch.cos(half + self.offsets.to(angles.dtype))
+        else:  # (cos, -i sin) = (cos, sin) at phases (0, -pi/2)
+            v = torch.polar(torch.cos(half + self.offsets.to(angles.dtype)), self.offsets.to(angles.dtype)
+                            .mul(torch.tensor([0.0, 1.0], dtype=angles.dtype, device=angles.device)))
+        v = v[..., None]  # (1, B, n, 2, 1)
+        h = self.n // 2
+        if len(self.parts) == 1:
+            both = kron_tree(v.unflatten(-3, (2, h)))[..., 0]  # (1, B, 2, R)
+            return (both,), both[..., 0, :], both[..., 1, :]
+        top, bottom = kron_tree(v[..., :h, :, :])[..., 0], kron_tree(v[..., h:, :, :])[..., 0]
+        return (top, bottom), top, bottom
+
+    def grad(self, tape, g_top: torch.Tensor, g_bottom: torch.Tensor) -> torch.Tensor:
+        gs = (torch.stack((g_top, g_bottom), dim=-2),) if len(tape) == 1 else (g_top, g_bottom)
+        out = []
+        for a, g in zip(tape, gs):
+            r = a.shape[-1]
+            size = r.bit_length() - 1
+            ga = torch.matmul(a, self.generators[size]).unflatten(-1, (size, r))  # (..., size, r): G_q a
+            if not ga.is_complex() and g.is_complex():
+                g = g.real
+            inner = torch.matmul(ga.conj() if ga.is_complex() else ga, g[..., :, None])[..., 0]
+            out.append((inner.real if inner.is_complex() else inner).flatten(-2) if len(tape) == 1 else
+                       (inner.real if inner.is_complex() else inner))
+        return out[0] if len(out) == 1 else torch.cat(out, dim=-1)
+
+
+def _on_wire(m: torch.Tensor, q: int, size: int) -> torch.Tensor:
+    """The one-qubit matrix ``m`` on wire ``q`` of ``size`` wires (wire 0 most significant), identity elsewhere."""
+    out = torch.ones(1, 1, dtype=m.dtype)
+    for w in range(size):
+        out = torch.kron(out, m if w == q else torch.eye(2, dtype=m.dtype))
+    return out
+
+
 class Chain:
     """The fixed part of a group's node: its plan, the encoder's gate, and per prologue batch of the blocks'
     rotation layers, the gate and the number of layers."""
@@ -186,10 +263,9 @@ class Chain:
                  cdtype: torch.dtype, device):
         self.plan, self.n, self.encoder_gate, self.batches = plan, n, encoder_gate, batches
         self.complex_mode, self.cdtype = complex_mode, cdtype
-        self.encoder_layout = _Variants(n, NPARAMS[encoder_gate], device)
+        kind = _RotationEncoder if encoder_gate in _RotationEncoder._GENERATOR else _VariantEncoder
+        self.encoder = kind(n, encoder_gate, complex_mode, cdtype, device)
         self.factors = _Factors(n, device)
-        # RY puts real amplitudes on |0>: the encoder's product state stays real
-        self.encoder_complex = complex_mode and encoder_gate != "RY"
 
 
 class AngleStack(torch.autograd.Function):
@@ -199,15 +275,13 @@ class AngleStack(torch.autograd.Function):
     @staticmethod
     def forward(ctx, chain: Chain, enc_angles: torch.Tensor, *angles: torch.Tensor):
         n, cm, cdt = chain.n, chain.complex_mode, chain.cdtype
-        pe = NPARAMS[chain.encoder_gate]
-        m = with_derivatives(chain.encoder_gate, enc_angles.unflatten(-1, (n, pe)), chain.encoder_complex, cdt)
-        enc_v, top, bottom = chain.encoder_layout.build(m[..., :1])  # first columns: the gates on |0>
+        enc_v, top, bottom = chain.encoder.build(enc_angles)
         factors, pools = [], []
         for (name, layers), a in zip(chain.batches, angles):
             pool = with_derivatives(name, a[:, 0].unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
             factors += chain.factors.build(pool[..., 0, :, :])  # (G, L, r, r) each
             pools.append(pool)  # (G, L, n, 1 + p, 2, 2)
-        raw, ctx.tape = run_plan(chain.plan, top[..., 0], bottom[..., 0], factors)
+        raw, ctx.tape = run_plan(chain.plan, top, bottom, factors)
         ctx.chain, ctx.enc_v, ctx.pools, ctx.factors = chain, enc_v, pools, factors
         ctx.dtypes = (enc_angles.dtype, *(a.dtype for a in angles))
         return raw.transpose(1, 2)
@@ -227,8 +301,8 @@ class AngleStack(torch.autograd.Function):
                 out.append(None)
         g_enc = None
         if want_enc:
-            if not chain.encoder_complex and g_top.is_complex():  # real amplitudes: the real part is the gradient
+            if not chain.encoder.complex and g_top.is_complex():  # real amplitudes: the real part is the gradient
                 g_top, g_bottom = g_top.real, g_bottom.real
-            g_enc = chain.encoder_layout.grad(ctx.enc_v, g_top[..., None], g_bottom[..., None]).to(ctx.dtypes[0])
+            g_enc = chain.encoder.grad(ctx.enc_v, g_top, g_bottom).to(ctx.dtypes[0])
         ctx.tape = ctx.pools = ctx.factors = ctx.enc_v = None
         return (None, g_enc, *out)
