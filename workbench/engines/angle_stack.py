@@ -260,30 +260,43 @@ class Chain:
     rotation layers, the gate and the number of layers."""
 
     def __init__(self, plan: Plan, n: int, encoder_gate: str, batches: list[tuple[str, int]], complex_mode: bool,
-                 cdtype: torch.dtype, device):
+                 cdtype: torch.dtype, device, slots: list[tuple], n_weights: int):
+        """``slots``: per batch, where its angles are in a task's weight vector: ("span", start, count) or
+        ("gather", index tensor, scale tensor)."""
         self.plan, self.n, self.encoder_gate, self.batches = plan, n, encoder_gate, batches
+        self.slots, self.n_weights = slots, n_weights
+        # the common case (StronglyEntanglingLayers, BasicEntanglerLayers): the angles are the weights, in order
+        self.weights_are_angles = len(slots) == 1 and slots[0][0] == "span" and slots[0][1:] == (0, n_weights)
         self.complex_mode, self.cdtype = complex_mode, cdtype
         kind = _RotationEncoder if encoder_gate in _RotationEncoder._GENERATOR else _VariantEncoder
         self.encoder = kind(n, encoder_gate, complex_mode, cdtype, device)
         self.factors = _Factors(n, device)
 
 
+def _angles(slot: tuple, w: torch.Tensor) -> torch.Tensor:
+    if slot[0] == "span":
+        return w[:, slot[1]:slot[1] + slot[2]]
+    return w[:, slot[1]] * slot[2].to(w.dtype)
+
+
 class AngleStack(torch.autograd.Function):
-    """Raw readouts (G, B, k) of a group from the encoder's angles (1, B, n p) and, per prologue batch, its layers'
-    angles (G, 1, L n p) in (layer, wire, parameter) order."""
+    """Raw readouts (G, B, k) of a group from the encoder's angles (1, B, n p) and its G tasks' weight vectors.
+    Taking the weights themselves (not their angles) keeps the stacking and slicing out of the autograd graph."""
 
     @staticmethod
-    def forward(ctx, chain: Chain, enc_angles: torch.Tensor, *angles: torch.Tensor):
+    def forward(ctx, chain: Chain, enc_angles: torch.Tensor, *weights: torch.Tensor):
         n, cm, cdt = chain.n, chain.complex_mode, chain.cdtype
+        w = torch.stack([t.to(device=enc_angles.device, dtype=enc_angles.dtype) for t in weights])  # (G, n_w)
         enc_v, top, bottom = chain.encoder.build(enc_angles)
         factors, pools = [], []
-        for (name, layers), a in zip(chain.batches, angles):
-            pool = with_derivatives(name, a[:, 0].unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
+        for (name, layers), slot in zip(chain.batches, chain.slots):
+            a = _angles(slot, w)
+            pool = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
             factors += chain.factors.build(pool[..., 0, :, :])  # (G, L, r, r) each
             pools.append(pool)  # (G, L, n, 1 + p, 2, 2)
         raw, ctx.tape = run_plan(chain.plan, top, bottom, factors)
         ctx.chain, ctx.enc_v, ctx.pools, ctx.factors = chain, enc_v, pools, factors
-        ctx.dtypes = (enc_angles.dtype, *(a.dtype for a in angles))
+        ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]
         return raw.transpose(1, 2)
 
     @staticmethod
@@ -292,17 +305,25 @@ class AngleStack(torch.autograd.Function):
         want_enc = ctx.needs_input_grad[1]
         # the derivative matrices are twice the derivatives, and the adjoint's factor 2 is left out: even
         g_top, g_bottom, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)
-        out = []
-        for i, pool in enumerate(ctx.pools):
-            if ctx.needs_input_grad[2 + i]:
-                g = chain.factors.grad(pool, *ctx.factors[2 * i:2 * i + 2], g_factors[2 * i], g_factors[2 * i + 1])
-                out.append(g.flatten(-3)[:, None].to(ctx.dtypes[1 + i]))  # (G, 1, L n p)
+        out: list = [None] * len(ctx.weights)
+        if any(ctx.needs_input_grad[2:]):
+            per_batch = [chain.factors.grad(pool, *ctx.factors[2 * i:2 * i + 2], g_factors[2 * i],
+                                            g_factors[2 * i + 1]).flatten(-3) for i, pool in enumerate(ctx.pools)]
+            if chain.weights_are_angles:
+                g_w = per_batch[0]
             else:
-                out.append(None)
+                g_w = per_batch[0].new_zeros(per_batch[0].shape[0], chain.n_weights)
+                for slot, g in zip(chain.slots, per_batch):
+                    if slot[0] == "span":
+                        g_w[:, slot[1]:slot[1] + slot[2]] += g
+                    else:
+                        g_w.index_add_(1, slot[1], g * slot[2].to(g.dtype))
+            out = [g.to(dtype=dt, device=dev) if ctx.needs_input_grad[2 + i] else None
+                   for i, (g, (dt, dev)) in enumerate(zip(g_w.unbind(0), ctx.weights))]
         g_enc = None
         if want_enc:
             if not chain.encoder.complex and g_top.is_complex():  # real amplitudes: the real part is the gradient
                 g_top, g_bottom = g_top.real, g_bottom.real
-            g_enc = chain.encoder.grad(ctx.enc_v, g_top, g_bottom).to(ctx.dtypes[0])
+            g_enc = chain.encoder.grad(ctx.enc_v, g_top, g_bottom).to(ctx.enc_dtype)
         ctx.tape = ctx.pools = ctx.factors = ctx.enc_v = None
         return (None, g_enc, *out)

@@ -661,9 +661,11 @@ class TorchEngine:
         self._encoder_layer = self._product_encoder_layer()
         for group in self.groups:
             if group.plan is not None and self._encoder_layer is not None:
+                slots = [("span", a.span, a.m) if a.span is not None else ("gather", a.idx, a.scale)
+                         for _, _, a, _ in group.prologue.batches]
                 group.chain = Chain(group.plan, n, self._encoder_layer[0],
                                     [(name, len(idxs)) for name, idxs, _, _ in group.prologue.batches],
-                                    self.complex_mode, self.cdtype, self.device)
+                                    self.complex_mode, self.cdtype, self.device, slots, group.n_weights)
 
     # -- helpers
     def _readout_matrix(self, r: Readout) -> torch.Tensor:
@@ -687,6 +689,12 @@ class TorchEngine:
                 self._no_weights[key] = torch.zeros(G, 0, dtype=self.rdtype, device=self.device)
             return self._no_weights[key]
         return w.to(self.rdtype).reshape(1, -1)
+
+    def _stacked(self, weights: dict, group: _Group) -> torch.Tensor:
+        """The group's task weights as one (G, n_weights) tensor."""
+        if group.n_weights:
+            return torch.stack([weights[name].to(device=self.device, dtype=self.rdtype) for name in group.names])
+        return torch.zeros(len(group.names), 0, dtype=self.rdtype, device=self.device)
 
     def encode(self, x: torch.Tensor, weights: dict | None = None) -> torch.Tensor:
         """The shared encoder's output state, shape (1, B, 2^n)."""
@@ -768,20 +776,15 @@ class TorchEngine:
         enc = self._encoder_angles(x, weights) if chained else self.encode(x, weights)
         out = {}
         for group in self.groups:
-            if group.n_weights:
-                W = torch.stack([weights[name].to(device=self.device, dtype=self.rdtype) for name in group.names])
-            else:
-                W = torch.zeros(len(group.names), 0, dtype=self.rdtype, device=self.device)
             own_columns = False  # raw holds each task's own readouts only (a per-task plan)
-            if chained:
-                raw = AngleStack.apply(group.chain, enc, *(angles(None, W) for _, _, angles, _ in
-                                                           group.prologue.batches))
+            if chained:  # the node stacks the weights itself: one autograd node for the group
+                raw = AngleStack.apply(group.chain, enc, *(weights[name] for name in group.names))
                 own_columns = group.plan.per_task
             elif self._adjoint(group, B):
-                raw = self._run_adjoint(group, enc, W)
+                raw = self._run_adjoint(group, enc, self._stacked(weights, group))
                 own_columns = group.plan.per_task
             else:
-                s = self._run_group(group, enc, W)
+                s = self._run_group(group, enc, self._stacked(weights, group))
                 probs = torch.view_as_real(s).square().sum(-1) if s.is_complex() else s.square()
                 raw = torch.matmul(probs, group.readout_matrix)  # (G, B, sum of widths)
             for name, per_task in zip(group.names, raw.unbind(0)):
