@@ -119,18 +119,18 @@ def run_plan(plan: Plan, enc: torch.Tensor, enc_cols: torch.Tensor | None,
 
 def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0) -> tuple:
     """Backward of ``run_plan`` from the gradient ``g_raw`` (G, B, k) for its readouts: the gradients for the
-    encoded state (``enc``, ``enc_cols``; None unless ``want_enc``) and, per prologue batch, for its row and column
-    factors (G, L, r, r), in the arithmetic of the states. All are ``scale / 2`` times the true gradients (for a
+    encoded state (``enc``, ``enc_cols``; None unless ``want_enc``) and, by (factor, layer), for the row and column
+    factors (G, r, r) of the prologue batches (factor 2b: batch b's rows, 2b + 1 its columns), in the arithmetic of
+    the states. All are ``scale / 2`` times the true gradients (for a
     caller whose next step doubles them)."""
     plan, s = tape.plan, tape.final
     G, R, C, B = s.shape
     D = R * C
-    rdt = s.real.dtype if s.is_complex() else s.dtype
-    readout, _ = plan.readouts(rdt, scale)
-    g_probs = torch.matmul(readout, g_raw.to(rdt).transpose(1, 2)).view(G, R, C, B)  # (G, D, B), times scale
-    # d loss / d conj(state) (torch's convention for complex gradients) = 2 g_probs state: real times complex
-    # as real times (re, im) pairs, which is one op instead of a promotion of g_probs to complex and a product
-    lam = torch.view_as_complex(torch.view_as_real(s) * g_probs[..., None]) if s.is_complex() else g_probs * s
+    # d loss / d conj(state) (torch's convention for complex gradients) = 2 g_probs state, g_probs = the readout
+    # times g_raw: taken in the states' arithmetic, so that the product with the states is of two like tensors
+    readout, _ = plan.readouts(s.dtype, scale)
+    g_probs = torch.matmul(readout, g_raw.to(s.dtype).transpose(1, 2)).view(G, R, C, B)  # (G, D, B), times scale
+    lam = g_probs * s
     grads: dict = {}
     k = len(tape.saved)
     for op in reversed(tape.ops):
@@ -171,8 +171,12 @@ def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0
             g_cols = (lam * a.conj().T[:, None]).sum(0).T[None]  # (1, B, C)
         else:
             g_enc = lam.reshape(D, B).T[None]
-    return g_enc, g_cols, [torch.stack([grads[f, j] for j in range(layers)], dim=1)
-                           for f, layers in enumerate(tape.layers)]
+    return g_enc, g_cols, grads
+
+
+def stack_layers(tape: Tape, grads: dict) -> list[torch.Tensor]:
+    """``plan_vjp``'s gradients per (factor, layer) as one (G, L, r, r) tensor per factor."""
+    return [torch.stack([grads[f, j] for j in range(layers)], dim=1) for f, layers in enumerate(tape.layers)]
 
 
 class AdjointStack(torch.autograd.Function):
@@ -189,6 +193,7 @@ class AdjointStack(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g_raw: torch.Tensor):
         g_enc, g_cols, grads = plan_vjp(ctx.tape, g_raw, ctx.needs_input_grad[0] or ctx.needs_input_grad[1])
+        grads = stack_layers(ctx.tape, grads)
         ctx.tape = None
         out = [g if dt.is_complex else g.real for g, dt in zip(grads, ctx.factor_dtypes)]
         if g_enc is not None and not ctx.enc_dtype.is_complex and g_enc.is_complex():

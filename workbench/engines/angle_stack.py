@@ -133,24 +133,27 @@ class _Factors:
         self.n, self.even = n, n == 2 * h
         self.traces = {size: _partial_traces(size, device) for size in {h, n - h}}
 
-    def build(self, m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``m`` (..., n, 2, 2) -> the upper and lower factors."""
+    def build(self, m: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor]:
+        """``m`` (G, L, n, 2, 2) -> (tape, upper factors, lower factors (G, L, r, r))."""
         h = self.n // 2
         if self.even:
-            f = kron_tree(m.unflatten(-3, (2, h)))
-            return f[..., 0, :, :], f[..., 1, :, :]
+            f = kron_tree(m.unflatten(-3, (2, h)))  # (G, L, 2, r, r)
+            return (f,), f[..., 0, :, :], f[..., 1, :, :]
         top, bottom = m.split([h, self.n - h], dim=-3)
-        return kron_tree(top), kron_tree(bottom)
+        top, bottom = kron_tree(top), kron_tree(bottom)
+        return (top, bottom), top, bottom
 
-    def grad(self, pool: torch.Tensor, top: torch.Tensor, bottom: torch.Tensor, g_top: torch.Tensor,
-             g_bottom: torch.Tensor) -> torch.Tensor:
-        """``pool`` (..., n, 1 + p, 2, 2): matrices and twice their derivatives -> gradients (..., n, p)."""
-        if self.even:
-            n_q = _traced(torch.stack((top, bottom), -3), torch.stack((g_top, g_bottom), -3),
-                          self.traces[self.n // 2]).flatten(-4, -3)
+    def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
+        """``pool`` (G, L, n, 1 + p, 2, 2): matrices and twice their derivatives, ``grads``: ``plan_vjp``'s ->
+        gradients (G, L, n, p)."""
+        rows = [grads[2 * batch, j] for j in range(layers)]
+        cols = [grads[2 * batch + 1, j] for j in range(layers)]
+        if self.even:  # one stack: (G, L, 2, r, r) like the factors
+            g = torch.stack([t for pair in zip(rows, cols) for t in pair], dim=1).unflatten(1, (layers, 2))
+            n_q = _traced(tape[0], g, self.traces[self.n // 2]).flatten(-4, -3)
         else:
-            n_q = torch.cat((_traced(top, g_top, self.traces[self.n // 2]),
-                             _traced(bottom, g_bottom, self.traces[self.n - self.n // 2])), dim=-3)
+            n_q = torch.cat((_traced(tape[0], torch.stack(rows, dim=1), self.traces[self.n // 2]),
+                             _traced(tape[1], torch.stack(cols, dim=1), self.traces[self.n - self.n // 2])), dim=-3)
         m = pool[..., :1, :, :]
         h2 = torch.matmul(m.mH, pool[..., 1:, :, :])  # (..., n, p, 2, 2): twice H, for twice the derivatives
         out = (h2.conj() * n_q[..., None, :, :]).sum((-2, -1)) if h2.is_complex() else \
@@ -292,10 +295,11 @@ class AngleStack(torch.autograd.Function):
         for (name, layers), slot in zip(chain.batches, chain.slots):
             a = _angles(slot, w)
             pool = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
-            factors += chain.factors.build(pool[..., 0, :, :])  # (G, L, r, r) each
-            pools.append(pool)  # (G, L, n, 1 + p, 2, 2)
+            tape, rows, cols = chain.factors.build(pool[..., 0, :, :])
+            factors += [rows, cols]  # (G, L, r, r) each
+            pools.append((pool, tape))  # (G, L, n, 1 + p, 2, 2)
         raw, ctx.tape = run_plan(chain.plan, top, bottom, factors)
-        ctx.chain, ctx.enc_v, ctx.pools, ctx.factors = chain, enc_v, pools, factors
+        ctx.chain, ctx.enc_v, ctx.pools = chain, enc_v, pools
         ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]
         return raw.transpose(1, 2)
 
@@ -307,8 +311,8 @@ class AngleStack(torch.autograd.Function):
         g_top, g_bottom, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)
         out: list = [None] * len(ctx.weights)
         if any(ctx.needs_input_grad[2:]):
-            per_batch = [chain.factors.grad(pool, *ctx.factors[2 * i:2 * i + 2], g_factors[2 * i],
-                                            g_factors[2 * i + 1]).flatten(-3) for i, pool in enumerate(ctx.pools)]
+            per_batch = [chain.factors.grad(pool, tape, g_factors, i, layers).flatten(-3)
+                         for i, ((pool, tape), (_, layers)) in enumerate(zip(ctx.pools, chain.batches))]
             if chain.weights_are_angles:
                 g_w = per_batch[0]
             else:
@@ -325,5 +329,5 @@ class AngleStack(torch.autograd.Function):
             if not chain.encoder.complex and g_top.is_complex():  # real amplitudes: the real part is the gradient
                 g_top, g_bottom = g_top.real, g_bottom.real
             g_enc = chain.encoder.grad(ctx.enc_v, g_top, g_bottom).to(ctx.enc_dtype)
-        ctx.tape = ctx.pools = ctx.factors = ctx.enc_v = None
+        ctx.tape = ctx.pools = ctx.enc_v = None
         return (None, g_enc, *out)
