@@ -127,10 +127,11 @@ def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0
     G, R, C, B = s.shape
     D = R * C
     # d loss / d conj(state) (torch's convention for complex gradients) = 2 g_probs state, g_probs = the readout
-    # times g_raw: taken in the states' arithmetic, so that the product with the states is of two like tensors
-    readout, _ = plan.readouts(s.dtype, scale)
-    g_probs = torch.matmul(readout, g_raw.to(s.dtype).transpose(1, 2)).view(G, R, C, B)  # (G, D, B), times scale
-    lam = g_probs * s
+    # times g_raw, in real arithmetic (a complex product with only 2 columns is 4x slower than the real one)
+    rdt = s.real.dtype if s.is_complex() else s.dtype
+    readout, _ = plan.readouts(rdt, scale)
+    g_probs = torch.matmul(readout, g_raw.to(rdt).transpose(1, 2)).view(G, R, C, B)  # (G, D, B), times scale
+    lam = s * g_probs
     grads: dict = {}
     k = len(tape.saved)
     for op in reversed(tape.ops):

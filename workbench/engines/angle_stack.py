@@ -154,11 +154,13 @@ class _Factors:
         else:
             n_q = torch.cat((_traced(tape[0], torch.stack(rows, dim=1), self.traces[self.n // 2]),
                              _traced(tape[1], torch.stack(cols, dim=1), self.traces[self.n - self.n // 2])), dim=-3)
-        m = pool[..., :1, :, :]
-        h2 = torch.matmul(m.mH, pool[..., 1:, :, :])  # (..., n, p, 2, 2): twice H, for twice the derivatives
-        out = (h2.conj() * n_q[..., None, :, :]).sum((-2, -1)) if h2.is_complex() else \
-            (h2 * n_q[..., None, :, :]).sum((-2, -1))
-        return out.real if out.is_complex() else out
+        # Re <H, N_q> with H = m^H dm is Re <dm, m N_q>: one product of 2 x 2s per wire, then the real inner
+        # product with each derivative (twice the derivative, for the halved gradients) as real pairs
+        mn = torch.matmul(pool[..., 0, :, :], n_q)[..., None, :, :]  # (..., n, 1, 2, 2)
+        dm = pool[..., 1:, :, :]  # (..., n, p, 2, 2)
+        if dm.is_complex():
+            return (torch.view_as_real(dm) * torch.view_as_real(mn)).sum((-3, -2, -1))
+        return (dm * mn).sum((-2, -1))
 
 
 def _partial_traces(size: int, device) -> torch.Tensor:
