@@ -101,8 +101,11 @@ def run_plan(plan: Plan, enc: torch.Tensor, enc_cols: torch.Tensor | None,
                 t = torch.matmul(A.reshape(G * R, R), s.view(R, C * B)).view(G, R, C, B)
             else:
                 t = torch.bmm(A, s.view(G, R, C * B)).view(G, R, C, B)
+            # the column factor for every row: expanded once, and its conjugate transpose in the backward is a
+            # view of the same copy
+            Cf = Cf[:, None].expand(G, R, C, C).contiguous()
             saved.append((s, t, A, Cf))
-            s = torch.matmul(Cf[:, None], t)  # (G, 1, C, C) @ (G, R, C, B)
+            s = torch.matmul(Cf, t)  # (G, R, C, C) @ (G, R, C, B)
         else:
             s = s.view(-1, D, B).index_select(1, op[1]).view(-1, R, C, B)
     if s.shape[0] == 1 and G > 1:
@@ -142,7 +145,7 @@ def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0
         s_in, t, A, Cf = tape.saved[k]
         # u = C t per (task, row): dC = sum over rows and batch of lam t^H, dt = C^H lam
         grads[2 * op[1] + 1, op[2]] = torch.matmul(lam, t.conj().transpose(-1, -2)).sum(1)
-        lam_t = torch.matmul(Cf.mH[:, None], lam)  # (G, R, C, B)
+        lam_t = torch.matmul(Cf.mH, lam)  # (G, R, C, B)
         # t = A s: dA = lam_t s^H, ds = A^H lam_t (summed over tasks for the shared state)
         if s_in.shape[0] == 1:
             grads[2 * op[1], op[2]] = torch.matmul(lam_t.reshape(G * R, C * B),
