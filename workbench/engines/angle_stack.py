@@ -220,15 +220,16 @@ class _RotationEncoder:
             gen = torch.tensor(self._GENERATOR[gate], dtype=torch.complex128 if self.complex else torch.float64)
             stack = [_on_wire(gen, q, size) for q in range(size)]  # (2^size, 2^size) each
             self.generators[size] = torch.cat(stack).mT.to(dtype=dtype, device=device)  # (2^s, s 2^s): a @ it = G_q a
-        self.offsets = torch.tensor([0, -torch.pi / 2], dtype=torch.float64, device=device)
+        # (cos, sin) = cos(h + (0, -pi/2)); RX's (cos, -i sin) is the same moduli at phases (0, -pi/2)
+        rdtype = torch.float64 if cdtype == torch.complex128 else torch.float32
+        self.offsets = torch.tensor([0, -torch.pi / 2], dtype=torch.float64, device=device).to(rdtype)
 
     def build(self, angles: torch.Tensor) -> tuple:
         half = angles[..., None] * 0.5  # (1, B, n, 1)
         if self.gate == "RY":  # (cos, sin)
-            v = torch.cos(half + self.offsets.to(angles.dtype))
+            v = torch.cos(half + self.offsets)
         else:  # (cos, -i sin) = (cos, sin) at phases (0, -pi/2)
-            v = torch.polar(torch.cos(half + self.offsets.to(angles.dtype)), self.offsets.to(angles.dtype)
-                            .mul(torch.tensor([0.0, 1.0], dtype=angles.dtype, device=angles.device)))
+            v = torch.polar(torch.cos(half + self.offsets), self.offsets)
         v = v[..., None]  # (1, B, n, 2, 1)
         h = self.n // 2
         if len(self.parts) == 1:
