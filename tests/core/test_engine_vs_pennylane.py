@@ -35,6 +35,14 @@ def _outputs_and_grads(engine, program, seed, dtype):
     return {k: v.detach().double() for k, v in out.items()}, [g.double() for g in grads]
 
 
+def assert_matches(out, grads, ref_out, ref_grads, tol: float, where: str) -> None:
+    """Outputs and gradients against the reference simulator's, within ``tol``."""
+    for name in ref_out:
+        torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
+    for g, r in zip(grads, ref_grads):
+        torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("chunk", range(10))
 def test_random_specs_match_default_qubit(chunk):
@@ -52,10 +60,7 @@ def test_random_specs_match_default_qubit(chunk):
                 out, grads = _outputs_and_grads(engine, program, seed, rdtype)
                 where = f"seed {seed} ({spec.quantum.encoder.template}, n={program.n_qubits}, {dtype}, fuse={fuse}, " \
                         f"backward={backward})"
-                for name in ref_out:
-                    torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
-                for g, r in zip(grads, ref_grads):
-                    torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
+                assert_matches(out, grads, ref_out, ref_grads, tol, where)
 
 
 def test_the_adjoint_backward_runs_on_many_random_specs():
@@ -94,10 +99,7 @@ def test_wide_circuits_match_default_qubit(seed):
     for dtype, rdtype, tol in (("complex128", torch.float64, 1e-10), ("complex64", torch.float32, 1e-4)):
         out, grads = _outputs_and_grads(TorchEngine(program, dtype=dtype), program, seed, rdtype)
         where = f"seed {1000 + seed} ({spec.quantum.encoder.template}, n={program.n_qubits}, {dtype})"
-        for name in ref_out:
-            torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
-        for g, r in zip(grads, ref_grads):
-            torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
+        assert_matches(out, grads, ref_out, ref_grads, tol, where)
 
 
 def _angle_stack_spec(seed: int) -> ExperimentSpec:
@@ -134,7 +136,4 @@ def test_one_node_from_the_angles_matches_default_qubit(seed):
         assert all(g.chain is not None for g in engine.groups), "the spec should run as one node"
         out, grads = _outputs_and_grads(engine, program, seed, rdtype)
         where = f"seed {seed}, n={program.n_qubits}, {dtype}, {len(engine.groups)} group(s)"
-        for name in ref_out:
-            torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
-        for g, r in zip(grads, ref_grads):
-            torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
+        assert_matches(out, grads, ref_out, ref_grads, tol, where)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from tests.core.random_specs import random_register_spec
-from tests.core.test_engine_vs_pennylane import _outputs_and_grads
+from tests.core.test_engine_vs_pennylane import _outputs_and_grads, assert_matches
 from workbench.circuits import build_program
 from workbench.engines.density_engine import DensityEngine
 from workbench.engines.one_state import OneStateEngine, choose_path
@@ -32,10 +32,7 @@ def _check(spec, seed):
     for engine, rdtype, tol, label in engines:
         out, grads = _outputs_and_grads(engine, program, seed, rdtype)
         where = f"seed {seed} ({spec.quantum.layout}, n={program.n_qubits}, {label})"
-        for name in ref_out:
-            torch.testing.assert_close(out[name], ref_out[name], atol=tol, rtol=tol, msg=where)
-        for g, r in zip(grads, ref_grads):
-            torch.testing.assert_close(g, r, atol=tol, rtol=tol, msg=f"gradient, {where}")
+        assert_matches(out, grads, ref_out, ref_grads, tol, where)
 
 
 @pytest.mark.slow
