@@ -88,8 +88,9 @@ class _Angles:
             return w[:, None, self.span:self.span + self.m]
         if self.mode == "weight":
             return (w[:, self.idx] * self.scale)[:, None, :]
-        if self.input_span is not None:
-            a = x[None, :, self.input_span:self.input_span + self.m]
+        if self.input_span is not None:  # all the inputs: no slice (whose backward fills a zero tensor)
+            whole = self.input_span == 0 and self.m == x.shape[1]
+            a = x[None] if whole else x[None, :, self.input_span:self.input_span + self.m]
             return a if self.input_scale == 1 else a * self.input_scale
         if self.mode == "input":
             return (x[:, self.idx] * self.scale)[None, :, :]
