@@ -17,8 +17,10 @@ by pi (``rotations.with_derivatives``).
 
 Why: at batch 32 the step's cost is per-op overhead. Around the fused adjoint node, the autograd graph of the
 angle matrices, Kronecker trees and product encoder held about 60 nodes, whose backward cost more than the node
-itself; here the step is one node (n=8, T=3, batch 32, complex64: 1.65 -> 1.54 ms a step with the changes to
-the plan that came with it; at batch 1024 the difference is within noise).
+itself; here the step is one node. Measured on the reference workload (n=8, T=3, batch 32, one thread, same
+harness), with the changes to the plan that came with it: complex64 1.65-1.75 -> 1.25-1.30 ms a step,
+complex128 2.0-2.2 -> 1.7-1.8 ms (the 4 KiB-page slow mode of ``allocator`` aside); at batch 1024 the difference is
+within noise.
 """
 
 from __future__ import annotations
