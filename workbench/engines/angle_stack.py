@@ -130,10 +130,10 @@ class _Factors:
     angle's gradient Re tr((A X)^H g) = Re <H, N_q>, N_q the partial trace onto wire q of N = A^H g: one product
     per factor and one with a constant 0/1 matrix for all partial traces."""
 
-    def __init__(self, n: int, device):
+    def __init__(self, n: int, dtype, device):
         h = n // 2
         self.n, self.even = n, n == 2 * h
-        self.traces = {size: _partial_traces(size, device) for size in {h, n - h}}
+        self.traces = {size: _partial_traces(size, device).to(dtype) for size in {h, n - h}}  # the factors' dtype
 
     def build(self, m: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor]:
         """``m`` (G, L, n, 2, 2) -> (tape, upper factors, lower factors (G, L, r, r))."""
@@ -182,7 +182,7 @@ def _partial_traces(size: int, device) -> torch.Tensor:
 def _traced(a: torch.Tensor, g: torch.Tensor, traces: torch.Tensor) -> torch.Tensor:
     """Partial traces (..., size, 2, 2) of A^H g onto each wire of the factor."""
     n = torch.matmul(a.mH, g)
-    return torch.matmul(n.flatten(-2), traces.to(n.dtype)).unflatten(-1, (-1, 2, 2))
+    return torch.matmul(n.flatten(-2), traces).unflatten(-1, (-1, 2, 2))
 
 
 class _VariantEncoder:
@@ -278,7 +278,8 @@ class Chain:
         self.complex_mode, self.cdtype = complex_mode, cdtype
         kind = _RotationEncoder if encoder_gate in _RotationEncoder._GENERATOR else _VariantEncoder
         self.encoder = kind(n, encoder_gate, complex_mode, cdtype, device)
-        self.factors = _Factors(n, device)
+        real = torch.float64 if cdtype == torch.complex128 else torch.float32
+        self.factors = _Factors(n, cdtype if complex_mode else real, device)
 
 
 def _angles(slot: tuple, w: torch.Tensor) -> torch.Tensor:
