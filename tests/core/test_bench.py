@@ -2,6 +2,7 @@
 precision; an engine that cannot run says why."""
 
 from workbench.analysis.bench import _best_peers, run_job
+from workbench.engines.allocator import allocator_env
 
 
 def test_worker_measures_our_engine_in_its_own_process():
@@ -11,6 +12,14 @@ def test_worker_measures_our_engine_in_its_own_process():
     for r in rows:
         assert r["status"] == "ok", r
         assert r["threads"] == 1 and r["samples_per_s"] > 0 and r["step_ms"] >= r["min_step_ms"] > 0
+        assert r["allocator"] == allocator_env().get("GLIBC_TUNABLES")  # what every engine's process gets
+
+
+def test_a_peer_runs_with_the_same_allocator_settings_as_ours():
+    rows = run_job({"engine": "pl-torch", "precision": "complex128", "batches": [2], "n": 3, "tasks": 1,
+                    "reps": 1, "min_seconds": 0.0}, threads=1)
+    assert rows[0]["status"] == "ok", rows
+    assert rows[0]["allocator"] == allocator_env().get("GLIBC_TUNABLES")
 
 
 def test_default_qubit_single_precision_is_reported_unavailable_for_every_batch():

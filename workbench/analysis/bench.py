@@ -150,6 +150,7 @@ def run_benchmark(quick: bool = False, progress: Callable[[str], None] | None = 
         "workload": "n=8, T=3, AngleEmbedding(RY), 2 StronglyEntanglingLayers per task, <Z> on 2 wires per task, "
                     "forward+backward (weights and inputs)",
         "threads": threads,
+        "allocator": _allocator_note(),
         "cpus": os.cpu_count(),
         "load_average_at_end": os.getloadavg(),
         "torch_version": torch.__version__,
@@ -158,6 +159,12 @@ def run_benchmark(quick: bool = False, progress: Callable[[str], None] | None = 
         "timings": rows,
         "qubit_sweep": sweep,
     }
+
+
+def _allocator_note() -> str | None:
+    from workbench.engines.allocator import allocator_env
+
+    return allocator_env().get("GLIBC_TUNABLES")
 
 
 def _rate(r: dict) -> str:
@@ -170,7 +177,8 @@ def format_benchmark(result: dict) -> str:
     lines = [result["workload"],
              f"threads per engine: {result['threads']}, torch {result['torch_version']}, {result['cpus']} CPUs, "
              f"load average at the end {result['load_average_at_end'][0]:.1f} (a shared machine makes figures "
-             "noisy; compare ratios within one run)", "",
+             "noisy; compare ratios within one run)",
+             f"allocator for every engine's process: {result.get('allocator') or 'the C library defaults'}", "",
              f"{'engine':<10} {'precision':<10} {'batch':>5} {'samples/s':>10} {'step ms':>9} {'fastest ms':>10} "
              f"{'first step s':>12} {'setup s':>8} {'peak MiB':>9}"]
     for r in sorted(result["timings"], key=lambda r: (r["batch"], r["precision"], r["engine"] != "ours")):

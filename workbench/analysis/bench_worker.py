@@ -38,6 +38,7 @@ def measure(job: dict, batch: int) -> dict:
     row["device"] = job.get("device", "cpu")
     row["batch"] = batch
     row["threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
+    row["allocator"] = os.environ.get("GLIBC_TUNABLES")  # the same for every engine (``engines.allocator``)
     timed = min(batch, LIGHTNING_TIMED_BATCH) if job["engine"] == "lightning" else batch
     t0 = time.perf_counter()
     try:
