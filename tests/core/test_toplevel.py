@@ -62,7 +62,8 @@ LAUNCH = ("import runpy, sys; sys.stdout.write('go\\n'); sys.stdout.flush(); "
 @pytest.mark.parametrize("delay", [0.02, 0.1, 0.3, 0.6, 1.0, 2.0, 4.0])
 def test_ctrl_c_at_any_moment_of_start_up_is_130_and_one_line(tmp_path, delay):
     spec = tmp_path / "s.toml"
-    spec.write_text(small_synthetic_text(samples=2000, epochs=50))
+    # long enough to be still training at the last delay (4 s): the engine finishes 50 of these epochs in about 2 s
+    spec.write_text(small_synthetic_text(samples=2000, epochs=1000))
     proc = subprocess.Popen([sys.executable, "-c", LAUNCH, "train", str(spec), "--runs-dir", str(tmp_path / "runs")],
                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout.readline() == "go\n"
