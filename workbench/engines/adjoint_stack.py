@@ -184,25 +184,25 @@ def stack_layers(tape: Tape, grads: dict) -> list[torch.Tensor]:
 
 
 class AdjointStack(torch.autograd.Function):
-    """Raw readouts (G, B, k) = readout(|block_g(enc)|^2) for every task g of a group, as ``run_plan``, with
-    ``plan_vjp`` as its backward."""
+    """Raw readouts (G, B, k) = readout(|block_g(enc)|^2) for every task g of a group from the encoded state
+    (1, B, D) and the factors, as ``run_plan``, with ``plan_vjp`` as its backward. (A product-state encoder takes
+    ``angle_stack`` instead, which starts from the angles.)"""
 
     @staticmethod
-    def forward(ctx, enc: torch.Tensor, enc_cols: torch.Tensor | None, plan: Plan, *factors: torch.Tensor):
-        raw, ctx.tape = run_plan(plan, enc, enc_cols, list(factors))
+    def forward(ctx, enc: torch.Tensor, plan: Plan, *factors: torch.Tensor):
+        raw, ctx.tape = run_plan(plan, enc, None, list(factors))
         ctx.enc_dtype = enc.dtype
         ctx.factor_dtypes = [f.dtype for f in factors]
         return raw.transpose(1, 2)
 
     @staticmethod
     def backward(ctx, g_raw: torch.Tensor):
-        g_enc, g_cols, grads = plan_vjp(ctx.tape, g_raw, ctx.needs_input_grad[0] or ctx.needs_input_grad[1])
+        g_enc, _, grads = plan_vjp(ctx.tape, g_raw, ctx.needs_input_grad[0])
         grads = stack_layers(ctx.tape, grads)
         ctx.tape = None
         out = [g if dt.is_complex else g.real for g, dt in zip(grads, ctx.factor_dtypes)]
         if g_enc is not None and not ctx.enc_dtype.is_complex and g_enc.is_complex():
-            g_enc, g_cols = g_enc.real, (None if g_cols is None else g_cols.real)
+            g_enc = g_enc.real
         if g_enc is not None:
             g_enc = g_enc.to(ctx.enc_dtype)
-            g_cols = None if g_cols is None else g_cols.to(ctx.enc_dtype)
-        return (g_enc, g_cols, None, *out)
+        return (g_enc, None, *out)

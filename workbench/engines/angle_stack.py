@@ -1,6 +1,6 @@
 """One autograd node from rotation angles to readouts, for a product-state encoder and fused task blocks.
 
-The node takes the encoder's angles (one layer of RX, RY or Rot gates, one per wire: AngleEmbedding and the like)
+The node takes the encoder's angles (one layer of RX or RY gates, one per wire: AngleEmbedding)
 and the angles of every rotation layer of a group's blocks. Inside it builds the encoder's two product-state
 halves and the blocks' Kronecker factors, runs ``adjoint_stack.run_plan``, and in the backward turns
 ``plan_vjp``'s gradients for the factors and halves into gradients for the angles, by hand:
@@ -8,12 +8,12 @@ halves and the blocks' Kronecker factors, runs ``adjoint_stack.run_plan``, and i
 - a block factor A = (x) m_q: d A / d a = A (I (x) H (x) I) with H = m^H dm/da, so every angle's gradient is
   Re <H, partial trace onto its wire of A^H g> (``_Factors``): one small product per factor and one with a
   constant 0/1 matrix for all the partial traces, no derivative factors built;
-- the encoder's halves (vectors, one per sample): built together with their derivative in each angle (the
-  product with one wire's vector replaced by its derivative, ``_Variants``), and the angles' gradients are the
-  real parts of inner products with the halves' gradients.
+- the encoder's inputs (RX or RY on |0>, one per wire): d state / d x_q = G_q state with G_q = -i P / 2 on wire
+  q, so every input's gradient is Re <G_q a, g> (``_RotationEncoder``), no derivative states built.
 
 Every gate here is a product of rotations, so a derivative of its matrix is half the matrix at the angle shifted
-by pi (``rotations.with_derivatives``).
+by pi (``rotations.with_derivatives``). Other product encoders (a layer of Rot gates on inputs, whose generator
+depends on the sample) keep the fused node of ``adjoint_stack`` on the encoded state.
 
 Why: at batch 32 the step's cost is per-op overhead. Around the fused adjoint node, the autograd graph of the
 angle matrices, Kronecker trees and product encoder held about 60 nodes, whose backward cost more than the node
@@ -28,98 +28,8 @@ from __future__ import annotations
 import torch
 
 from workbench.engines.adjoint_stack import Plan, plan_vjp, run_plan
-from workbench.engines.kron import kron, kron_tree
+from workbench.engines.kron import kron_tree
 from workbench.engines.rotations import NPARAMS, with_derivatives
-
-
-class _Half:
-    """One half of the wires (or, for even n, both halves stacked on an axis of 2): its factor is the Kronecker
-    product of a left group's matrices L and a right group's R. Index tables lay out, per group, the stack of
-    per-wire matrices whose products are the group's product (row 0) and its derivative in each angle of the
-    group (row 1 + wire * p + angle): small products (4 x 4 for 8 qubits), and one full-size product per factor.
-
-    The backward contracts the factor's gradient with conj(R) and conj(L) (the other group's product), giving each
-    group's environment, and each angle's gradient is Re <d group product / d angle, environment>."""
-
-    def __init__(self, n: int, p: int, halves: list[tuple[int, int]], device):
-        size = halves[0][1]
-        self.g1 = max(size // 2, 1)
-        self.g2 = size - self.g1
-        groups = []
-        for first, count in ((0, self.g1), (self.g1, self.g2)):
-            tables = []
-            for start, _ in halves:
-                wires = [start + first + k for k in range(count)]
-                rows = [[w * (1 + p) for w in wires]]
-                for q in range(count):
-                    for j in range(p):
-                        row = [w * (1 + p) for w in wires]
-                        row[q] = wires[q] * (1 + p) + 1 + j  # the pool holds per wire its matrix, then derivatives
-                        rows.append(row)
-                tables.append(rows)
-            t = torch.tensor(tables, dtype=torch.long, device=device)
-            groups.append((t.flatten(), t.shape if len(halves) > 1 else t.shape[1:]))
-        self.left, self.right = groups
-
-    def build(self, pool: torch.Tensor) -> tuple:
-        """-> (tape, factor): the factor (..., [2,] r^size, c^size)."""
-        left = kron_tree(_gather(pool, *self.left))  # (..., [2,] 1 + g1 p, r^g1, c^g1)
-        if not self.g2:
-            return (left, None), left[..., 0, :, :]
-        right = kron_tree(_gather(pool, *self.right))
-        return (left, right), kron(left[..., 0, :, :], right[..., 0, :, :])
-
-    def grad(self, tape, g: torch.Tensor) -> torch.Tensor:
-        """The gradient (..., [2,] size p) for the half's angles from the gradient ``g`` for its factor."""
-        left, right = tape
-        if right is None:
-            return _inner(left[..., 1:, :, :].flatten(-2), g.flatten(-2))
-        L, R = left[..., 0, :, :], right[..., 0, :, :]
-        (rl, cl), (rr, cr) = L.shape[-2:], R.shape[-2:]
-        g = g.unflatten(-1, (cl, cr)).unflatten(-3, (rl, rr)).transpose(-3, -2)  # (..., rl, cl, rr, cr)
-        g = g.reshape(*g.shape[:-4], rl * cl, rr * cr)
-        env_left = torch.matmul(g, R.conj().reshape(*R.shape[:-2], rr * cr, 1))[..., 0]  # (..., rl cl)
-        env_right = torch.matmul(L.conj().reshape(*L.shape[:-2], 1, rl * cl), g)[..., 0, :]  # (..., rr cr)
-        return torch.cat((_inner(left[..., 1:, :, :].flatten(-2), env_left),
-                          _inner(right[..., 1:, :, :].flatten(-2), env_right)), dim=-1)
-
-
-def _gather(pool: torch.Tensor, index: torch.Tensor, shape) -> torch.Tensor:
-    return pool.index_select(-3, index).unflatten(-3, shape)
-
-
-class _Variants:
-    """Both halves of the wires for one gate type: the factors (upper wires, lower wires) from the per-wire
-    matrices and their derivatives, and the angles' gradients from the factors' gradients."""
-
-    def __init__(self, n: int, p: int, device):
-        h = n // 2
-        self.even = n == 2 * h
-        if self.even:
-            self.halves = [_Half(n, p, [(0, h), (h, h)], device)]
-        else:
-            self.halves = [_Half(n, p, [(0, h)], device), _Half(n, p, [(h, n - h)], device)]
-
-    def build(self, m: torch.Tensor) -> tuple:
-        """``m`` (..., n, 1 + p, r, c), per wire its matrix and derivatives -> (tape, upper factor, lower factor)."""
-        pool = m.flatten(-4, -3)
-        if self.even:
-            tape, f = self.halves[0].build(pool)
-            return tape, f[..., 0, :, :], f[..., 1, :, :]
-        (t_top, top), (t_bottom, bottom) = (half.build(pool) for half in self.halves)
-        return (t_top, t_bottom), top, bottom
-
-    def grad(self, tape, g_top: torch.Tensor, g_bottom: torch.Tensor) -> torch.Tensor:
-        """The gradient (..., n p) for the angles from the gradients for the two factors."""
-        if self.even:
-            return self.halves[0].grad(tape, torch.stack((g_top, g_bottom), dim=-3)).flatten(-2)
-        return torch.cat((self.halves[0].grad(tape[0], g_top), self.halves[1].grad(tape[1], g_bottom)), dim=-1)
-
-
-def _inner(dv: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    """Re <dv_k, g> for each derivative k: (..., K, m) x (..., m) -> (..., K)."""
-    out = torch.matmul(dv.conj() if dv.is_complex() else dv, g[..., :, None])[..., 0]
-    return out.real if out.is_complex() else out
 
 
 class _Factors:
@@ -185,22 +95,9 @@ def _traced(a: torch.Tensor, g: torch.Tensor, traces: torch.Tensor) -> torch.Ten
     return torch.matmul(n.flatten(-2), traces).unflatten(-1, (-1, 2, 2))
 
 
-class _VariantEncoder:
-    """Any one-qubit layer of the rotations here (Rot too): halves built with their derivative variants."""
-
-    def __init__(self, n: int, gate: str, complex_mode: bool, cdtype, device):
-        self.n, self.gate, self.cdtype = n, gate, cdtype
-        # RY puts real amplitudes on |0>: the encoder's product state stays real
-        self.complex = complex_mode and gate != "RY"
-        self.layout = _Variants(n, NPARAMS[gate], device)
-
-    def build(self, angles: torch.Tensor) -> tuple:
-        m = with_derivatives(self.gate, angles.unflatten(-1, (self.n, NPARAMS[self.gate])), self.complex, self.cdtype)
-        tape, top, bottom = self.layout.build(m[..., :1])  # first columns: the gates on |0>
-        return tape, top[..., 0], bottom[..., 0]
-
-    def grad(self, tape, g_top: torch.Tensor, g_bottom: torch.Tensor) -> torch.Tensor:
-        return self.layout.grad(tape, g_top[..., None], g_bottom[..., None])
+# twice -i P / 2: the plan's gradients come halved (``plan_vjp(scale=1)``), as the factors' derivatives are doubled
+_GENERATOR = {"RY": [[0, -1], [1, 0]], "RX": [[0, -1j], [-1j, 0]]}
+ENCODER_GATES = tuple(_GENERATOR)
 
 
 class _RotationEncoder:
@@ -208,23 +105,18 @@ class _RotationEncoder:
     d state / d a_q = G_q state with G_q = -i P / 2 on wire q, so every input's gradient is Re <G_q a, g>: one
     product with the stacked G_q of a half and one inner product per half, no derivative states built."""
 
-    # twice -i P / 2: the plan's gradients come halved (``plan_vjp(scale=1)``), as the factors' derivatives are doubled
-    _GENERATOR = {"RY": [[0, -1], [1, 0]], "RX": [[0, -1j], [-1j, 0]]}
-
-    def __init__(self, n: int, gate: str, complex_mode: bool, cdtype, device):
+    def __init__(self, n: int, gate: str, cdtype, device):
         self.n, self.gate = n, gate
+        self.even = n % 2 == 0  # both halves stacked on one axis
         self.complex = gate == "RX"  # RY's states are real whatever the rest of the circuit
-        dtype = cdtype if self.complex else (torch.float64 if cdtype == torch.complex128 else torch.float32)
-        h = n // 2
-        self.parts = [(0, n)] if n == 2 * h else [(0, h), (h, n)]  # even: both halves stacked on one axis
+        dtype = cdtype if self.complex else cdtype.to_real()
         self.generators = {}
-        for size in {h, n - h}:
-            gen = torch.tensor(self._GENERATOR[gate], dtype=torch.complex128 if self.complex else torch.float64)
+        for size in {n // 2, n - n // 2}:
+            gen = torch.tensor(_GENERATOR[gate], dtype=torch.complex128 if self.complex else torch.float64)
             stack = [_on_wire(gen, q, size) for q in range(size)]  # (2^size, 2^size) each
             self.generators[size] = torch.cat(stack).mT.to(dtype=dtype, device=device)  # (2^s, s 2^s): a @ it = G_q a
         # (cos, sin) = cos(h + (0, -pi/2)); RX's (cos, -i sin) is the same moduli at phases (0, -pi/2)
-        rdtype = torch.float64 if cdtype == torch.complex128 else torch.float32
-        self.offsets = torch.tensor([0, -torch.pi / 2], dtype=torch.float64, device=device).to(rdtype)
+        self.offsets = torch.tensor([0, -torch.pi / 2], dtype=torch.float64, device=device).to(cdtype.to_real())
 
     def build(self, angles: torch.Tensor) -> tuple:
         half = angles[..., None] * 0.5  # (1, B, n, 1)
@@ -234,25 +126,23 @@ class _RotationEncoder:
             v = torch.polar(torch.cos(half + self.offsets), self.offsets)
         v = v[..., None]  # (1, B, n, 2, 1)
         h = self.n // 2
-        if len(self.parts) == 1:
+        if self.even:
             both = kron_tree(v.unflatten(-3, (2, h)))[..., 0]  # (1, B, 2, R)
             return (both,), both[..., 0, :], both[..., 1, :]
         top, bottom = kron_tree(v[..., :h, :, :])[..., 0], kron_tree(v[..., h:, :, :])[..., 0]
         return (top, bottom), top, bottom
 
     def grad(self, tape, g_top: torch.Tensor, g_bottom: torch.Tensor) -> torch.Tensor:
-        gs = (torch.stack((g_top, g_bottom), dim=-2),) if len(tape) == 1 else (g_top, g_bottom)
+        """The inputs' gradient (1, B, n) from the halves' (the real parts when the states are real)."""
+        gs = (torch.stack((g_top, g_bottom), dim=-2),) if self.even else (g_top, g_bottom)
         out = []
-        for a, g in zip(tape, gs):
+        for a, g in zip(tape, gs):  # even: a (1, B, 2, R) for both halves; odd: each half (1, B, r)
             r = a.shape[-1]
             size = r.bit_length() - 1
             ga = torch.matmul(a, self.generators[size]).unflatten(-1, (size, r))  # (..., size, r): G_q a
-            if not ga.is_complex() and g.is_complex():
-                g = g.real
-            inner = torch.matmul(ga.conj() if ga.is_complex() else ga, g[..., :, None])[..., 0]
-            out.append((inner.real if inner.is_complex() else inner).flatten(-2) if len(tape) == 1 else
-                       (inner.real if inner.is_complex() else inner))
-        return out[0] if len(out) == 1 else torch.cat(out, dim=-1)
+            inner = torch.matmul(ga.conj() if ga.is_complex() else ga, g[..., :, None])[..., 0]  # (..., [2,] size)
+            out.append(inner.real if inner.is_complex() else inner)
+        return out[0].flatten(-2) if self.even else torch.cat(out, dim=-1)
 
 
 def _on_wire(m: torch.Tensor, q: int, size: int) -> torch.Tensor:
@@ -276,10 +166,8 @@ class Chain:
         # the common case (StronglyEntanglingLayers, BasicEntanglerLayers): the angles are the weights, in order
         self.weights_are_angles = len(slots) == 1 and slots[0][0] == "span" and slots[0][1:] == (0, n_weights)
         self.complex_mode, self.cdtype = complex_mode, cdtype
-        kind = _RotationEncoder if encoder_gate in _RotationEncoder._GENERATOR else _VariantEncoder
-        self.encoder = kind(n, encoder_gate, complex_mode, cdtype, device)
-        real = torch.float64 if cdtype == torch.complex128 else torch.float32
-        self.factors = _Factors(n, cdtype if complex_mode else real, device)
+        self.encoder = _RotationEncoder(n, encoder_gate, cdtype, device)
+        self.factors = _Factors(n, cdtype if complex_mode else cdtype.to_real(), device)
 
 
 def _angles(slot: tuple, w: torch.Tensor) -> torch.Tensor:

@@ -25,7 +25,7 @@ import torch
 from workbench.circuits.ir import Block, Gate, Param, QMTLProgram, Readout
 from workbench.engines.adjoint_stack import AdjointStack, Plan
 from workbench.engines.allocator import tune_this_process
-from workbench.engines.angle_stack import AngleStack, Chain
+from workbench.engines.angle_stack import ENCODER_GATES, AngleStack, Chain
 from workbench.engines.kron import kron, kron_tree
 from workbench.engines.lowering import Prim, is_real, lower
 from workbench.engines.pauli import PauliExpectations, is_diagonal, z_columns
@@ -141,15 +141,6 @@ class _Dense:
         a = angles(x, w).unflatten(-1, (len(pos), NPARAMS[name]))
         m = matrices(name, a, self.complex_mode, self.cdtype)
         return m if self.layer_order is None else m.index_select(2, self.layer_order)
-
-    def first_columns(self, x, w) -> torch.Tensor:
-        """Full-layer case: (Ga, Ba, n, 2), each wire's gate applied to |0>; RY's in real arithmetic."""
-        (name, (pos, angles)), = self.by_type.items()
-        if name != "RY":
-            return self.stacked(x, w)[..., 0]
-        half = angles(x, w) * 0.5  # (Ga, Ba, n), one angle per gate
-        v = torch.stack((torch.cos(half), torch.sin(half)), dim=-1)
-        return v if self.layer_order is None else v.index_select(2, self.layer_order)
 
     def matrices(self, x, w) -> list[torch.Tensor]:
         mats: list[torch.Tensor | None] = [None] * len(self.gates)
@@ -736,13 +727,13 @@ class TorchEngine:
         return group.plan is not None and (self.backward == "adjoint" or self.fuse != "always")
 
     def _product_encoder_layer(self) -> tuple | None:
-        """(gate, angles, wire order) when the encoder is one layer of RX, RY or Rot gates, one per wire
-        (AngleEmbedding and the like): its state is a product of one-qubit states. None otherwise."""
+        """(gate, angles, wire order) when the encoder is one layer of RX or RY gates, one per wire (AngleEmbedding):
+        its state is a product of one-qubit states that the angle node builds itself. None otherwise."""
         p = self.prefix
         if p is None or self.encoder_steps or p.other or not p.dense.full_layer or self.n < 2:
             return None
         ((name, (_, angles)),) = p.dense.by_type.items()
-        return (name, angles, p.dense.layer_order) if name in NPARAMS else None
+        return (name, angles, p.dense.layer_order) if name in ENCODER_GATES else None
 
     def _encoder_angles(self, x: torch.Tensor, weights: dict) -> torch.Tensor:
         """The product encoder's angles (1, B, n p), in wire order."""
@@ -757,7 +748,7 @@ class TorchEngine:
         factors = []
         for rows, cols in group.prologue.factors(W):
             factors += [rows[:, 0], cols[:, 0]]
-        return AdjointStack.apply(enc, None, group.plan, *factors)
+        return AdjointStack.apply(enc, group.plan, *factors)
 
     def final_states(self, x: torch.Tensor, weights: dict) -> dict[str, torch.Tensor]:
         """Each task's state after its block, shape (B, 2^n); complex, for checks against other simulators."""
