@@ -19,12 +19,12 @@ from workbench.analysis.live_results import LiveOutputs, WeightsSource
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.live.bars import BarsGrid
 from workbench.gui.live.inputs import InputChooser
-from workbench.gui.live.requests import LiveRequester
+from workbench.gui.live.requests import LiveRequester, OutputsView
 from workbench.spec.bounds import MAX_SEED
 from workbench.textsafe import markup
 
 
-class LiveOutputsPanel(QWidget):
+class LiveOutputsPanel(OutputsView, QWidget):
     outputsShown = Signal(object)  # the LiveOutputs now on screen
     sourceChanged = Signal(object)  # the WeightsSource the panel now asks with
 
@@ -178,12 +178,3 @@ class LiveOutputsPanel(QWidget):
     def _say(self, text: str, error: bool = False) -> None:
         color = self.theme.error if error else self.theme.muted
         self.status.setText(f"<span style='color:{color}'>{text if not error else markup(text)}</span>")
-
-    # ------------------------------------------------------------------------------------------- look
-    def set_theme(self, theme: Theme) -> None:
-        self.theme = theme
-        if self.outputs is not None:
-            self.grid.set_outputs(self.outputs, theme)
-
-    def shutdown(self) -> None:
-        self.requester.discard()

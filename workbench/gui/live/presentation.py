@@ -11,11 +11,11 @@ from workbench.analysis.live_results import LiveOutputs, WeightsSource
 from workbench.gui.common.theme import LIGHT, Theme
 from workbench.gui.live.bars import BarsGrid
 from workbench.gui.live.inputs import InputChooser
-from workbench.gui.live.requests import LiveRequester
+from workbench.gui.live.requests import LiveRequester, OutputsView
 from workbench.textsafe import markup
 
 
-class PredictionPage(QWidget):
+class PredictionPage(OutputsView, QWidget):
     outputsShown = Signal(object)
 
     def __init__(self, theme: Theme = LIGHT, font_pt: int = 20, parent=None):
@@ -79,10 +79,3 @@ class PredictionPage(QWidget):
                               f"<span style='color:{self.theme.muted}'>{markup(out.weights)}</span>")
         self.outputsShown.emit(out)
 
-    def set_theme(self, theme: Theme) -> None:
-        self.theme = theme
-        if self.outputs is not None:
-            self.grid.set_outputs(self.outputs, theme)
-
-    def shutdown(self) -> None:
-        self.requester.discard()

@@ -90,3 +90,16 @@ class LiveRequester(QObject):
         if self._job is not None:
             self._job.discard()
             self._job = None
+
+
+class OutputsView:
+    """What the views of live outputs share (the panel and the presentation's prediction page): each draws its
+    ``outputs`` in a ``grid`` of bars and asks a ``requester`` for them."""
+
+    def set_theme(self, theme) -> None:
+        self.theme = theme
+        if self.outputs is not None:
+            self.grid.set_outputs(self.outputs, theme)
+
+    def shutdown(self) -> None:
+        self.requester.discard()
