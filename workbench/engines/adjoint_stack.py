@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import torch
 
+from workbench.engines.product_terms import run_terms, terms_prefix, terms_vjp
+
 
 class Plan:
     """The block as ("kron", batch, layer) and ("perm", index, inverse) steps, and the readout matrix."""
@@ -42,6 +44,16 @@ class Plan:
         self.readout = readout.contiguous()  # (G or 1, D, k)
         self.readout_t = self.readout.transpose(1, 2).contiguous()  # (G or 1, k, D)
         self._cast: dict = {}
+        # from a product-state input: the first ``n_terms`` ops run on a sum of product states (product_terms)
+        self.n_terms, self.splits = terms_prefix(self.ops, self.R, self.C)
+
+    def pair_readout_t(self, dtype) -> torch.Tensor:
+        """The readout's transpose (G or 1, k, 2 D) with every column twice: for the (re, im) pairs of states."""
+        key = ("pairs", dtype)
+        got = self._cast.get(key)
+        if got is None:
+            got = self._cast[key] = self.readout_t.repeat_interleave(2, dim=2).to(dtype)
+        return got
 
     def readouts(self, dtype, scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
         key = (dtype, scale)
@@ -52,18 +64,18 @@ class Plan:
 
 
 class Tape:
-    """What ``plan_vjp`` needs from ``run_plan``: the states between factors and the final states."""
+    """What ``plan_vjp`` needs from ``run_plan``: the terms' tape, the states between factors and the final states."""
 
-    __slots__ = ("plan", "ops", "saved", "final", "product", "factors_of_product", "layers")
+    __slots__ = ("plan", "ops", "saved", "final", "layers", "terms", "dtype")
 
 
 def run_plan(plan: Plan, enc: torch.Tensor, enc_cols: torch.Tensor | None,
              factors: list[torch.Tensor]) -> tuple[torch.Tensor, Tape]:
-    """Raw readouts (G, k, B) of every task of a group, and the tape for ``plan_vjp``.
+    """Raw readouts (G, B, k) of every task of a group, and the tape for ``plan_vjp``.
 
     ``enc``: the shared encoded state (1, B, D); or, when ``enc_cols`` is given, a product state given by its
-    upper-wire factor ``enc`` (1, B, R) and lower-wire factor ``enc_cols`` (1, B, C): a first Kronecker layer then
-    acts on the two small factors (O(B (R^2 + C^2)) instead of O(B D (R + C)), forward and backward).
+    upper-wire factor ``enc`` (1, B, R) and lower-wire factor ``enc_cols`` (1, B, C): the plan's first
+    ``n_terms`` ops then run on a sum of product states (``product_terms``) and the state is built after them.
     ``factors``: per prologue batch, the row factors (G, L, R, R) and the column factors (G, L, C, C) of its L
     layers."""
     B = enc.shape[1]
@@ -74,26 +86,19 @@ def run_plan(plan: Plan, enc: torch.Tensor, enc_cols: torch.Tensor | None,
         dtype = torch.promote_types(dtype, f.dtype)
     ops = plan.ops
     tape = Tape()
-    tape.plan = plan
+    tape.plan, tape.dtype, tape.terms, tape.saved = plan, dtype, None, []
     tape.layers = [f.shape[1] for f in factors]
-    tape.product = tape.factors_of_product = None
-    if enc_cols is not None and ops and ops[0][0] == "kron":
-        op = ops[0]
-        A, Cf = factors[2 * op[1]][:, op[2]].to(dtype), factors[2 * op[1] + 1][:, op[2]].to(dtype)
-        a, c = enc[0].to(dtype), enc_cols[0].to(dtype)  # (B, R), (B, C)
-        alpha = torch.matmul(A.reshape(G * R, R), a.T).view(G, R, 1, B)
-        gamma = torch.matmul(Cf.reshape(G * C, C), c.T).view(G, 1, C, B)
-        s = alpha * gamma  # (G, R, C, B)
-        tape.product = (a, c, alpha, gamma, A, Cf, op)
-        ops = ops[1:]
-    elif enc_cols is not None:
-        a, c = enc[0].to(dtype), enc_cols[0].to(dtype)
-        tape.factors_of_product = (a, c)
-        s = (a.T[:, None, :] * c.T[None, :, :])[None]  # (1, R, C, B)
+    if enc_cols is not None:
+        psi, tape.terms = run_terms(ops[:plan.n_terms], plan.splits, enc, enc_cols, factors, dtype)
+        ops = ops[plan.n_terms:]
+        if not ops:  # the whole block ran on terms: read out in their layout (G, B, R, C)
+            tape.ops, tape.final = ops, psi.expand(G, B, R, C) if psi.shape[0] == 1 else psi
+            return _readout_by_sample(plan, tape.final), tape
+        s = psi.permute(0, 2, 3, 1).contiguous()  # (G, R, C, B)
     else:
         s = enc[0].to(dtype).T.contiguous().view(1, R, C, B)
     tape.ops = ops
-    saved = []
+    saved = tape.saved
     for op in ops:
         if op[0] == "kron":
             A, Cf = factors[2 * op[1]][:, op[2]].to(dtype), factors[2 * op[1] + 1][:, op[2]].to(dtype)
@@ -110,14 +115,24 @@ def run_plan(plan: Plan, enc: torch.Tensor, enc_cols: torch.Tensor | None,
             s = s.view(-1, D, B).index_select(1, op[1]).view(-1, R, C, B)
     if s.shape[0] == 1 and G > 1:
         s = s.expand(G, R, C, B)
-    tape.saved, tape.final = saved, s
+    tape.final = s
     if not s.is_complex():
         _, readout_t = plan.readouts(s.dtype)
-        return torch.matmul(readout_t, s.square().view(G, D, B)), tape
+        return torch.matmul(readout_t, s.square().view(G, D, B)).transpose(1, 2), tape
     # |amplitude|^2 summed by the readout over re^2 and im^2 alike: squares in real arithmetic, one product
     squares = torch.view_as_real(s).square().view(G, D, 2 * B)
     _, readout_t = plan.readouts(squares.dtype)
-    return torch.matmul(readout_t, squares).view(G, -1, B, 2).sum(-1), tape
+    return torch.matmul(readout_t, squares).view(G, -1, B, 2).sum(-1).transpose(1, 2), tape
+
+
+def _readout_by_sample(plan: Plan, psi: torch.Tensor) -> torch.Tensor:
+    """Raw readouts (G, B, k) of states (G, B, R, C). (The readout on the left: a product with k = 2 columns on the
+    right runs at a third of the speed.)"""
+    G, B = psi.shape[:2]
+    if not psi.is_complex():
+        return torch.matmul(plan.readouts(psi.dtype)[1], psi.square().view(G, B, plan.D).mT).transpose(1, 2)
+    squares = torch.view_as_real(psi).square().view(G, B, 2 * plan.D)  # (re, im) pairs: the readout's rows twice
+    return torch.matmul(plan.pair_readout_t(squares.dtype), squares.mT).transpose(1, 2)
 
 
 def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0) -> tuple:
@@ -127,54 +142,45 @@ def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0
     the states. All are ``scale / 2`` times the true gradients (for a
     caller whose next step doubles them)."""
     plan, s = tape.plan, tape.final
-    G, R, C, B = s.shape
-    D = R * C
     # d loss / d conj(state) (torch's convention for complex gradients) = 2 g_probs state, g_probs = the readout
     # times g_raw, in real arithmetic (a complex product with only 2 columns is 4x slower than the real one)
     rdt = s.real.dtype if s.is_complex() else s.dtype
-    readout, _ = plan.readouts(rdt, scale)
-    g_probs = torch.matmul(readout, g_raw.to(rdt).transpose(1, 2)).view(G, R, C, B)  # (G, D, B), times scale
-    lam = s * g_probs
+    readout, readout_t = plan.readouts(rdt, scale)
     grads: dict = {}
-    k = len(tape.saved)
-    for op in reversed(tape.ops):
-        if op[0] == "perm":
-            lam = lam.view(-1, D, B).index_select(1, op[2]).view(-1, R, C, B)
-            continue
-        k -= 1
-        s_in, t, A, Cf = tape.saved[k]
-        # u = C t per (task, row): dC = sum over rows and batch of lam t^H, dt = C^H lam
-        grads[2 * op[1] + 1, op[2]] = torch.matmul(lam, t.conj().transpose(-1, -2)).sum(1)
-        lam_t = torch.matmul(Cf.mH, lam)  # (G, R, C, B)
-        # t = A s: dA = lam_t s^H, ds = A^H lam_t (summed over tasks for the shared state)
-        if s_in.shape[0] == 1:
-            grads[2 * op[1], op[2]] = torch.matmul(lam_t.reshape(G * R, C * B),
-                                                   s_in.view(R, C * B).conj().T).view(G, R, R)
-            lam = torch.matmul(A.mH.transpose(0, 1).reshape(R, G * R),
-                               lam_t.reshape(G * R, C * B)).view(1, R, C, B)
-        else:
-            grads[2 * op[1], op[2]] = torch.bmm(lam_t.view(G, R, C * B), s_in.view(G, R, C * B).mH)
-            lam = torch.bmm(A.mH, lam_t.view(G, R, C * B)).view(G, R, C, B)
-    g_enc = g_cols = None
-    if tape.product is not None:
-        a, c, alpha, gamma, A, Cf, op = tape.product
-        g_alpha = (lam * gamma.conj()).sum(2)  # (G, R, B)
-        g_gamma = (lam * alpha.conj()).sum(1)  # (G, C, B)
-        grads[2 * op[1], op[2]] = torch.matmul(g_alpha.reshape(G * R, B), a.conj()).view(G, R, R)
-        grads[2 * op[1] + 1, op[2]] = torch.matmul(g_gamma.reshape(G * C, B), c.conj()).view(G, C, C)
-        if want_enc:
-            g_enc = torch.matmul(A.mH.transpose(0, 1).reshape(R, G * R), g_alpha.reshape(G * R, B)).T[None]
-            g_cols = torch.matmul(Cf.mH.transpose(0, 1).reshape(C, G * C), g_gamma.reshape(G * C, B)).T[None]
-    elif want_enc:
-        if lam.shape[0] > 1:
-            lam = lam.sum(0, keepdim=True)
-        lam = lam[0]  # (R, C, B)
-        if tape.factors_of_product is not None:  # the product state was expanded: back to its two factors
-            a, c = tape.factors_of_product
-            g_enc = (lam * c.conj().T[None]).sum(1).T[None]  # (1, B, R)
-            g_cols = (lam * a.conj().T[:, None]).sum(0).T[None]  # (1, B, C)
-        else:
-            g_enc = lam.reshape(D, B).T[None]
+    if not tape.ops and tape.terms is not None:  # final states (G, B, R, C)
+        lam = s * torch.matmul(g_raw.to(rdt), readout_t).view(s.shape)
+    else:
+        G, R, C, B = s.shape
+        D = R * C
+        g_probs = torch.matmul(readout, g_raw.to(rdt).transpose(1, 2)).view(G, R, C, B)  # (G, D, B), times scale
+        lam = s * g_probs
+        k = len(tape.saved)
+        for op in reversed(tape.ops):
+            if op[0] == "perm":
+                lam = lam.view(-1, D, B).index_select(1, op[2]).view(-1, R, C, B)
+                continue
+            k -= 1
+            s_in, t, A, Cf = tape.saved[k]
+            # u = C t per (task, row): dC = sum over rows and batch of lam t^H, dt = C^H lam
+            grads[2 * op[1] + 1, op[2]] = torch.matmul(lam, t.conj().transpose(-1, -2)).sum(1)
+            lam_t = torch.matmul(Cf.mH, lam)  # (G, R, C, B)
+            # t = A s: dA = lam_t s^H, ds = A^H lam_t (summed over tasks for the shared state)
+            if s_in.shape[0] == 1:
+                grads[2 * op[1], op[2]] = torch.matmul(lam_t.reshape(G * R, C * B),
+                                                       s_in.view(R, C * B).conj().T).view(G, R, R)
+                lam = torch.matmul(A.mH.transpose(0, 1).reshape(R, G * R),
+                                   lam_t.reshape(G * R, C * B)).view(1, R, C, B)
+            else:
+                grads[2 * op[1], op[2]] = torch.bmm(lam_t.view(G, R, C * B), s_in.view(G, R, C * B).mH)
+                lam = torch.bmm(A.mH, lam_t.view(G, R, C * B)).view(G, R, C, B)
+        if tape.terms is None:
+            g_enc = None
+            if want_enc:
+                g_enc = (lam.sum(0) if lam.shape[0] > 1 else lam[0]).reshape(D, B).T[None]
+            return g_enc, None, grads
+        lam = lam.permute(0, 3, 1, 2)  # (G, B, R, C), the terms' layout
+    n = plan.n_terms
+    g_enc, g_cols = terms_vjp(plan.ops[:n], plan.splits, tape.terms, lam, grads, want_enc)
     return g_enc, g_cols, grads
 
 
@@ -193,7 +199,7 @@ class AdjointStack(torch.autograd.Function):
         raw, ctx.tape = run_plan(plan, enc, None, list(factors))
         ctx.enc_dtype = enc.dtype
         ctx.factor_dtypes = [f.dtype for f in factors]
-        return raw.transpose(1, 2)
+        return raw
 
     @staticmethod
     def backward(ctx, g_raw: torch.Tensor):

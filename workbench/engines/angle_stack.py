@@ -195,7 +195,7 @@ class AngleStack(torch.autograd.Function):
         raw, ctx.tape = run_plan(chain.plan, top, bottom, factors)
         ctx.chain, ctx.enc_v, ctx.pools = chain, enc_v, pools
         ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]
-        return raw.transpose(1, 2)
+        return raw
 
     @staticmethod
     def backward(ctx, g_raw: torch.Tensor):
