@@ -45,7 +45,17 @@ class Plan:
         self.readout_t = self.readout.transpose(1, 2).contiguous()  # (G or 1, k, D)
         self._cast: dict = {}
         # from a product-state input: the first ``n_terms`` ops run on a sum of product states (product_terms)
-        self.n_terms, self.splits = terms_prefix(self.ops, self.R, self.C)
+        self.n_terms, self._splits = terms_prefix(self.ops, self.R, self.C)
+
+    def term_splits(self, dtype):
+        """``(i) -> ``: the split of permutation op i per part of the terms (product_terms), in ``dtype``."""
+        def cast(i):
+            key = (i, dtype)
+            got = self._cast.get(key)
+            if got is None:
+                got = self._cast[key] = [t.to(dtype=dtype, device=self.readout.device) for t in self._splits[i]]
+            return got
+        return cast
 
     def pair_readout_t(self, dtype) -> torch.Tensor:
         """The readout's transpose (G or 1, k, 2 D) with every column twice: for the (re, im) pairs of states."""
@@ -69,33 +79,34 @@ class Tape:
     __slots__ = ("plan", "ops", "saved", "final", "layers", "terms", "dtype")
 
 
-def run_plan(plan: Plan, enc: torch.Tensor, enc_cols: torch.Tensor | None,
-             factors: list[torch.Tensor]) -> tuple[torch.Tensor, Tape]:
+def run_plan(plan: Plan, enc: torch.Tensor | None, factors: list[torch.Tensor],
+             halves: tuple | None = None) -> tuple[torch.Tensor, Tape]:
     """Raw readouts (G, B, k) of every task of a group, and the tape for ``plan_vjp``.
 
-    ``enc``: the shared encoded state (1, B, D); or, when ``enc_cols`` is given, a product state given by its
-    upper-wire factor ``enc`` (1, B, R) and lower-wire factor ``enc_cols`` (1, B, C): the plan's first
-    ``n_terms`` ops then run on a sum of product states (``product_terms``) and the state is built after them.
+    ``enc``: the shared encoded state (1, B, D); or None and ``halves`` = (parts, part factors), a product state
+    and the Kronecker factors as ``product_terms.run_terms`` takes them: the plan's first ``n_terms`` ops then run
+    on a sum of product states and the state is built after them.
     ``factors``: per prologue batch, the row factors (G, L, R, R) and the column factors (G, L, C, C) of its L
     layers."""
-    B = enc.shape[1]
     R, C, D = plan.R, plan.C, plan.D
     G = factors[0].shape[0]
-    dtype = enc.dtype
+    dtype = (enc if enc is not None else halves[0][0]).dtype
     for f in factors:
         dtype = torch.promote_types(dtype, f.dtype)
     ops = plan.ops
     tape = Tape()
     tape.plan, tape.dtype, tape.terms, tape.saved = plan, dtype, None, []
     tape.layers = [f.shape[1] for f in factors]
-    if enc_cols is not None:
-        psi, tape.terms = run_terms(ops[:plan.n_terms], plan.splits, enc, enc_cols, factors, dtype)
+    if halves is not None:
+        psi, tape.terms = run_terms(ops[:plan.n_terms], plan.term_splits(dtype), *halves, dtype)
+        B = psi.shape[1]
         ops = ops[plan.n_terms:]
         if not ops:  # the whole block ran on terms: read out in their layout (G, B, R, C)
             tape.ops, tape.final = ops, psi.expand(G, B, R, C) if psi.shape[0] == 1 else psi
             return _readout_by_sample(plan, tape.final), tape
         s = psi.permute(0, 2, 3, 1).contiguous()  # (G, R, C, B)
     else:
+        B = enc.shape[1]
         s = enc[0].to(dtype).T.contiguous().view(1, R, C, B)
     tape.ops = ops
     saved = tape.saved
@@ -136,8 +147,9 @@ def _readout_by_sample(plan: Plan, psi: torch.Tensor) -> torch.Tensor:
 
 
 def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0) -> tuple:
-    """Backward of ``run_plan`` from the gradient ``g_raw`` (G, B, k) for its readouts: the gradients for the
-    encoded state (``enc``, ``enc_cols``; None unless ``want_enc``) and, by (factor, layer), for the row and column
+    """Backward of ``run_plan`` from the gradient ``g_raw`` (G, B, k) for its readouts: the gradient for the
+    encoded state (``enc``, or the list of the parts of ``halves``; None unless ``want_enc``) and, by (factor,
+    layer), for the row and column
     factors (G, r, r) of the prologue batches (factor 2b: batch b's rows, 2b + 1 its columns), in the arithmetic of
     the states. All are ``scale / 2`` times the true gradients (for a
     caller whose next step doubles them)."""
@@ -177,11 +189,9 @@ def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0
             g_enc = None
             if want_enc:
                 g_enc = (lam.sum(0) if lam.shape[0] > 1 else lam[0]).reshape(D, B).T[None]
-            return g_enc, None, grads
+            return g_enc, grads
         lam = lam.permute(0, 3, 1, 2)  # (G, B, R, C), the terms' layout
-    n = plan.n_terms
-    g_enc, g_cols = terms_vjp(plan.ops[:n], plan.splits, tape.terms, lam, grads, want_enc)
-    return g_enc, g_cols, grads
+    return terms_vjp(tape.terms, lam, grads, want_enc), grads
 
 
 def stack_layers(tape: Tape, grads: dict) -> list[torch.Tensor]:
@@ -196,14 +206,14 @@ class AdjointStack(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, enc: torch.Tensor, plan: Plan, *factors: torch.Tensor):
-        raw, ctx.tape = run_plan(plan, enc, None, list(factors))
+        raw, ctx.tape = run_plan(plan, enc, list(factors))
         ctx.enc_dtype = enc.dtype
         ctx.factor_dtypes = [f.dtype for f in factors]
         return raw
 
     @staticmethod
     def backward(ctx, g_raw: torch.Tensor):
-        g_enc, _, grads = plan_vjp(ctx.tape, g_raw, ctx.needs_input_grad[0])
+        g_enc, grads = plan_vjp(ctx.tape, g_raw, ctx.needs_input_grad[0])
         grads = stack_layers(ctx.tape, grads)
         ctx.tape = None
         out = [g if dt.is_complex else g.real for g, dt in zip(grads, ctx.factor_dtypes)]

@@ -44,28 +44,68 @@ class _Factors:
         h = n // 2
         self.n, self.even = n, n == 2 * h
         self.traces = {size: _partial_traces(size, device).to(dtype) for size in {h, n - h}}  # the factors' dtype
+        self._indices: dict = {}
 
-    def build(self, m: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor]:
-        """``m`` (G, L, n, 2, 2) -> (tape, upper factors, lower factors (G, L, r, r))."""
+    def build(self, mod: torch.Tensor, phase: torch.Tensor | None) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
+        """From the moduli and phases (G, L, n, 1 + p, 4) of ``with_derivatives``'s pool: (tape, upper factors,
+        lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one tensor for
+        an even number of wires). A factor's entry is a product of one entry per wire: the product of their moduli
+        at the sum of their phases, both gathered in one index each (a Kronecker tree of small complex products
+        costs several times more)."""
+        G, L = mod.shape[:2]
+        rows = mod.shape[-2]  # 1 + p: row 0 holds the matrices
         h = self.n // 2
+        out = []
+        for start, stop in ([(0, self.n)] if self.even else [(0, h), (h, self.n)]):
+            size = h if self.even else stop - start
+            shape = (G, L, -1, size, 2**size, 2**size)  # (G, L, halves, wire, r, r)
+            idx = self._index(start, stop, rows, G, L, mod.device)
+            m = mod.reshape(-1).index_select(0, idx).view(shape).prod(-3)
+            if phase is not None:
+                m = torch.polar(m, phase.reshape(-1).index_select(0, idx).view(shape).sum(-3))
+            out.append(m)  # (G, L, halves, r, r)
         if self.even:
-            f = kron_tree(m.unflatten(-3, (2, h)))  # (G, L, 2, r, r)
-            return (f,), f[..., 0, :, :], f[..., 1, :, :]
-        top, bottom = m.split([h, self.n - h], dim=-3)
-        top, bottom = kron_tree(top), kron_tree(bottom)
-        return (top, bottom), top, bottom
+            f = out[0]
+            parts = f.permute(1, 2, 0, 3, 4)  # (L, 2, G, r, r)
+            return (parts,), f[:, :, 0], f[:, :, 1], [parts]
+        top, bottom = out[0][:, :, 0], out[1][:, :, 0]
+        return ((top.transpose(0, 1), bottom.transpose(0, 1)), top, bottom,
+                [top.transpose(0, 1)[:, None], bottom.transpose(0, 1)[:, None]])
+
+    def _index(self, start: int, stop: int, rows: int, G: int, L: int, device) -> torch.Tensor:
+        """Positions in the flattened (G, L, n, rows, 4) moduli of the wires' entries (row 0) that multiply into
+        each factor entry, as (G, L, halves, wire, r, r): one gather along the first axis and a product over the
+        wire axis (an index along the last axis of a small tensor, or a product over the innermost one, runs
+        several times slower). Halves of ``n // 2`` wires when even, else the one span [start, stop)."""
+        key = (start, stop, rows, G, L, device)
+        got = self._indices.get(key)
+        if got is None:
+            size = self.n // 2 if self.even else stop - start
+            halves = [0, size] if self.even else [start]
+            r = 2**size
+            q = torch.arange(size)[:, None, None]
+            i = torch.arange(r)[None, :, None]
+            j = torch.arange(r)[None, None, :]
+            bit = lambda k: (k >> (size - 1 - q)) & 1  # noqa: E731
+            entry = 2 * bit(i) + bit(j)  # (size, r, r): m00, m01, m10, m11
+            one = torch.stack([(first + q) * rows * 4 + entry for first in halves]).reshape(-1)
+            block = self.n * rows * 4  # one (task, layer)
+            got = (torch.arange(G * L)[:, None] * block + one[None]).reshape(-1).to(device)
+            self._indices[key] = got
+        return got
 
     def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
         """``pool`` (G, L, n, 1 + p, 2, 2): matrices and twice their derivatives, ``grads``: ``plan_vjp``'s ->
         gradients (G, L, n, p)."""
         rows = [grads[2 * batch, j] for j in range(layers)]
         cols = [grads[2 * batch + 1, j] for j in range(layers)]
-        if self.even:  # one stack: (G, L, 2, r, r) like the factors
-            g = torch.stack([t for pair in zip(rows, cols) for t in pair], dim=1).unflatten(1, (layers, 2))
-            n_q = _traced(tape[0], g, self.traces[self.n // 2]).flatten(-4, -3)
+        if self.even:  # one stack: (L, 2, G, r, r) like the factors
+            g = torch.stack([t for pair in zip(rows, cols) for t in pair]).unflatten(0, (layers, 2))
+            n_q = _traced(tape[0], g, self.traces[self.n // 2]).permute(2, 0, 1, 3, 4, 5).flatten(2, 3)
         else:
-            n_q = torch.cat((_traced(tape[0], torch.stack(rows, dim=1), self.traces[self.n // 2]),
-                             _traced(tape[1], torch.stack(cols, dim=1), self.traces[self.n - self.n // 2])), dim=-3)
+            n_q = torch.cat((_traced(tape[0], torch.stack(rows), self.traces[self.n // 2]),
+                             _traced(tape[1], torch.stack(cols), self.traces[self.n - self.n // 2])),
+                            dim=-3).transpose(0, 1)
         # Re <H, N_q> with H = m^H dm is Re <dm, m N_q>: one product of 2 x 2s per wire, then the real inner
         # product with each derivative (twice the derivative, for the halved gradients) as real pairs
         mn = torch.matmul(pool[..., 0, :, :], n_q)[..., None, :, :]  # (..., n, 1, 2, 2)
@@ -117,32 +157,64 @@ class _RotationEncoder:
             self.generators[size] = torch.cat(stack).mT.to(dtype=dtype, device=device)  # (2^s, s 2^s): a @ it = G_q a
         # (cos, sin) = cos(h + (0, -pi/2)); RX's (cos, -i sin) is the same moduli at phases (0, -pi/2)
         self.offsets = torch.tensor([0, -torch.pi / 2], dtype=torch.float64, device=device).to(cdtype.to_real())
+        h = n // 2
+        self.spans = []  # per gathered span: RX's phases (or None), number of wires
+        self._flat = []  # per span: flat (wire, bit) positions in (n, 2), as (halves, wire, r)
+        for first_wires, size in ([((0, h), h)] if self.even else [((0,), h), ((h,), n - h)]):
+            x = torch.arange(2**size)[None, :]
+            q = torch.arange(size)[:, None]
+            bits = (x >> (size - 1 - q)) & 1  # (size, r)
+            self._flat.append(torch.stack([(first + q) * 2 + bits for first in first_wires]).reshape(-1))
+            phase = None
+            if self.complex:
+                phase = torch.tensor([(-1j) ** int(k) for k in bits.sum(0)], dtype=torch.complex128)
+                phase = phase.to(dtype=cdtype, device=device)
+            self.spans.append((phase, size))
+        self._indices: dict = {}
+        self.device = device
 
-    def build(self, angles: torch.Tensor) -> tuple:
-        half = angles[..., None] * 0.5  # (1, B, n, 1)
-        if self.gate == "RY":  # (cos, sin)
-            v = torch.cos(half + self.offsets)
-        else:  # (cos, -i sin) = (cos, sin) at phases (0, -pi/2)
-            v = torch.polar(torch.cos(half + self.offsets), self.offsets)
-        v = v[..., None]  # (1, B, n, 2, 1)
-        h = self.n // 2
+    def _index(self, span: int, batch: int) -> torch.Tensor:
+        """``_flat[span]`` for every sample of a batch, positions in the flattened (B, n, 2) (a gather along the
+        first axis; the few batch sizes of a run are kept)."""
+        key = (span, batch)
+        got = self._indices.get(key)
+        if got is None:
+            if len(self._indices) > 16:
+                self._indices.clear()
+            flat = self._flat[span]
+            got = (torch.arange(batch)[:, None] * (2 * self.n) + flat[None]).reshape(-1).to(self.device)
+            self._indices[key] = got
+        return got
+
+    def build(self, angles: torch.Tensor) -> tuple[tuple, list[torch.Tensor]]:
+        """``angles`` (1, B, n) -> (tape, the product state's parts as ``product_terms.run_terms`` takes them).
+        An amplitude of a half is a product of one (cos, sin) per wire (times (-i)^(number of ones) for RX): one
+        gather of the moduli and one product."""
+        B = angles.shape[1]
+        v = torch.cos(torch.add(self.offsets, angles[0, :, :, None], alpha=0.5)).view(-1)  # (B, n, 2)
+        halves = []
+        for span, (phase, size) in enumerate(self.spans):
+            m = v.index_select(0, self._index(span, B)).view(B, -1, size, 2**size).prod(-2)  # (B, halves, r)
+            halves.append(m if phase is None else m * phase)
         if self.even:
-            both = kron_tree(v.unflatten(-3, (2, h)))[..., 0]  # (1, B, 2, R)
-            return (both,), both[..., 0, :], both[..., 1, :]
-        top, bottom = kron_tree(v[..., :h, :, :])[..., 0], kron_tree(v[..., h:, :, :])[..., 0]
-        return (top, bottom), top, bottom
+            both = halves[0].transpose(0, 1)  # (2, B, R)
+            return (both,), [both[:, None]]
+        top, bottom = halves[0][:, 0], halves[1][:, 0]
+        return (top, bottom), [top[None, None], bottom[None, None]]
 
-    def grad(self, tape, g_top: torch.Tensor, g_bottom: torch.Tensor) -> torch.Tensor:
-        """The inputs' gradient (1, B, n) from the halves' (the real parts when the states are real)."""
-        gs = (torch.stack((g_top, g_bottom), dim=-2),) if self.even else (g_top, g_bottom)
+    def grad(self, tape, g_parts: list[torch.Tensor]) -> torch.Tensor:
+        """The inputs' gradient (1, B, n) from the parts' (the real parts when the states are real)."""
         out = []
-        for a, g in zip(tape, gs):  # even: a (1, B, 2, R) for both halves; odd: each half (1, B, r)
+        for a, g in zip(tape, g_parts):  # even: a (2, B, R) for both halves; odd: each half (B, r)
+            g = g.view(a.shape)
             r = a.shape[-1]
             size = r.bit_length() - 1
             ga = torch.matmul(a, self.generators[size]).unflatten(-1, (size, r))  # (..., size, r): G_q a
-            inner = torch.matmul(ga.conj() if ga.is_complex() else ga, g[..., :, None])[..., 0]  # (..., [2,] size)
+            inner = torch.matmul(ga.conj() if ga.is_complex() else ga, g[..., :, None])[..., 0]  # (..., size)
             out.append(inner.real if inner.is_complex() else inner)
-        return out[0].flatten(-2) if self.even else torch.cat(out, dim=-1)
+        if self.even:
+            return out[0].transpose(0, 1).reshape(1, -1, self.n)
+        return torch.cat(out, dim=-1)[None]
 
 
 def _on_wire(m: torch.Tensor, q: int, size: int) -> torch.Tensor:
@@ -184,15 +256,16 @@ class AngleStack(torch.autograd.Function):
     def forward(ctx, chain: Chain, enc_angles: torch.Tensor, *weights: torch.Tensor):
         n, cm, cdt = chain.n, chain.complex_mode, chain.cdtype
         w = torch.stack([t.to(device=enc_angles.device, dtype=enc_angles.dtype) for t in weights])  # (G, n_w)
-        enc_v, top, bottom = chain.encoder.build(enc_angles)
-        factors, pools = [], []
+        enc_v, parts = chain.encoder.build(enc_angles)
+        factors, part_factors, pools = [], [], []
         for (name, layers), slot in zip(chain.batches, chain.slots):
             a = _angles(slot, w)
-            pool = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
-            tape, rows, cols = chain.factors.build(pool[..., 0, :, :])
+            pool, mod, phase = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
+            tape, rows, cols, per_part = chain.factors.build(mod, phase)
             factors += [rows, cols]  # (G, L, r, r) each
+            part_factors.append(per_part)
             pools.append((pool, tape))  # (G, L, n, 1 + p, 2, 2)
-        raw, ctx.tape = run_plan(chain.plan, top, bottom, factors)
+        raw, ctx.tape = run_plan(chain.plan, None, factors, (parts, part_factors))
         ctx.chain, ctx.enc_v, ctx.pools = chain, enc_v, pools
         ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]
         return raw
@@ -202,7 +275,7 @@ class AngleStack(torch.autograd.Function):
         chain = ctx.chain
         want_enc = ctx.needs_input_grad[1]
         # the derivative matrices are twice the derivatives, and the adjoint's factor 2 is left out: even
-        g_top, g_bottom, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)
+        g_parts, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)
         out: list = [None] * len(ctx.weights)
         if any(ctx.needs_input_grad[2:]):
             per_batch = [chain.factors.grad(pool, tape, g_factors, i, layers).flatten(-3)
@@ -220,8 +293,8 @@ class AngleStack(torch.autograd.Function):
                    for i, (g, (dt, dev)) in enumerate(zip(g_w.unbind(0), ctx.weights))]
         g_enc = None
         if want_enc:
-            if not chain.encoder.complex and g_top.is_complex():  # real amplitudes: the real part is the gradient
-                g_top, g_bottom = g_top.real, g_bottom.real
-            g_enc = chain.encoder.grad(ctx.enc_v, g_top, g_bottom).to(ctx.enc_dtype)
+            if not chain.encoder.complex and g_parts[0].is_complex():  # real amplitudes: the real part is the gradient
+                g_parts = [g.real for g in g_parts]
+            g_enc = chain.encoder.grad(ctx.enc_v, g_parts).to(ctx.enc_dtype)
         ctx.tape = ctx.pools = ctx.enc_v = None
         return (None, g_enc, *out)

@@ -45,46 +45,16 @@ def split_permutation(perm: torch.Tensor, R: int, C: int) -> tuple[torch.Tensor,
     return X, Y
 
 
-class Split:
-    """One side of a split permutation as gathers: term j of the new terms takes entry ``src[j, r']`` of an old
-    term where ``mask`` is 1 (X_j a), and the backward (X_j^T g) gathers back with ``src_t``, ``mask_t``."""
-
-    def __init__(self, X: torch.Tensor):
-        r = X.shape[0]
-        J = X.shape[1] // r
-        self.terms = J
-        self.src, self.mask = X.argmax(0), X.sum(0)  # (J r,): new entry (j, r') <- old entry src
-        blocks = X.view(r, J, r)  # [old r, j, new r']
-        self.src_t = (blocks.argmax(2).T + torch.arange(J)[:, None] * r).reshape(-1)  # (J r,): (j, old r) -> (j, r')
-        self.mask_t = blocks.sum(2).T.reshape(-1)
-        self._cast: dict = {}
-
-    def on(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        key = (like.dtype, like.device)
-        got = self._cast.get(key)
-        if got is None:
-            dt = like.real.dtype if like.is_complex() else like.dtype
-            got = self._cast[key] = (self.src.to(like.device), self.mask.to(dtype=dt, device=like.device),
-                                     self.src_t.to(like.device), self.mask_t.to(dtype=dt, device=like.device))
-        return got
-
-    def forward(self, a: torch.Tensor) -> torch.Tensor:
-        """Terms (..., K, r) -> (..., K J, r), ordered (k, j)."""
-        src, mask, _, _ = self.on(a)
-        return (a.index_select(-1, src) * mask).view(*a.shape[:-2], -1, a.shape[-1])
-
-    def backward(self, g: torch.Tensor) -> torch.Tensor:
-        """Gradients (..., K J, r) for the new terms -> (..., K, r) for the old."""
-        _, _, src_t, mask_t = self.on(g)
-        r, J = g.shape[-1], self.terms
-        g = g.reshape(*g.shape[:-2], -1, J * r)
-        return (g.index_select(-1, src_t) * mask_t).view(*g.shape[:-1], J, r).sum(-2)
+def _part_splits(X: torch.Tensor, Y: torch.Tensor, even: bool) -> list[torch.Tensor]:
+    """Per part of the terms (both halves stacked when they have one size), the split as (h, r, J r)."""
+    return [torch.stack((X, Y))] if even else [X[None], Y[None]]
 
 
-def terms_prefix(ops: list[tuple], R: int, C: int) -> tuple[int, dict[int, tuple[Split, Split]]]:
-    """How many of ``ops`` run on terms from a product state, and the split of each permutation among them.
-    The terms stop before a permutation that would make them cost more than half a whole-state layer (a rough
-    model: a Kronecker layer on K terms costs K (R^2 + C^2) a sample, on the state R C (R + C))."""
+def terms_prefix(ops: list[tuple], R: int, C: int) -> tuple[int, dict[int, list[torch.Tensor]]]:
+    """How many of ``ops`` run on terms from a product state, and the split of each permutation among them (per
+    part, ``_part_splits``). The terms stop before a permutation that would make them cost more than half a
+    whole-state layer (a rough model: a Kronecker layer on K terms costs K (R^2 + C^2) a sample, on the state
+    R C (R + C))."""
     limit = R * C * (R + C) / 2
     terms, splits = 1, {}
     for i, op in enumerate(ops):
@@ -96,66 +66,105 @@ def terms_prefix(ops: list[tuple], R: int, C: int) -> tuple[int, dict[int, tuple
         grown = terms * split[0].shape[1] // R
         if grown * (R * R + C * C) > limit:
             return i, splits
-        terms, splits[i] = grown, (Split(split[0]), Split(split[1]))
+        terms, splits[i] = grown, _part_splits(*split, R == C)
     return len(ops), splits
 
 
 class TermsTape:
-    """What the backward of the terms needs: per Kronecker layer its input terms and factors, the final terms."""
+    """What the backward of the terms needs: per step its kind, op and inputs, and the final parts."""
 
-    __slots__ = ("saved", "alpha", "gamma")
+    __slots__ = ("steps", "parts", "batch")
 
 
-def run_terms(ops: list[tuple], splits: dict, alpha: torch.Tensor, gamma: torch.Tensor,
-              factors: list[torch.Tensor], dtype) -> tuple[torch.Tensor, TermsTape]:
-    """The state (G, B, R, C) after ``ops`` from the product state ``alpha`` (1, B, R) (x) ``gamma`` (1, B, C);
-    ``splits``: ``terms_prefix``'s."""
-    B, R, C = alpha.shape[1], alpha.shape[-1], gamma.shape[-1]
-    a, c = alpha.to(dtype)[:, :, None, :], gamma.to(dtype)[:, :, None, :]  # (G or 1, B, K, R | C)
+def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list[list[torch.Tensor]],
+              dtype) -> tuple[torch.Tensor, TermsTape]:
+    """The state (G, B, R, C) after ``ops`` from a product state given as ``parts``: both halves as one (2, 1, B, r)
+    tensor (an even number of wires) or the upper (1, 1, B, R) and lower (1, 1, B, C) halves. Terms are held as
+    (h, G, B K, r) per part, the K terms of a sample adjacent. ``factors``: per prologue batch, its Kronecker
+    factors per part, (L, h, G, r, r); ``splits(i)``: the split of permutation op ``i`` per part, (h, r, J r) in
+    ``dtype``.
+
+    A permutation followed by a Kronecker layer runs as one product with W = [F X_1 | ... | F X_J]^T (built from
+    the factor, r J x r x r per task): the split on its own is a product with a 0/1 matrix as large as W, on every
+    sample."""
+    B = parts[0].shape[2]
+    xs = [x.to(dtype) for x in parts]
     tape = TermsTape()
-    tape.saved = []
-    for i, op in enumerate(ops):
-        K = a.shape[2]
-        if op[0] == "kron":
-            A, Cf = factors[2 * op[1]][:, op[2]].to(dtype), factors[2 * op[1] + 1][:, op[2]].to(dtype)
-            tape.saved.append((a, c, A, Cf))
-            G = A.shape[0]
-            a = torch.matmul(a.view(a.shape[0], B * K, R), A.mT).view(G, B, K, R)  # every term: A a
-            c = torch.matmul(c.view(c.shape[0], B * K, C), Cf.mT).view(G, B, K, C)
-        else:
-            a, c = splits[i][0].forward(a), splits[i][1].forward(c)  # terms (k, j): X_j a_k, Y_j c_k
-    tape.alpha, tape.gamma = a, c
-    return torch.matmul(a.transpose(-1, -2), c), tape  # sum_k a_k (x) c_k, (G, B, R, C)
-
-
-def terms_vjp(ops: list[tuple], splits: dict, tape: TermsTape, lam: torch.Tensor, grads: dict,
-              want_input: bool) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-    """Backward of ``run_terms`` from ``lam`` (G, B, R, C), the gradient for the conjugate of its state: fills
-    ``grads`` (factor, layer) with the factors' gradients and returns those of ``alpha`` and ``gamma`` (1, B, R)
-    and (1, B, C) when ``want_input``."""
-    a, c = tape.alpha, tape.gamma
-    la = torch.matmul(c.conj(), lam.transpose(-1, -2))  # (G, B, K, R): sum over lower amplitudes of conj(c_k) lam
-    lc = torch.matmul(a.conj(), lam)  # (G, B, K, C)
-    k = len(tape.saved)
-    for i in reversed(range(len(ops))):
+    tape.steps, tape.batch = [], B
+    i = 0
+    while i < len(ops):
         op = ops[i]
-        if op[0] == "perm":
-            la, lc = splits[i][0].backward(la), splits[i][1].backward(lc)
+        if op[0] == "perm" and i + 1 < len(ops) and ops[i + 1][0] == "kron":
+            kron = ops[i + 1]
+            fs = [f[kron[2]].to(dtype) for f in factors[kron[1]]]  # (h, G, r, r) per part
+            ss = [sp.view(sp.shape[0], 1, -1, sp.shape[1]) for sp in splits(i)]  # (h, 1, r J, r): rows (r, j)
+            ws = [torch.matmul(sp, f.mT).view(*f.shape[:2], f.shape[-1], -1) for sp, f in zip(ss, fs)]  # (h, G, r, J r)
+            tape.steps.append(("split-kron", kron, xs, ws, ss))
+            xs = [torch.matmul(x, w).view(*w.shape[:2], -1, x.shape[-1]) for x, w in zip(xs, ws)]
+            i += 2
             continue
-        B, R, C = la.shape[1], la.shape[-1], lc.shape[-1]
-        k -= 1
-        a_in, c_in, A, Cf = tape.saved[k]
-        G, K = A.shape[0], la.shape[2]
-        la, lc = la.reshape(G, B * K, R), lc.reshape(G, B * K, C)
-        # a' = a A^T: dA = la'^T conj(a), la = la' conj(A) (summed over tasks for a shared input)
-        grads[2 * op[1], op[2]] = torch.matmul(la.mT, a_in.view(a_in.shape[0], B * K, R).conj())
-        grads[2 * op[1] + 1, op[2]] = torch.matmul(lc.mT, c_in.view(c_in.shape[0], B * K, C).conj())
-        if k == 0 and not want_input:
-            return None, None
-        la, lc = torch.matmul(la, A.conj()), torch.matmul(lc, Cf.conj())
-        if a_in.shape[0] == 1 and G > 1:
-            la, lc = la.sum(0, keepdim=True), lc.sum(0, keepdim=True)
-        la, lc = la.view(-1, B, K, R), lc.view(-1, B, K, C)
-    if la.shape[0] > 1:  # no Kronecker layer: the tasks share the terms
-        la, lc = la.sum(0, keepdim=True), lc.sum(0, keepdim=True)
-    return la[:, :, 0], lc[:, :, 0]
+        if op[0] == "kron":
+            fs = [f[op[2]].to(dtype) for f in factors[op[1]]]
+            tape.steps.append(("kron", op, xs, fs))
+            xs = [torch.matmul(x, f.mT) for x, f in zip(xs, fs)]  # every term: F x
+        else:
+            tape.steps.append(("split", i, splits(i)))
+            xs = [torch.matmul(x, sp[:, None]).view(*x.shape[:2], -1, x.shape[-1])  # terms (k, j): X_j x_k
+                  for x, sp in zip(xs, splits(i))]
+        i += 1
+    tape.parts = xs
+    a, c = (xs[0][0], xs[0][1]) if len(xs) == 1 else (xs[0][0], xs[1][0])  # (G, B K, r)
+    G, R, C = a.shape[0], a.shape[-1], c.shape[-1]
+    K = a.shape[1] // B
+    return torch.bmm(a.view(G * B, K, R).mT, c.view(G * B, K, C)).view(G, B, R, C), tape  # sum_k a_k (x) c_k
+
+
+def terms_vjp(tape: TermsTape, lam: torch.Tensor, grads: dict, want_input: bool) -> list[torch.Tensor] | None:
+    """Backward of ``run_terms`` from ``lam`` (G, B, R, C), the gradient for the conjugate of its state: fills
+    ``grads`` (factor, layer) with the factors' gradients (views of one (h, G, r, r) tensor per part) and returns
+    the gradients for the input parts when ``want_input``. Conjugates enter as conjugate transposes (free in a
+    matrix product) where that is as fast as a conjugated copy."""
+    xs, B = tape.parts, tape.batch
+    a, c = (xs[0][0], xs[0][1]) if len(xs) == 1 else (xs[0][0], xs[1][0])
+    G, R, C = lam.shape[0], lam.shape[2], lam.shape[3]
+    Gp, K = a.shape[0], a.shape[1] // B
+    a, c = a.view(Gp, B, K, R), c.view(Gp, B, K, C)
+    # (G, B, K, R) and (G, B, K, C); in this order: a product (16 x 16) @ (16 x 4) runs at half the speed of
+    # (4 x 16) @ (16 x 16) in complex128
+    la = torch.matmul(c.conj(), lam.mT)  # conj(c_k) lam^T
+    lc = torch.matmul(a.conj(), lam)  # conj(a_k) lam
+    if len(xs) == 1:
+        ls = [torch.stack((la, lc)).view(2, G, B * K, R)]
+    else:
+        ls = [la.reshape(1, G, B * K, R), lc.reshape(1, G, B * K, C)]
+    for n, step in enumerate(reversed(tape.steps)):
+        first = n == len(tape.steps) - 1
+        if step[0] == "split":
+            ls = [torch.matmul(lx.reshape(*lx.shape[:2], -1, sp.shape[-1]), sp[:, None].mT)
+                  for lx, sp in zip(ls, step[2])]
+            continue
+        if step[0] == "kron":
+            _, op, x_ins, fs = step
+            # x' = x F^T: dF = lx'^T conj(x) = (x^H lx')^T, lx = lx' conj(F)
+            dfs = [torch.matmul(x.mH, lx).mT for x, lx in zip(x_ins, ls)]
+            if not (first and not want_input):
+                ls = [torch.matmul(lx, f.conj()) for f, lx in zip(fs, ls)]
+        else:
+            _, op, x_ins, ws, ss = step
+            # x' = x W, W' = S' F^T: dW = x^H lx', lx = lx' W^H, dF^T = S'^T dW'
+            ls = [lx.view(*lx.shape[:2], -1, w.shape[-1]) for lx, w in zip(ls, ws)]  # (h, G, N, J r)
+            dws = [torch.matmul(x.mH, lx).view(*lx.shape[:2], -1, x.shape[-1]) for x, lx in zip(x_ins, ls)]
+            dfs = [torch.matmul(sp.mT, dw).mT for sp, dw in zip(ss, dws)]
+            if not (first and not want_input):
+                ls = [torch.matmul(lx, w.mH) for w, lx in zip(ws, ls)]
+        if len(dfs) == 1:
+            grads[2 * op[1], op[2]], grads[2 * op[1] + 1, op[2]] = dfs[0][0], dfs[0][1]
+        else:
+            grads[2 * op[1], op[2]], grads[2 * op[1] + 1, op[2]] = dfs[0][0], dfs[1][0]
+        if first and not want_input:
+            return None
+        if x_ins[0].shape[1] == 1 and ls[0].shape[1] > 1:  # a shared input: summed over the tasks
+            ls = [lx.sum(1, keepdim=True) for lx in ls]
+    if ls[0].shape[1] > 1:  # no Kronecker layer: the tasks share the terms
+        ls = [lx.sum(1, keepdim=True) for lx in ls]
+    return ls

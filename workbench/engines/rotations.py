@@ -51,17 +51,34 @@ def matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Te
     raise ValueError(name)
 
 
-_SHIFTS: dict = {}
+# A gate's matrix entries (m00, m01, m10, m11) from angles a (..., p): args = a @ _MIX + _CONST (..., 8), moduli
+# cos(args[:4]) (signed) and phases args[4:]
+_MIX = {"RX": [[0.5] * 4 + [0.0] * 4], "RY": [[0.5] * 4 + [0.0] * 4], "Rot": _ROT_MIX.tolist()}
+_HALF_PI = math.pi / 2
+_CONST = {"RX": [0, -_HALF_PI, -_HALF_PI, 0, 0, -_HALF_PI, -_HALF_PI, 0],  # [[c, -i s], [-i s, c]]
+          "RY": [0, _HALF_PI, -_HALF_PI, 0, 0, 0, 0, 0],  # [[c, -s], [s, c]]
+          "Rot": [0, _HALF_PI, -_HALF_PI, 0, 0, 0, 0, 0]}
+_SHIFTED: dict = {}
 
 
-def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
-    """For angles ``a`` (..., p): (..., 1 + p, 2, 2), the matrices and then twice their derivative in each angle,
-    from one construction: d m / d a_j = m(a + pi e_j) / 2 for every gate here (the caller halves once, at the
-    end, instead of every matrix)."""
-    p = a.shape[-1]
-    key = (p, a.dtype, a.device)
-    shift = _SHIFTS.get(key)
-    if shift is None:  # row 0: no shift; row 1 + j: pi on angle j
-        shift = _SHIFTS[key] = torch.cat((torch.zeros(1, p, dtype=torch.float64),
-                                          torch.eye(p, dtype=torch.float64) * math.pi)).to(a)
-    return matrices(name, a[..., None, :] + shift, complex_mode, cdtype)
+def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool,
+                     cdtype) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """For angles ``a`` (..., p): the matrices and then twice their derivative in each angle (..., 1 + p, 2, 2), from
+    one construction: d m / d a_j = m(a + pi e_j) / 2 for every gate here (the caller halves once, at the end,
+    instead of every matrix). Also the entries' signed moduli and phases (..., 1 + p, 4), the phases None when the
+    matrices are real. The shifts are folded into one constant, so the whole pool is four elementwise-or-product
+    ops."""
+    key = (name, a.dtype, a.device)
+    consts = _SHIFTED.get(key)
+    if consts is None:
+        mix = torch.tensor(_MIX[name], dtype=torch.float64)
+        p = mix.shape[0]
+        shift = torch.cat((torch.zeros(1, p, dtype=torch.float64), torch.eye(p, dtype=torch.float64) * math.pi))
+        consts = _SHIFTED[key] = (mix.to(a), (shift @ mix + torch.tensor(_CONST[name], dtype=torch.float64)).to(a))
+    mix, shifted = consts
+    args = torch.matmul(a, mix)[..., None, :] + shifted  # (..., 1 + p, 8)
+    mod = torch.cos(args[..., :4])
+    if not complex_mode:
+        return mod.unflatten(-1, (2, 2)), mod, None
+    phase = args[..., 4:]
+    return torch.polar(mod, phase).unflatten(-1, (2, 2)), mod, phase
