@@ -28,7 +28,6 @@ from __future__ import annotations
 import torch
 
 from workbench.engines.adjoint_stack import Plan, plan_vjp, run_plan
-from workbench.engines.kron import kron_tree
 from workbench.engines.rotations import NPARAMS, with_derivatives
 
 
