@@ -1,9 +1,11 @@
 """One autograd node from rotation angles to readouts, for a product-state encoder and fused task blocks.
 
 The node takes the encoder's angles (one layer of RX or RY gates, one per wire: AngleEmbedding)
-and the angles of every rotation layer of a group's blocks. Inside it builds the encoder's two product-state
-halves and the blocks' Kronecker factors, runs ``adjoint_stack.run_plan``, and in the backward turns
-``plan_vjp``'s gradients for the factors and halves into gradients for the angles, by hand:
+and the angles of every rotation layer of a group's blocks. Inside it builds the encoder's product-state halves and
+the blocks' Kronecker factors (each entry a product of one entry per wire: one gather of the wires' moduli and
+phases and one product), runs ``adjoint_stack.run_plan`` (whose first ops then run on a short sum of product
+states, ``product_terms``), and in the backward turns ``plan_vjp``'s gradients for the factors and halves into
+gradients for the angles, by hand:
 
 - a block factor A = (x) m_q: d A / d a = A (I (x) H (x) I) with H = m^H dm/da, so every angle's gradient is
   Re <H, partial trace onto its wire of A^H g> (``_Factors``): one small product per factor and one with a
@@ -18,9 +20,8 @@ depends on the sample) keep the fused node of ``adjoint_stack`` on the encoded s
 Why: at batch 32 the step's cost is per-op overhead. Around the fused adjoint node, the autograd graph of the
 angle matrices, Kronecker trees and product encoder held about 60 nodes, whose backward cost more than the node
 itself; here the step is one node. Measured on the reference workload (n=8, T=3, batch 32, one thread, same
-harness), with the changes to the plan that came with it: complex64 1.65-1.75 -> 1.25-1.30 ms a step,
-complex128 2.0-2.2 -> 1.7-1.8 ms (the 4 KiB-page slow mode of ``allocator`` aside); at batch 1024 the difference is
-within noise.
+harness): complex64 1.65-1.75 ms a step before the node, 1.25-1.30 with it, 1.04-1.08 with the terms of
+``product_terms`` and the gathered factors; complex128 2.0-2.2, 1.7-1.8, 1.27-1.32.
 """
 
 from __future__ import annotations
