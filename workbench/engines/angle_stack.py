@@ -54,12 +54,10 @@ class _Factors:
         costs several times more)."""
         G, L = mod.shape[:2]
         rows = mod.shape[-2]  # 1 + p: row 0 holds the matrices
-        h = self.n // 2
         out = []
-        for start, stop in ([(0, self.n)] if self.even else [(0, h), (h, self.n)]):
-            size = h if self.even else stop - start
+        for firsts, size in _half_spans(self.n):
             shape = (G, L, -1, size, 2**size, 2**size)  # (G, L, halves, wire, r, r)
-            idx = self._index(start, stop, rows, G, L, mod.device)
+            idx = self._index(firsts, size, rows, G, L, mod.device)
             m = mod.reshape(-1).index_select(0, idx).view(shape).prod(-3)
             if phase is not None:
                 m = torch.polar(m, phase.reshape(-1).index_select(0, idx).view(shape).sum(-3))
@@ -72,23 +70,21 @@ class _Factors:
         return ((top.transpose(0, 1), bottom.transpose(0, 1)), top, bottom,
                 [top.transpose(0, 1)[:, None], bottom.transpose(0, 1)[:, None]])
 
-    def _index(self, start: int, stop: int, rows: int, G: int, L: int, device) -> torch.Tensor:
+    def _index(self, firsts: tuple, size: int, rows: int, G: int, L: int, device) -> torch.Tensor:
         """Positions in the flattened (G, L, n, rows, 4) moduli of the wires' entries (row 0) that multiply into
         each factor entry, as (G, L, halves, wire, r, r): one gather along the first axis and a product over the
         wire axis (an index along the last axis of a small tensor, or a product over the innermost one, runs
-        several times slower). Halves of ``n // 2`` wires when even, else the one span [start, stop)."""
-        key = (start, stop, rows, G, L, device)
+        several times slower). ``firsts``: the first wire of each half in the span (``_half_spans``)."""
+        key = (firsts, size, rows, G, L, device)
         got = self._indices.get(key)
         if got is None:
-            size = self.n // 2 if self.even else stop - start
-            halves = [0, size] if self.even else [start]
             r = 2**size
             q = torch.arange(size)[:, None, None]
             i = torch.arange(r)[None, :, None]
             j = torch.arange(r)[None, None, :]
             bit = lambda k: (k >> (size - 1 - q)) & 1  # noqa: E731
             entry = 2 * bit(i) + bit(j)  # (size, r, r): m00, m01, m10, m11
-            one = torch.stack([(first + q) * rows * 4 + entry for first in halves]).reshape(-1)
+            one = torch.stack([(first + q) * rows * 4 + entry for first in firsts]).reshape(-1)
             block = self.n * rows * 4  # one (task, layer)
             got = (torch.arange(G * L)[:, None] * block + one[None]).reshape(-1).to(device)
             self._indices[key] = got
@@ -113,6 +109,13 @@ class _Factors:
         if dm.is_complex():
             return (torch.view_as_real(dm) * torch.view_as_real(mn)).sum((-3, -2, -1))
         return (dm * mn).sum((-2, -1))
+
+
+def _half_spans(n: int) -> list[tuple[tuple[int, ...], int]]:
+    """(first wires, wires per half) of what is built in one go: both halves together for an even number of
+    wires, else the upper and the lower half apart."""
+    h = n // 2
+    return [((0, h), h)] if n % 2 == 0 else [((0,), h), ((h,), n - h)]
 
 
 def _partial_traces(size: int, device) -> torch.Tensor:
@@ -157,10 +160,9 @@ class _RotationEncoder:
             self.generators[size] = torch.cat(stack).mT.to(dtype=dtype, device=device)  # (2^s, s 2^s): a @ it = G_q a
         # (cos, sin) = cos(h + (0, -pi/2)); RX's (cos, -i sin) is the same moduli at phases (0, -pi/2)
         self.offsets = torch.tensor([0, -torch.pi / 2], dtype=torch.float64, device=device).to(cdtype.to_real())
-        h = n // 2
         self.spans = []  # per gathered span: RX's phases (or None), number of wires
         self._flat = []  # per span: flat (wire, bit) positions in (n, 2), as (halves, wire, r)
-        for first_wires, size in ([((0, h), h)] if self.even else [((0,), h), ((h,), n - h)]):
+        for first_wires, size in _half_spans(n):
             x = torch.arange(2**size)[None, :]
             q = torch.arange(size)[:, None]
             bits = (x >> (size - 1 - q)) & 1  # (size, r)
