@@ -44,51 +44,21 @@ class _Factors:
         h = n // 2
         self.n, self.even = n, n == 2 * h
         self.traces = {size: _partial_traces(size, device).to(dtype) for size in {h, n - h}}  # the factors' dtype
-        self._indices: dict = {}
 
-    def build(self, mod: torch.Tensor, phase: torch.Tensor | None) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
-        """From the moduli and phases (G, L, n, 1 + p, 4) of ``with_derivatives``'s pool: (tape, upper factors,
-        lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one tensor for
-        an even number of wires). A factor's entry is a product of one entry per wire: the product of their moduli
-        at the sum of their phases, both gathered in one index each (a Kronecker tree of small complex products
-        costs several times more)."""
-        G, L = mod.shape[:2]
-        rows = mod.shape[-2]  # 1 + p: row 0 holds the matrices
-        out = []
-        for firsts, size in _half_spans(self.n):
-            shape = (G, L, -1, size, 2**size, 2**size)  # (G, L, halves, wire, r, r)
-            idx = self._index(firsts, size, rows, G, L, mod.device)
-            m = mod.reshape(-1).index_select(0, idx).view(shape).prod(-3)
-            if phase is not None:
-                m = torch.polar(m, phase.reshape(-1).index_select(0, idx).view(shape).sum(-3))
-            out.append(m)  # (G, L, halves, r, r)
+    def build(self, pool: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
+        """From ``with_derivatives``'s pool (G, L, n, 1 + p, 2, 2) (row 0 the matrices): (tape, upper factors,
+        lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one tensor
+        for an even number of wires). Each factor is the Kronecker product of its wires' matrices, built as a tree
+        of broadcast products over all tasks, layers and halves at once (``_kron_wires``)."""
+        m = pool[:, :, :, 0]  # (G, L, n, 2, 2)
         if self.even:
-            f = out[0]
+            f = _kron_wires(m.unflatten(2, (2, self.n // 2)))  # (G, L, 2, r, r)
             parts = f.permute(1, 2, 0, 3, 4)  # (L, 2, G, r, r)
             return (parts,), f[:, :, 0], f[:, :, 1], [parts]
-        top, bottom = out[0][:, :, 0], out[1][:, :, 0]
+        h = self.n // 2
+        top, bottom = _kron_wires(m[:, :, :h]), _kron_wires(m[:, :, h:])
         return ((top.transpose(0, 1), bottom.transpose(0, 1)), top, bottom,
                 [top.transpose(0, 1)[:, None], bottom.transpose(0, 1)[:, None]])
-
-    def _index(self, firsts: tuple, size: int, rows: int, G: int, L: int, device) -> torch.Tensor:
-        """Positions in the flattened (G, L, n, rows, 4) moduli of the wires' entries (row 0) that multiply into
-        each factor entry, as (G, L, halves, wire, r, r): one gather along the first axis and a product over the
-        wire axis (an index along the last axis of a small tensor, or a product over the innermost one, runs
-        several times slower). ``firsts``: the first wire of each half in the span (``_half_spans``)."""
-        key = (firsts, size, rows, G, L, device)
-        got = self._indices.get(key)
-        if got is None:
-            r = 2**size
-            q = torch.arange(size)[:, None, None]
-            i = torch.arange(r)[None, :, None]
-            j = torch.arange(r)[None, None, :]
-            bit = lambda k: (k >> (size - 1 - q)) & 1  # noqa: E731
-            entry = 2 * bit(i) + bit(j)  # (size, r, r): m00, m01, m10, m11
-            one = torch.stack([(first + q) * rows * 4 + entry for first in firsts]).reshape(-1)
-            block = self.n * rows * 4  # one (task, layer)
-            got = (torch.arange(G * L)[:, None] * block + one[None]).reshape(-1).to(device)
-            self._indices[key] = got
-        return got
 
     def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
         """``pool`` (G, L, n, 1 + p, 2, 2): matrices and twice their derivatives, ``grads``: ``plan_vjp``'s ->
@@ -116,6 +86,19 @@ def _half_spans(n: int) -> list[tuple[tuple[int, ...], int]]:
     wires, else the upper and the lower half apart."""
     h = n // 2
     return [((0, h), h)] if n % 2 == 0 else [((0,), h), ((h,), n - h)]
+
+
+def _kron_wires(m: torch.Tensor) -> torch.Tensor:
+    """The Kronecker product (..., 2^s, 2^s) of s one-qubit matrices (..., s, 2, 2), wire 0 most significant: pairs
+    of neighbours while their number is even (one broadcast product per level), then one wire at a time. (A gather
+    of the entries' moduli and phases, a product over the wires and ``polar`` cost twice as much.)"""
+    while m.shape[-3] % 2 == 0:
+        a, b = m[..., 0::2, :, None, :, None], m[..., 1::2, None, :, None, :]
+        m = (a * b).flatten(-4, -3).flatten(-2, -1)
+    out = m[..., 0, :, :]
+    for q in range(1, m.shape[-3]):
+        out = (out[..., :, None, :, None] * m[..., q, None, :, None, :]).flatten(-4, -3).flatten(-2, -1)
+    return out
 
 
 def _partial_traces(size: int, device) -> torch.Tensor:
@@ -262,8 +245,8 @@ class AngleStack(torch.autograd.Function):
         factors, part_factors, pools = [], [], []
         for (name, layers), slot in zip(chain.batches, chain.slots):
             a = _angles(slot, w)
-            pool, mod, phase = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
-            tape, rows, cols, per_part = chain.factors.build(mod, phase)
+            pool = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
+            tape, rows, cols, per_part = chain.factors.build(pool)
             factors += [rows, cols]  # (G, L, r, r) each
             part_factors.append(per_part)
             pools.append((pool, tape))  # (G, L, n, 1 + p, 2, 2)

@@ -61,13 +61,11 @@ _CONST = {"RX": [0, -_HALF_PI, -_HALF_PI, 0, 0, -_HALF_PI, -_HALF_PI, 0],  # [[c
 _SHIFTED: dict = {}
 
 
-def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool,
-                     cdtype) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
     """For angles ``a`` (..., p): the matrices and then twice their derivative in each angle (..., 1 + p, 2, 2), from
     one construction: d m / d a_j = m(a + pi e_j) / 2 for every gate here (the caller halves once, at the end,
-    instead of every matrix). Also the entries' signed moduli and phases (..., 1 + p, 4), the phases None when the
-    matrices are real. The shifts are folded into one constant, so the whole pool is four elementwise-or-product
-    ops."""
+    instead of every matrix). The entries are signed moduli cos(args[:4]) at phases args[4:], and the shifts are
+    folded into one constant, so the whole pool is four elementwise-or-product ops."""
     key = (name, a.dtype, a.device)
     consts = _SHIFTED.get(key)
     if consts is None:
@@ -79,6 +77,5 @@ def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool,
     args = torch.matmul(a, mix)[..., None, :] + shifted  # (..., 1 + p, 8)
     mod = torch.cos(args[..., :4])
     if not complex_mode:
-        return mod.unflatten(-1, (2, 2)), mod, None
-    phase = args[..., 4:]
-    return torch.polar(mod, phase).unflatten(-1, (2, 2)), mod, phase
+        return mod.unflatten(-1, (2, 2))
+    return torch.polar(mod, args[..., 4:]).unflatten(-1, (2, 2))
