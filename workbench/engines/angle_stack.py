@@ -2,8 +2,8 @@
 
 The node takes the encoder's angles (one layer of RX or RY gates, one per wire: AngleEmbedding)
 and the angles of every rotation layer of a group's blocks. Inside it builds the encoder's product-state halves and
-the blocks' Kronecker factors (each entry a product of one entry per wire: one gather of the wires' moduli and
-phases and one product), runs ``adjoint_stack.run_plan`` (whose first ops then run on a short sum of product
+the blocks' Kronecker factors (a tree of broadcast products of the wires' matrices, all tasks, layers and halves
+at once), runs ``adjoint_stack.run_plan`` (whose first ops then run on a short sum of product
 states, ``product_terms``), and in the backward turns ``plan_vjp``'s gradients for the factors and halves into
 gradients for the angles, by hand:
 
@@ -21,7 +21,8 @@ Why: at batch 32 the step's cost is per-op overhead. Around the fused adjoint no
 angle matrices, Kronecker trees and product encoder held about 60 nodes, whose backward cost more than the node
 itself; here the step is one node. Measured on the reference workload (n=8, T=3, batch 32, one thread, same
 harness): complex64 1.65-1.75 ms a step before the node, 1.25-1.30 with it, 1.04-1.08 with the terms of
-``product_terms`` and the gathered factors; complex128 2.0-2.2, 1.7-1.8, 1.27-1.32.
+``product_terms``; complex128 2.0-2.2, 1.7-1.8, 1.27-1.38, and 1.20-1.24 with the factors' tree instead of
+gathered moduli and phases.
 """
 
 from __future__ import annotations
