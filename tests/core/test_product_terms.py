@@ -46,7 +46,7 @@ def test_a_permutation_that_is_not_affine_is_not_split():
     assert split_permutation(perm, 4, 4) is None
 
 
-def _plan_and_inputs(seed: int):
+def _plan_and_inputs(seed: int, real_halves: bool = False):
     rng = random.Random(seed)
     n = rng.randint(2, 8)
     R, C = 2 ** (n // 2), 2 ** (n - n // 2)
@@ -67,6 +67,8 @@ def _plan_and_inputs(seed: int):
     cols = torch.randn(G, L, C, C, dtype=torch.complex128, generator=g)
     top = torch.randn(1, B, R, dtype=torch.complex128, generator=g)
     bottom = torch.randn(1, B, C, dtype=torch.complex128, generator=g)
+    if real_halves:  # an RY encoder's product state: the terms start with real products
+        top, bottom = top.real, bottom.real
     if R == C:
         parts = [torch.stack((top[0], bottom[0]))[:, None]]
         part_factors = [[torch.stack((rows, cols), dim=2).permute(1, 2, 0, 3, 4)]]
@@ -77,11 +79,13 @@ def _plan_and_inputs(seed: int):
                                                                                   dtype=torch.float64)
 
 
+@pytest.mark.parametrize("real_halves", [False, True], ids=["complex", "real"])
 @pytest.mark.parametrize("seed", range(40))
-def test_terms_match_the_whole_state_wherever_they_stop(seed):
+def test_terms_match_the_whole_state_wherever_they_stop(seed, real_halves):
     """Outputs and gradients (factors and the product state's halves) of a random block of Kronecker layers and
-    CNOT/SWAP/X permutations, with the terms stopping after every possible op, against the whole-state path."""
-    plan, factors, (top, bottom), halves, g_raw = _plan_and_inputs(seed)
+    CNOT/SWAP/X permutations, with the terms stopping after every possible op, against the whole-state path. Real
+    halves (an RY encoder) take real products and get the real parts of their gradients."""
+    plan, factors, (top, bottom), halves, g_raw = _plan_and_inputs(seed, real_halves)
     enc = kron(top[..., :, None], bottom[..., :, None])[..., 0]  # (1, B, D): the product state
     want, tape = run_plan(plan, enc, list(factors))
     g_want, grads_want = plan_vjp(tape, g_raw, True)
@@ -104,5 +108,8 @@ def test_terms_match_the_whole_state_wherever_they_stop(seed):
             got_top, got_bottom = g_parts[0][0, 0], g_parts[0][1, 0]
         else:
             got_top, got_bottom = g_parts[0][0, 0], g_parts[1][0, 0]
+        if real_halves:
+            got_top, got_bottom = (t.real if t.is_complex() else t for t in (got_top, got_bottom))
+            g_top, g_bottom = g_top.real, g_bottom.real
         torch.testing.assert_close(got_top, g_top[0], rtol=1e-10, atol=1e-10)
         torch.testing.assert_close(got_bottom, g_bottom[0], rtol=1e-10, atol=1e-10)
