@@ -1,7 +1,7 @@
 """``qmtl bench``: a worker process measures a real engine; the summary names the best peer per batch and
 precision; an engine that cannot run says why."""
 
-from workbench.analysis.bench import _best_peers, run_job
+from workbench.analysis.bench import _best_peers, run_job, run_side_by_side
 from workbench.engines.allocator import allocator_env
 
 
@@ -27,6 +27,27 @@ def test_default_qubit_single_precision_is_reported_unavailable_for_every_batch(
                     "reps": 1, "min_seconds": 0.0}, threads=1)
     assert [r["status"] for r in rows] == ["unavailable", "unavailable"]
     assert "complex128" in rows[0]["reason"]
+
+
+def test_engines_are_timed_side_by_side_in_alternating_windows():
+    """Each engine in its own process, timed in one window per round; an engine that cannot run (default.qubit in
+    single precision) or does not exist says why, and the others are still timed."""
+    rows = run_side_by_side(("ours", "pl-torch", "no-such-engine"), "complex128", 4, rounds=3, window_s=0.05,
+                            threads=1, n=3, tasks=2)
+    by = {r["engine"]: r for r in rows}
+    for engine in ("ours", "pl-torch"):
+        r = by[engine]
+        assert r["status"] == "ok", r
+        assert len(r["window_step_ms"]) == 3 and r["reps"] >= 3 and r["warmup_s"] > 0 and r["peak_mib"] >= 0
+        assert min(r["window_step_ms"]) >= r["min_step_ms"] - 1e-9
+    assert by["no-such-engine"]["status"] == "error" and "no-such-engine" in by["no-such-engine"]["reason"]
+    comparison = _best_peers(rows)[0]
+    assert comparison["best_peer"] == "pl-torch"
+    lo, hi = comparison["ratio_by_window_range"]
+    assert lo <= comparison["ratio_by_window"] <= hi
+    single = run_side_by_side(("ours", "pl-torch"), "complex64", 4, rounds=2, window_s=0.01, threads=1, n=3, tasks=1)
+    assert [r["status"] for r in single] == ["ok", "unavailable"]
+    assert len(single[0]["window_step_ms"]) == 2
 
 
 def _row(engine, precision, batch, rate, status="ok"):

@@ -3,17 +3,20 @@
 Reference workload: n qubits, T tasks, AngleEmbedding(RY), two StronglyEntanglingLayers per task block,
 <Z> on 2 wires per task; one step = forward + backward (gradients for the weights and the inputs, as when a
 backbone feeds the head). The peers are listed in ``bench_peers``. Every (engine, precision, batch) runs in a
-process of its own (``bench_worker``) with the same thread count, one after the other, so memory peaks and thread
-pools are not shared, and with the same allocator settings (``engines.allocator``: the ones the workbench uses for
-its own simulating processes, given to every engine's process so that no engine is compared on page faults); the
-first step (tracing, JAX compilation, allocator growth) is reported apart from the steady-state median. The
-machine may be shared: compare the ratios of one run, not figures across runs.
+process of its own (``bench_worker``) with the same thread count, so memory peaks and thread pools are not shared,
+and with the same allocator settings (``engines.allocator``: the ones the workbench uses for its own simulating
+processes, given to every engine's process so that no engine is compared on page faults). The first step (tracing,
+JAX compilation, allocator growth) is reported apart from the steady state. The engines of one (precision, batch)
+are then timed side by side: short windows taken in turn, one process running at a time
+(``run_side_by_side``), so that bursts of other load on a shared machine fall on every engine alike; the ratio
+is also given window by window. Compare the ratios of one run, not figures across runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -71,15 +74,9 @@ BATCHES = (32, 1024)
 
 def run_job(job: dict, threads: int, timeout: float = 900) -> list[dict]:
     """Run one engine and precision in a fresh interpreter with ``threads`` intra-op threads; its JSON rows."""
-    from workbench.engines.allocator import allocator_env
-    from workbench.engines.threads import thread_env
-
-    env = {**allocator_env(), **thread_env(threads)}  # the same allocator settings for every engine
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
     try:
         proc = subprocess.run([sys.executable, "-m", "workbench.analysis.bench_worker", json.dumps(job)],
-                              capture_output=True, text=True, env=env, timeout=timeout)
+                              capture_output=True, text=True, env=_worker_env(threads), timeout=timeout)
     except subprocess.TimeoutExpired:
         return [{**job, "batch": b, "status": "error", "reason": f"timed out after {timeout:.0f} s"}
                 for b in job["batches"]]
@@ -92,6 +89,111 @@ def run_job(job: dict, threads: int, timeout: float = 900) -> list[dict]:
         if b not in done:
             rows.append({**rows[-1], "batch": b})
     return [r for r in rows if r.get("batch") in job["batches"]]
+
+
+class _Worker:
+    """One engine's ``bench_worker --serve`` process: JSON lines in and out, each read with a time limit."""
+
+    def __init__(self, job: dict, threads: int, timeout: float):
+        import queue
+        import tempfile
+
+        self.job, self.timeout = job, timeout
+        self.err = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([sys.executable, "-m", "workbench.analysis.bench_worker", "--serve",
+                                      json.dumps(job)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.err, text=True, env=_worker_env(threads))
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                self.lines.put(json.loads(line))
+        self.lines.put(None)
+
+    def ask(self, cmd: dict | None) -> dict:
+        """Send ``cmd`` (None: only read) and return the next line, or an error row when the process died or
+        took longer than the time limit."""
+        import queue
+
+        try:
+            if cmd is not None:
+                self.proc.stdin.write(json.dumps(cmd) + "\n")
+                self.proc.stdin.flush()
+            got = self.lines.get(timeout=self.timeout)
+        except (OSError, queue.Empty):
+            got = None
+            self.proc.kill()
+        if got is None:
+            self.proc.wait()
+            self.err.seek(0)
+            tail = (self.err.read().strip().splitlines() or ["no output"])[-1]
+            return {"status": "error", "reason": f"worker exited {self.proc.returncode}: {tail}"}
+        return got
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.err.close()
+
+
+def _worker_env(threads: int) -> dict:
+    from workbench.engines.allocator import allocator_env
+    from workbench.engines.threads import thread_env
+
+    env = {**allocator_env(), **thread_env(threads)}  # the same allocator settings for every engine
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env
+
+
+def run_side_by_side(engines: tuple[str, ...], precision: str, batch: int, rounds: int, window_s: float,
+                     threads: int, n: int = 8, tasks: int = 3, timeout: float = 900) -> list[dict]:
+    """Every engine in a process of its own, set up and compiled first, then timed in ``rounds`` windows of
+    ``window_s`` seconds each, alternating between the engines (their order rotating every round) so that all of
+    them meet the same machine: a burst of other load on a shared machine slows every engine's windows alike
+    instead of one engine's whole measurement. Each window starts with two untimed steps (caches refilled after
+    the other processes ran). Rows as ``run_job``'s, plus each window's median step."""
+    from workbench.analysis.bench_worker import summarize
+
+    workers, rows = {}, {}
+    try:
+        for engine in engines:  # one at a time: a compilation does not share the machine with another
+            w = _Worker({"engine": engine, "precision": precision, "batch": batch, "n": n, "tasks": tasks},
+                        threads, timeout)
+            first = w.ask(None)
+            if first.get("status") == "ready":
+                workers[engine] = (w, first, [], [], [])
+            else:
+                rows[engine] = {"engine": engine, "precision": precision, "batch": batch, "n": n, "tasks": tasks,
+                                **first}
+                w.close()
+        live = list(workers)
+        for r in range(rounds):
+            for engine in live[r % len(live):] + live[:r % len(live)] if live else []:
+                w, _, times, cpu, medians = workers[engine]
+                if engine in rows:  # failed in an earlier window
+                    continue
+                got = w.ask({"seconds": window_s, "warm": 2})
+                if "times" not in got:
+                    rows[engine] = {**workers[engine][1], **got}
+                    continue
+                times += got["times"]
+                cpu += got["cpu"]
+                medians.append(statistics.median(got["times"]) * 1e3)
+        for engine, (w, first, times, cpu, medians) in workers.items():
+            if engine in rows:
+                continue
+            peak = w.ask({"stop": True}).get("peak_mib", float("nan"))
+            row = summarize(first, times, cpu, peak)
+            row["window_step_ms"] = [m * batch / first["timed_batch"] for m in medians]
+            rows[engine] = row
+    finally:
+        for w, *_ in workers.values():
+            w.close()
+    return [rows[e] for e in engines if e in rows]
 
 
 def _best_peers(rows: list[dict]) -> list[dict]:
@@ -114,6 +216,11 @@ def _best_peers(rows: list[dict]) -> list[dict]:
                                  r["best_samples_per_s"] for r in peers),
                              ratio_of_cpu_time=ours["samples_per_cpu_s"] / max(
                                  r["samples_per_cpu_s"] for r in peers))
+                best_windows = best.get("window_step_ms") or []
+                pairs = [p / o for o, p in zip(ours.get("window_step_ms") or [], best_windows)]
+                if pairs:  # adjacent windows: the ratio as the machine was at each moment
+                    entry["ratio_by_window"] = statistics.median(pairs)
+                    entry["ratio_by_window_range"] = [min(pairs), max(pairs)]
                 entry["met"] = entry["ratio_vs_best_peer"] >= GOAL_RATIO
             else:
                 entry.update(best_peer=None, ratio_vs_best_peer=None, met=None)
@@ -127,14 +234,14 @@ def run_benchmark(quick: bool = False, progress: Callable[[str], None] | None = 
 
     say = progress or (lambda s: None)
     reps, min_s = (3, 0.5) if quick else (7, 2.0)
+    rounds, window_s = (6, 0.15) if quick else (10, 0.4)
     rows = []
     for precision in PRECISIONS:
-        for engine in engines or ENGINES:
-            say(f"n=8 T=3 batches {', '.join(map(str, batches))}, {precision}: {engine}")
-            slow = engine in ("pl-torch", "lightning")
-            job = {"engine": engine, "precision": precision, "batches": sorted(batches), "n": 8, "tasks": 3,
-                   "reps": max(2, reps // 2) if slow else reps, "min_seconds": min_s}
-            rows += run_job(job, threads)
+        for batch in sorted(batches):
+            names = tuple(engines or ENGINES)
+            say(f"n=8 T=3 batch {batch}, {precision}: {', '.join(names)} side by side ({rounds} rounds of "
+                f"{window_s:g} s windows each, after set-up and compilation)")
+            rows += run_side_by_side(names, precision, batch, rounds, window_s, threads)
     say("our engine on CUDA (when a GPU is present)")
     cuda = run_job({"engine": "ours", "precision": "complex64", "batches": sorted(batches), "n": 8, "tasks": 3,
                     "reps": reps, "min_seconds": min_s, "device": "cuda"}, threads)
@@ -194,9 +301,13 @@ def format_benchmark(result: dict) -> str:
         if c["best_peer"] is None:
             lines.append(f"  batch {c['batch']:>5} {c['precision']}: no peer ran")
             continue
+        by_window = ""
+        if "ratio_by_window" in c:
+            lo, hi = c["ratio_by_window_range"]
+            by_window = f"; window by window {c['ratio_by_window']:.1f}x ({lo:.1f}-{hi:.1f})"
         lines.append(f"  batch {c['batch']:>5} {c['precision']:<10}: {c['ratio_vs_best_peer']:5.1f}x "
                      f"[{c['ratio_of_fastest_steps']:.1f}x] vs {c['best_peer']:<9} goal >= {c['goal']:.0f}x "
-                     f"{'met' if c['met'] else 'NOT met'}")
+                     f"{'met' if c['met'] else 'NOT met'}{by_window}")
     for r in result.get("cuda", []):
         if r["status"] == "ok":
             lines.append(f"ours on CUDA, batch {r['batch']}: {r['samples_per_s']:,.0f} samples/s ({r['note']})")

@@ -84,7 +84,7 @@ def measure(engine: str, epochs: int) -> dict:
     return {"engine": engine, "status": "ok", "epochs_timed": epochs, "setup_s": setup, "first_epoch_s": wall[0],
             "epoch_s": statistics.median(wall[1:]) if len(wall) > 1 else wall[0],
             "epoch_cpu_s": statistics.median(cpu[1:]) if len(cpu) > 1 else cpu[0],
-            "steps_per_epoch": -(-n // bs), "batch": bs, "final_loss": float(loss),
+            "steps_per_epoch": -(-n // bs), "batch": bs, "final_loss": float(loss.detach()),
             "params": int(sum(p.numel() for p in model.parameters())), "np_version": np.__version__}
 
 
