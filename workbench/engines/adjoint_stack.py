@@ -48,12 +48,15 @@ class Plan:
         self.n_terms, self._splits = terms_prefix(self.ops, self.R, self.C)
 
     def term_splits(self, dtype):
-        """``(i) -> ``: the split of permutation op i per part of the terms (product_terms), in ``dtype``."""
-        def cast(i):
-            key = (i, dtype)
+        """``(i, G) -> ``: the split of permutation op i per part of the terms (product_terms), in ``dtype``, once
+        per task: (h G, r, J r) (constants, made once per task count)."""
+        def cast(i, G):
+            key = (i, dtype, G)
             got = self._cast.get(key)
             if got is None:
-                got = self._cast[key] = [t.to(dtype=dtype, device=self.readout.device) for t in self._splits[i]]
+                got = self._cast[key] = [
+                    t.to(dtype=dtype, device=self.readout.device).unsqueeze(1).expand(-1, G, -1, -1)
+                    .reshape(-1, *t.shape[-2:]) for t in self._splits[i]]
             return got
         return cast
 

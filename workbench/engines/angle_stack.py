@@ -46,40 +46,50 @@ class _Factors:
         self.n, self.even = n, n == 2 * h
         self.traces = {size: _partial_traces(size, device).to(dtype) for size in {h, n - h}}  # the factors' dtype
 
-    def build(self, pool: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
-        """From ``with_derivatives``'s pool (G, L, n, 1 + p, 2, 2) (row 0 the matrices): (tape, upper factors,
-        lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one tensor
-        for an even number of wires). Each factor is the Kronecker product of its wires' matrices, built as a tree
-        of broadcast products over all tasks, layers and halves at once (``_kron_wires``)."""
-        m = pool[:, :, :, 0]  # (G, L, n, 2, 2)
+    def layout(self, a: torch.Tensor) -> torch.Tensor:
+        """The angles (G, L, n, p) in the order the factors are built and consumed: (L, 2, G, n / 2, p) for an
+        even number of wires (both halves of every layer in one tensor), else (L, G, n, p). The factors then come
+        out contiguous per layer, so the terms' products take them without a copy."""
+        G, L, n, p = a.shape
         if self.even:
-            f = _kron_wires(m.unflatten(2, (2, self.n // 2)))  # (G, L, 2, r, r)
-            parts = f.permute(1, 2, 0, 3, 4)  # (L, 2, G, r, r)
-            return (parts,), f[:, :, 0], f[:, :, 1], [parts]
+            return a.view(G, L, 2, n // 2, p).permute(1, 2, 0, 3, 4)
+        return a.transpose(0, 1)
+
+    def build(self, pool: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
+        """From ``with_derivatives``'s pool in ``layout`` (..., 1 + p, 2, 2) (row 0 the matrices): (tape, upper
+        factors, lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one
+        tensor for an even number of wires). Each factor is the Kronecker product of its wires' matrices, built as
+        a tree of broadcast products over all tasks, layers and halves at once (``_kron_wires``)."""
+        m = pool[..., 0, :, :]
+        if self.even:
+            f = _kron_wires(m)  # (L, 2, G, r, r)
+            return (f,), f[:, 0].transpose(0, 1), f[:, 1].transpose(0, 1), [f]
         h = self.n // 2
-        top, bottom = _kron_wires(m[:, :, :h]), _kron_wires(m[:, :, h:])
-        return ((top.transpose(0, 1), bottom.transpose(0, 1)), top, bottom,
-                [top.transpose(0, 1)[:, None], bottom.transpose(0, 1)[:, None]])
+        top, bottom = _kron_wires(m[..., :h, :, :]), _kron_wires(m[..., h:, :, :])  # (L, G, r, r)
+        return (top, bottom), top.transpose(0, 1), bottom.transpose(0, 1), [top[:, None], bottom[:, None]]
 
     def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
-        """``pool`` (G, L, n, 1 + p, 2, 2): matrices and twice their derivatives, ``grads``: ``plan_vjp``'s ->
-        gradients (G, L, n, p)."""
+        """``pool`` in ``layout``: matrices and twice their derivatives, ``grads``: ``plan_vjp``'s -> gradients
+        (G, L, n, p)."""
         rows = [grads[2 * batch, j] for j in range(layers)]
         cols = [grads[2 * batch + 1, j] for j in range(layers)]
         if self.even:  # one stack: (L, 2, G, r, r) like the factors
             g = torch.stack([t for pair in zip(rows, cols) for t in pair]).unflatten(0, (layers, 2))
-            n_q = _traced(tape[0], g, self.traces[self.n // 2]).permute(2, 0, 1, 3, 4, 5).flatten(2, 3)
+            n_q = _traced(tape[0], g, self.traces[self.n // 2])  # (L, 2, G, n / 2, 2, 2)
         else:
             n_q = torch.cat((_traced(tape[0], torch.stack(rows), self.traces[self.n // 2]),
-                             _traced(tape[1], torch.stack(cols), self.traces[self.n - self.n // 2])),
-                            dim=-3).transpose(0, 1)
+                             _traced(tape[1], torch.stack(cols), self.traces[self.n - self.n // 2])), dim=-3)
         # Re <H, N_q> with H = m^H dm is Re <dm, m N_q>: one product of 2 x 2s per wire, then the real inner
         # product with each derivative (twice the derivative, for the halved gradients) as real pairs
-        mn = torch.matmul(pool[..., 0, :, :], n_q)[..., None, :, :]  # (..., n, 1, 2, 2)
-        dm = pool[..., 1:, :, :]  # (..., n, p, 2, 2)
+        mn = torch.matmul(pool[..., 0, :, :], n_q)[..., None, :, :]  # (..., 1, 2, 2)
+        dm = pool[..., 1:, :, :]  # (..., p, 2, 2)
         if dm.is_complex():
-            return (torch.view_as_real(dm) * torch.view_as_real(mn)).sum((-3, -2, -1))
-        return (dm * mn).sum((-2, -1))
+            out = (torch.view_as_real(dm) * torch.view_as_real(mn)).sum((-3, -2, -1))
+        else:
+            out = (dm * mn).sum((-2, -1))
+        if self.even:  # (L, 2, G, n / 2, p) -> (G, L, n, p)
+            return out.permute(2, 0, 1, 3, 4).reshape(out.shape[2], layers, self.n, -1)
+        return out.transpose(0, 1)
 
 
 def _half_spans(n: int) -> list[tuple[tuple[int, ...], int]]:
@@ -246,11 +256,11 @@ class AngleStack(torch.autograd.Function):
         factors, part_factors, pools = [], [], []
         for (name, layers), slot in zip(chain.batches, chain.slots):
             a = _angles(slot, w)
-            pool = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
+            pool = with_derivatives(name, chain.factors.layout(a.unflatten(-1, (layers, n, NPARAMS[name]))), cm, cdt)
             tape, rows, cols, per_part = chain.factors.build(pool)
             factors += [rows, cols]  # (G, L, r, r) each
             part_factors.append(per_part)
-            pools.append((pool, tape))  # (G, L, n, 1 + p, 2, 2)
+            pools.append((pool, tape))  # in the factors' layout
         raw, ctx.tape = run_plan(chain.plan, None, factors, (parts, part_factors))
         ctx.chain, ctx.enc_v, ctx.pools = chain, enc_v, pools
         ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]

@@ -76,17 +76,30 @@ class TermsTape:
     __slots__ = ("steps", "parts", "batch")
 
 
+def _by_task(x: torch.Tensor, G: int) -> torch.Tensor:
+    """Terms (h, G or 1, N, r) as (h G, N, r) for a batched product: a shared input copied for every task."""
+    h, g, N, r = x.shape
+    return x.reshape(h * g, N, r) if g == G else x.expand(h, G, N, r).reshape(h * G, N, r)
+
+
+def _flat(f: torch.Tensor) -> torch.Tensor:
+    """(h, G, a, b) as (h G, a, b): a view for the factors' own layout."""
+    return f.reshape(-1, *f.shape[-2:])
+
+
 def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list[list[torch.Tensor]],
               dtype) -> tuple[torch.Tensor, TermsTape]:
     """The state (G, B, R, C) after ``ops`` from a product state given as ``parts``: both halves as one (2, 1, B, r)
     tensor (an even number of wires) or the upper (1, 1, B, R) and lower (1, 1, B, C) halves. Terms are held as
     (h, G, B K, r) per part, the K terms of a sample adjacent. ``factors``: per prologue batch, its Kronecker
-    factors per part, (L, h, G, r, r); ``splits(i)``: the split of permutation op ``i`` per part, (h, r, J r) in
-    ``dtype``.
+    factors per part, (L, h, G, r, r) (contiguous per layer: then no copy); ``splits(i, G)``: the split of
+    permutation op ``i`` per part, (h G, r, J r) in ``dtype``, once per task.
 
     A permutation followed by a Kronecker layer runs as one product with W = [F X_1 | ... | F X_J]^T (built from
     the factor, r J x r x r per task): the split on its own is a product with a 0/1 matrix as large as W, on every
-    sample."""
+    sample. Every product is a batched product over (part, task) of 3-d views (``torch.matmul`` on 4-d operands
+    adds several dispatches and copies the operands it cannot fold, which at batch 32 costs as much as the
+    products themselves)."""
     B = parts[0].shape[2]
     xs = [x.to(dtype) for x in parts]
     tape = TermsTape()
@@ -94,23 +107,31 @@ def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list
     i = 0
     while i < len(ops):
         op = ops[i]
+        g_in = xs[0].shape[1]
         if op[0] == "perm" and i + 1 < len(ops) and ops[i + 1][0] == "kron":
             kron = ops[i + 1]
             fs = [f[kron[2]].to(dtype) for f in factors[kron[1]]]  # (h, G, r, r) per part
-            ss = [sp.view(sp.shape[0], 1, -1, sp.shape[1]) for sp in splits(i)]  # (h, 1, r J, r): rows (r, j)
-            ws = [torch.matmul(sp, f.mT).view(*f.shape[:2], f.shape[-1], -1) for sp, f in zip(ss, fs)]  # (h, G, r, J r)
-            tape.steps.append(("split-kron", kron, xs, ws, ss))
-            xs = [torch.matmul(x, w).view(*w.shape[:2], -1, x.shape[-1]) for x, w in zip(xs, ws)]
+            G = fs[0].shape[1]
+            ss = [sp.view(sp.shape[0], -1, sp.shape[1]) for sp in splits(i, G)]  # (h G, r J, r): rows (r, j)
+            ws = [torch.bmm(sp, _flat(f).mT).view(sp.shape[0], f.shape[-1], -1) for sp, f in zip(ss, fs)]
+            x3s = [_by_task(x, G) for x in xs]  # (h G, N, r)
+            tape.steps.append(("split-kron", kron, x3s, ws, ss, G, g_in))
+            xs = [torch.bmm(x, w).view(f.shape[0], G, -1, f.shape[-1]) for x, w, f in zip(x3s, ws, fs)]
             i += 2
             continue
         if op[0] == "kron":
             fs = [f[op[2]].to(dtype) for f in factors[op[1]]]
-            tape.steps.append(("kron", op, xs, fs))
-            xs = [torch.matmul(x, f.mT) for x, f in zip(xs, fs)]  # every term: F x
+            G = fs[0].shape[1]
+            x3s = [_by_task(x, G) for x in xs]
+            f3s = [_flat(f) for f in fs]
+            tape.steps.append(("kron", op, x3s, f3s, G, g_in))
+            xs = [torch.bmm(x, f.mT).view(fo.shape[0], G, -1, fo.shape[-1])  # every term: F x
+                  for x, f, fo in zip(x3s, f3s, fs)]
         else:
-            tape.steps.append(("split", i, splits(i)))
-            xs = [torch.matmul(x, sp[:, None]).view(*x.shape[:2], -1, x.shape[-1])  # terms (k, j): X_j x_k
-                  for x, sp in zip(xs, splits(i))]
+            sps = splits(i, g_in)
+            tape.steps.append(("split", i, sps, g_in))
+            xs = [torch.bmm(_flat(x), sp).view(*x.shape[:2], -1, x.shape[-1])  # terms (k, j): X_j x_k
+                  for x, sp in zip(xs, sps)]
         i += 1
     tape.parts = xs
     a, c = (xs[0][0], xs[0][1]) if len(xs) == 1 else (xs[0][0], xs[1][0])  # (G, B K, r)
@@ -119,12 +140,18 @@ def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list
     return torch.bmm(a.view(G * B, K, R).mT, c.view(G * B, K, C)).view(G, B, R, C), tape  # sum_k a_k (x) c_k
 
 
+def _shared(ls: list[torch.Tensor], hs: list[int], G: int) -> list[torch.Tensor]:
+    """Gradients (h G, N, r) for terms that every task shares: summed over the tasks, (h, N, r)."""
+    return [lx.view(h, G, *lx.shape[1:]).sum(1) for lx, h in zip(ls, hs)]
+
+
 def terms_vjp(tape: TermsTape, lam: torch.Tensor, grads: dict, want_input: bool) -> list[torch.Tensor] | None:
     """Backward of ``run_terms`` from ``lam`` (G, B, R, C), the gradient for the conjugate of its state: fills
     ``grads`` (factor, layer) with the factors' gradients (views of one (h, G, r, r) tensor per part) and returns
-    the gradients for the input parts when ``want_input``. Conjugates enter as conjugate transposes (free in a
-    matrix product) where that is as fast as a conjugated copy."""
+    the gradients for the input parts (h, 1, B, r) when ``want_input``. Conjugates enter as conjugate transposes
+    (free in a matrix product) where that is as fast as a conjugated copy."""
     xs, B = tape.parts, tape.batch
+    hs = [x.shape[0] for x in xs]
     a, c = (xs[0][0], xs[0][1]) if len(xs) == 1 else (xs[0][0], xs[1][0])
     G, R, C = lam.shape[0], lam.shape[2], lam.shape[3]
     Gp, K = a.shape[0], a.shape[1] // B
@@ -134,37 +161,39 @@ def terms_vjp(tape: TermsTape, lam: torch.Tensor, grads: dict, want_input: bool)
     la = torch.matmul(c.conj(), lam.mT)  # conj(c_k) lam^T
     lc = torch.matmul(a.conj(), lam)  # conj(a_k) lam
     if len(xs) == 1:
-        ls = [torch.stack((la, lc)).view(2, G, B * K, R)]
+        ls = [torch.stack((la, lc)).view(2 * G, B * K, R)]
     else:
-        ls = [la.reshape(1, G, B * K, R), lc.reshape(1, G, B * K, C)]
-    for n, step in enumerate(reversed(tape.steps)):
+        ls = [la.reshape(G, B * K, R), lc.reshape(G, B * K, C)]
+    for n, step in enumerate(reversed(tape.steps)):  # ls: per part (h G, N, r)
         first = n == len(tape.steps) - 1
         if step[0] == "split":
-            ls = [torch.matmul(lx.reshape(*lx.shape[:2], -1, sp.shape[-1]), sp[:, None].mT)
-                  for lx, sp in zip(ls, step[2])]
+            if step[3] < G:  # a split of terms that the tasks share
+                ls, G = _shared(ls, hs, G), 1
+            ls = [torch.bmm(lx.view(lx.shape[0], -1, sp.shape[-1]), sp.mT) for lx, sp in zip(ls, step[2])]
             continue
         if step[0] == "kron":
-            _, op, x_ins, fs = step
+            _, op, x3s, f3s, G, g_in = step
             # x' = x F^T: dF = lx'^T conj(x) = (x^H lx')^T, lx = lx' conj(F)
-            dfs = [torch.matmul(x.mH, lx).mT for x, lx in zip(x_ins, ls)]
+            dfs = [torch.bmm(x.mH, lx).mT for x, lx in zip(x3s, ls)]
             if not (first and not want_input):
-                ls = [torch.matmul(lx, f.conj()) for f, lx in zip(fs, ls)]
+                ls = [torch.bmm(lx, f.conj()) for f, lx in zip(f3s, ls)]
         else:
-            _, op, x_ins, ws, ss = step
+            _, op, x3s, ws, ss, G, g_in = step
             # x' = x W, W' = S' F^T: dW = x^H lx', lx = lx' W^H, dF^T = S'^T dW'
-            ls = [lx.view(*lx.shape[:2], -1, w.shape[-1]) for lx, w in zip(ls, ws)]  # (h, G, N, J r)
-            dws = [torch.matmul(x.mH, lx).view(*lx.shape[:2], -1, x.shape[-1]) for x, lx in zip(x_ins, ls)]
-            dfs = [torch.matmul(sp.mT, dw).mT for sp, dw in zip(ss, dws)]
+            ls = [lx.view(lx.shape[0], -1, w.shape[-1]) for lx, w in zip(ls, ws)]  # (h G, N, J r)
+            dws = [torch.bmm(x.mH, lx).view(x.shape[0], -1, x.shape[-1]) for x, lx in zip(x3s, ls)]
+            dfs = [torch.bmm(sp.mT, dw).mT for sp, dw in zip(ss, dws)]
             if not (first and not want_input):
-                ls = [torch.matmul(lx, w.mH) for w, lx in zip(ws, ls)]
+                ls = [torch.bmm(lx, w.mH) for w, lx in zip(ws, ls)]
+        dfs = [df.view(h, G, *df.shape[-2:]) for df, h in zip(dfs, hs)]
         if len(dfs) == 1:
             grads[2 * op[1], op[2]], grads[2 * op[1] + 1, op[2]] = dfs[0][0], dfs[0][1]
         else:
             grads[2 * op[1], op[2]], grads[2 * op[1] + 1, op[2]] = dfs[0][0], dfs[1][0]
         if first and not want_input:
             return None
-        if x_ins[0].shape[1] == 1 and ls[0].shape[1] > 1:  # a shared input: summed over the tasks
-            ls = [lx.sum(1, keepdim=True) for lx in ls]
-    if ls[0].shape[1] > 1:  # no Kronecker layer: the tasks share the terms
-        ls = [lx.sum(1, keepdim=True) for lx in ls]
-    return ls
+        if g_in < G:  # a shared input: summed over the tasks
+            ls, G = _shared(ls, hs, G), 1
+    if G > 1:  # no Kronecker layer: the tasks share the terms
+        ls = _shared(ls, hs, G)
+    return [lx.view(h, 1, *lx.shape[-2:]) for lx, h in zip(ls, hs)]
