@@ -2,8 +2,8 @@
 
 The node takes the encoder's angles (one layer of RX or RY gates, one per wire: AngleEmbedding)
 and the angles of every rotation layer of a group's blocks. Inside it builds the encoder's product-state halves and
-the blocks' Kronecker factors (a tree of broadcast products of the wires' matrices, all tasks, layers and halves
-at once), runs ``adjoint_stack.run_plan`` (whose first ops then run on a short sum of product
+the blocks' Kronecker factors (every entry a product of one entry per wire: one gather and one product for all
+tasks, layers and halves at once), runs ``adjoint_stack.run_plan`` (whose first ops then run on a short sum of product
 states, ``product_terms``), and in the backward turns ``plan_vjp``'s gradients for the factors and halves into
 gradients for the angles, by hand:
 
@@ -21,8 +21,8 @@ Why: at batch 32 the step's cost is per-op overhead. Around the fused adjoint no
 angle matrices, Kronecker trees and product encoder held about 60 nodes, whose backward cost more than the node
 itself; here the step is one node. Measured on the reference workload (n=8, T=3, batch 32, one thread, same
 harness): complex64 1.65-1.75 ms a step before the node, 1.25-1.30 with it, 1.04-1.08 with the terms of
-``product_terms``; complex128 2.0-2.2, 1.7-1.8, 1.27-1.38, and 1.20-1.24 with the factors' tree instead of
-gathered moduli and phases.
+``product_terms``; complex128 2.0-2.2, 1.7-1.8, 1.27-1.38, and 1.20-1.24 with the factors gathered as complex entries
+instead of moduli and phases.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class _Factors:
         h = n // 2
         self.n, self.even = n, n == 2 * h
         self.traces = {size: _partial_traces(size, device).to(dtype) for size in {h, n - h}}  # the factors' dtype
+        self._indices: dict = {}
 
     def layout(self, a: torch.Tensor) -> torch.Tensor:
         """The angles (G, L, n, p) in the order the factors are built and consumed: (L, 2, G, n / 2, p) for an
@@ -58,15 +59,34 @@ class _Factors:
     def build(self, pool: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
         """From ``with_derivatives``'s pool in ``layout`` (..., 1 + p, 2, 2) (row 0 the matrices): (tape, upper
         factors, lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one
-        tensor for an even number of wires). Each factor is the Kronecker product of its wires' matrices, built as
-        a tree of broadcast products over all tasks, layers and halves at once (``_kron_wires``)."""
+        tensor for an even number of wires). Each factor is the Kronecker product of its wires' matrices
+        (``_kron``), for all tasks, layers and halves at once."""
         m = pool[..., 0, :, :]
         if self.even:
-            f = _kron_wires(m)  # (L, 2, G, r, r)
+            f = self._kron(m)  # (L, 2, G, r, r)
             return (f,), f[:, 0].transpose(0, 1), f[:, 1].transpose(0, 1), [f]
         h = self.n // 2
-        top, bottom = _kron_wires(m[..., :h, :, :]), _kron_wires(m[..., h:, :, :])  # (L, G, r, r)
+        top, bottom = self._kron(m[..., :h, :, :]), self._kron(m[..., h:, :, :])  # (L, G, r, r)
         return (top, bottom), top.transpose(0, 1), bottom.transpose(0, 1), [top[:, None], bottom[:, None]]
+
+    def _kron(self, m: torch.Tensor) -> torch.Tensor:
+        """The Kronecker products (..., 2^s, 2^s) of s one-qubit matrices (..., s, 2, 2), wire 0 most significant:
+        every entry a product of one entry per wire, gathered in one index along the first axis and multiplied
+        over the wire axis. (A tree of broadcast products costs twice as much: complex products of 8-d broadcast
+        shapes take a slow path.)"""
+        *lead, size = m.shape[:-2]
+        count = m.numel() // (4 * size)
+        key = (count, size, m.device)
+        idx = self._indices.get(key)
+        if idx is None:
+            r = 2**size
+            q = torch.arange(size)[:, None, None]
+            bit = lambda k: (k >> (size - 1 - q)) & 1  # noqa: E731
+            entry = q * 4 + 2 * bit(torch.arange(r)[None, :, None]) + bit(torch.arange(r)[None, None, :])
+            idx = self._indices[key] = (torch.arange(count)[:, None] * (4 * size) + entry.reshape(1, -1)).reshape(
+                -1).to(m.device)  # (count, wire, r, r)
+        r = 2**size
+        return m.reshape(-1).index_select(0, idx).view(*lead, size, r, r).prod(-3)
 
     def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
         """``pool`` in ``layout``: matrices and twice their derivatives, ``grads``: ``plan_vjp``'s -> gradients
@@ -97,19 +117,6 @@ def _half_spans(n: int) -> list[tuple[tuple[int, ...], int]]:
     wires, else the upper and the lower half apart."""
     h = n // 2
     return [((0, h), h)] if n % 2 == 0 else [((0,), h), ((h,), n - h)]
-
-
-def _kron_wires(m: torch.Tensor) -> torch.Tensor:
-    """The Kronecker product (..., 2^s, 2^s) of s one-qubit matrices (..., s, 2, 2), wire 0 most significant: pairs
-    of neighbours while their number is even (one broadcast product per level), then one wire at a time. (A gather
-    of the entries' moduli and phases, a product over the wires and ``polar`` cost twice as much.)"""
-    while m.shape[-3] % 2 == 0:
-        a, b = m[..., 0::2, :, None, :, None], m[..., 1::2, None, :, None, :]
-        m = (a * b).flatten(-4, -3).flatten(-2, -1)
-    out = m[..., 0, :, :]
-    for q in range(1, m.shape[-3]):
-        out = (out[..., :, None, :, None] * m[..., q, None, :, None, :]).flatten(-4, -3).flatten(-2, -1)
-    return out
 
 
 def _partial_traces(size: int, device) -> torch.Tensor:
