@@ -190,11 +190,11 @@ class _RotationEncoder:
         return got
 
     def build(self, angles: torch.Tensor) -> tuple[tuple, list[torch.Tensor]]:
-        """``angles`` (1, B, n) -> (tape, the product state's parts as ``product_terms.run_terms`` takes them).
+        """``angles`` (B, n) -> (tape, the product state's parts as ``product_terms.run_terms`` takes them).
         An amplitude of a half is a product of one (cos, sin) per wire (times (-i)^(number of ones) for RX): one
         gather of the moduli and one product."""
-        B = angles.shape[1]
-        v = torch.cos(torch.add(self.offsets, angles[0, :, :, None], alpha=0.5)).view(-1)  # (B, n, 2)
+        B = angles.shape[0]
+        v = torch.cos(torch.add(self.offsets, angles[:, :, None], alpha=0.5)).view(-1)  # (B, n, 2)
         halves = []
         for span, (phase, size) in enumerate(self.spans):
             m = v.index_select(0, self._index(span, B)).view(B, -1, size, 2**size).prod(-2)  # (B, halves, r)
@@ -206,7 +206,7 @@ class _RotationEncoder:
         return (top, bottom), [top[None, None], bottom[None, None]]
 
     def grad(self, tape, g_parts: list[torch.Tensor]) -> torch.Tensor:
-        """The inputs' gradient (1, B, n) from the parts' (the real parts when the states are real)."""
+        """The inputs' gradient (B, n) from the parts' (the real parts when the states are real)."""
         out = []
         for a, g in zip(tape, g_parts):  # even: a (2, B, R) for both halves; odd: each half (B, r)
             g = g.view(a.shape)
@@ -216,8 +216,8 @@ class _RotationEncoder:
             inner = torch.matmul(ga.conj() if ga.is_complex() else ga, g[..., :, None])[..., 0]  # (..., size)
             out.append(inner.real if inner.is_complex() else inner)
         if self.even:
-            return out[0].transpose(0, 1).reshape(1, -1, self.n)
-        return torch.cat(out, dim=-1)[None]
+            return out[0].transpose(0, 1).reshape(-1, self.n)
+        return torch.cat(out, dim=-1)
 
 
 def _on_wire(m: torch.Tensor, q: int, size: int) -> torch.Tensor:
@@ -252,8 +252,9 @@ def _angles(slot: tuple, w: torch.Tensor) -> torch.Tensor:
 
 
 class AngleStack(torch.autograd.Function):
-    """Raw readouts (G, B, k) of a group from the encoder's angles (1, B, n p) and its G tasks' weight vectors.
-    Taking the weights themselves (not their angles) keeps the stacking and slicing out of the autograd graph."""
+    """Raw readouts, one (B, k) per task, of a group from the encoder's angles (B, n) and its G tasks' weight
+    vectors. Taking the inputs and weights themselves (not views or stacks of them) and returning one output per
+    task keeps every other node out of the autograd graph."""
 
     @staticmethod
     def forward(ctx, chain: Chain, enc_angles: torch.Tensor, *weights: torch.Tensor):
@@ -271,11 +272,12 @@ class AngleStack(torch.autograd.Function):
         raw, ctx.tape = run_plan(chain.plan, None, factors, (parts, part_factors))
         ctx.chain, ctx.enc_v, ctx.pools = chain, enc_v, pools
         ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]
-        return raw
+        return raw.unbind(0)
 
     @staticmethod
-    def backward(ctx, g_raw: torch.Tensor):
+    def backward(ctx, *g_tasks: torch.Tensor):
         chain = ctx.chain
+        g_raw = torch.stack(g_tasks)  # (G, B, k); an unused task's comes as zeros
         want_enc = ctx.needs_input_grad[1]
         # the derivative matrices are twice the derivatives, and the adjoint's factor 2 is left out: even
         g_parts, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)

@@ -736,13 +736,16 @@ class TorchEngine:
         return (name, angles, p.dense.layer_order) if name in ENCODER_GATES else None
 
     def _encoder_angles(self, x: torch.Tensor, weights: dict) -> torch.Tensor:
-        """The product encoder's angles (1, B, n p), in wire order."""
+        """The product encoder's angles (B, n p), in wire order (the inputs themselves for AngleEmbedding on all
+        inputs: no autograd node in between)."""
         name, angles, order = self._encoder_layer
         x = x.to(device=self.device, dtype=self.rdtype)
+        if order is None and angles.input_span == 0 and angles.m == x.shape[1] and angles.input_scale == 1:
+            return x
         a = angles(x, self._weights(weights or {}, "encoder", self.program.encoder.n_weights))
         if order is not None:
             a = a.unflatten(-1, (self.n, NPARAMS[name])).index_select(-2, order).flatten(-2)
-        return a.expand(1, x.shape[0], a.shape[-1]) if a.shape[1] != x.shape[0] else a
+        return (a.expand(1, x.shape[0], a.shape[-1]) if a.shape[1] != x.shape[0] else a)[0]
 
     def _run_adjoint(self, group: _Group, enc, W: torch.Tensor) -> torch.Tensor:
         factors = []
@@ -769,7 +772,7 @@ class TorchEngine:
         out = {}
         for group in self.groups:
             own_columns = False  # raw holds each task's own readouts only (a per-task plan)
-            if chained:  # the node stacks the weights itself: one autograd node for the group
+            if chained:  # the node stacks the weights itself: one autograd node for the group, one output a task
                 raw = AngleStack.apply(group.chain, enc, *(weights[name] for name in group.names))
                 own_columns = group.plan.per_task
             elif self._adjoint(group, B):
@@ -779,7 +782,7 @@ class TorchEngine:
                 s = self._run_group(group, enc, self._stacked(weights, group))
                 probs = torch.view_as_real(s).square().sum(-1) if s.is_complex() else s.square()
                 raw = torch.matmul(probs, group.readout_matrix)  # (G, B, sum of widths)
-            for name, per_task in zip(group.names, raw.unbind(0)):
+            for name, per_task in zip(group.names, raw if chained else raw.unbind(0)):
                 out[name] = per_task
             if len(group.names) > 1 and not own_columns:  # each task keeps only its own columns
                 offsets = [sum(group.widths[:g]) for g in range(len(group.widths))]
