@@ -158,12 +158,19 @@ def terms_vjp(tape: TermsTape, lam: torch.Tensor, grads: dict, want_input: bool)
     a, c = a.view(Gp, B, K, R), c.view(Gp, B, K, C)
     # (G, B, K, R) and (G, B, K, C); in this order: a product (16 x 16) @ (16 x 4) runs at half the speed of
     # (4 x 16) @ (16 x 16) in complex128
-    la = torch.matmul(c.conj(), lam.mT)  # conj(c_k) lam^T
-    lc = torch.matmul(a.conj(), lam)  # conj(a_k) lam
-    if len(xs) == 1:
-        ls = [torch.stack((la, lc)).view(2 * G, B * K, R)]
+    if len(xs) == 1 and Gp == G:  # both halves' gradients written into one tensor: no stack
+        both = torch.empty(2, G * B, K, R, dtype=lam.dtype, device=lam.device)
+        lam3 = lam.reshape(G * B, R, C)
+        torch.bmm(c.reshape(G * B, K, C).conj(), lam3.mT, out=both[0])  # conj(c_k) lam^T
+        torch.bmm(a.reshape(G * B, K, R).conj(), lam3, out=both[1])  # conj(a_k) lam
+        ls = [both.view(2 * G, B * K, R)]
     else:
-        ls = [la.reshape(G, B * K, R), lc.reshape(G, B * K, C)]
+        la = torch.matmul(c.conj(), lam.mT)
+        lc = torch.matmul(a.conj(), lam)
+        if len(xs) == 1:
+            ls = [torch.stack((la, lc)).view(2 * G, B * K, R)]
+        else:
+            ls = [la.reshape(G, B * K, R), lc.reshape(G, B * K, C)]
     for n, step in enumerate(reversed(tape.steps)):  # ls: per part (h G, N, r)
         first = n == len(tape.steps) - 1
         if step[0] == "split":

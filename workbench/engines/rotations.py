@@ -72,9 +72,11 @@ def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> 
         mix = torch.tensor(_MIX[name], dtype=torch.float64)
         p = mix.shape[0]
         shift = torch.cat((torch.zeros(1, p, dtype=torch.float64), torch.eye(p, dtype=torch.float64) * math.pi))
-        consts = _SHIFTED[key] = (mix.to(a), (shift @ mix + torch.tensor(_CONST[name], dtype=torch.float64)).to(a))
+        shifted = shift @ mix + torch.tensor(_CONST[name], dtype=torch.float64)  # (1 + p, 8)
+        # every matrix's eight arguments in one product and sum: a @ [mix ... mix] + [shifted rows]
+        consts = _SHIFTED[key] = (mix.repeat(1, p + 1).to(a), shifted.reshape(-1).to(a))
     mix, shifted = consts
-    args = torch.matmul(a, mix)[..., None, :] + shifted  # (..., 1 + p, 8)
+    args = torch.addmm(shifted, a.reshape(-1, a.shape[-1]), mix).view(*a.shape[:-1], -1, 8)  # (..., 1 + p, 8)
     mod = torch.cos(args[..., :4])
     if not complex_mode:
         return mod.unflatten(-1, (2, 2))
