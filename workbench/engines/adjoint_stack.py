@@ -146,7 +146,10 @@ def _readout_by_sample(plan: Plan, psi: torch.Tensor) -> torch.Tensor:
     if not psi.is_complex():
         return torch.matmul(plan.readouts(psi.dtype)[1], psi.square().view(G, B, plan.D).mT).transpose(1, 2)
     squares = torch.view_as_real(psi).square().view(G, B, 2 * plan.D)  # (re, im) pairs: the readout's rows twice
-    return torch.matmul(plan.pair_readout_t(squares.dtype), squares.mT).transpose(1, 2)
+    pairs = plan.pair_readout_t(squares.dtype)
+    if pairs.shape[0] == G:  # a batched product of 3-d operands: no broadcasting machinery
+        return torch.bmm(pairs, squares.mT).transpose(1, 2)
+    return torch.matmul(pairs, squares.mT).transpose(1, 2)
 
 
 def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0) -> tuple:
@@ -163,7 +166,9 @@ def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0
     readout, readout_t = plan.readouts(rdt, scale)
     grads: dict = {}
     if not tape.ops and tape.terms is not None:  # final states (G, B, R, C)
-        lam = s * torch.matmul(g_raw.to(rdt), readout_t).view(s.shape)
+        g = g_raw.to(rdt)
+        lam = s * (torch.bmm(g, readout_t) if readout_t.shape[0] == g.shape[0] else torch.matmul(g, readout_t)).view(
+            s.shape)
     else:
         G, R, C, B = s.shape
         D = R * C

@@ -135,8 +135,9 @@ def _partial_traces(size: int, device) -> torch.Tensor:
 
 def _traced(a: torch.Tensor, g: torch.Tensor, traces: torch.Tensor) -> torch.Tensor:
     """Partial traces (..., size, 2, 2) of A^H g onto each wire of the factor."""
-    n = torch.matmul(a.mH, g)
-    return torch.matmul(n.flatten(-2), traces).unflatten(-1, (-1, 2, 2))
+    r = a.shape[-1]
+    n = torch.bmm(a.reshape(-1, r, r).mH, g.reshape(-1, r, r))  # the factors' own layout: views, no copies
+    return torch.mm(n.view(-1, r * r), traces).view(*a.shape[:-2], -1, 2, 2)
 
 
 # twice -i P / 2: the plan's gradients come halved (``plan_vjp(scale=1)``), as the factors' derivatives are doubled
@@ -212,8 +213,8 @@ class _RotationEncoder:
             g = g.view(a.shape)
             r = a.shape[-1]
             size = r.bit_length() - 1
-            ga = torch.matmul(a, self.generators[size]).unflatten(-1, (size, r))  # (..., size, r): G_q a
-            inner = torch.matmul(ga.conj() if ga.is_complex() else ga, g[..., :, None])[..., 0]  # (..., size)
+            ga = torch.mm(a.reshape(-1, r), self.generators[size]).view(-1, size, r)  # (..., size, r): G_q a
+            inner = torch.bmm(ga.conj() if ga.is_complex() else ga, g.reshape(-1, r, 1)).view(*a.shape[:-1], size)
             out.append(inner.real if inner.is_complex() else inner)
         if self.even:
             return out[0].transpose(0, 1).reshape(-1, self.n)

@@ -76,10 +76,13 @@ class TermsTape:
     __slots__ = ("steps", "parts", "batch")
 
 
-def _by_task(x: torch.Tensor, G: int) -> torch.Tensor:
-    """Terms (h, G or 1, N, r) as (h G, N, r) for a batched product: a shared input copied for every task."""
+def _by_task(x: torch.Tensor, G: int, dtype) -> torch.Tensor:
+    """Terms (h, G or 1, N, r) as (h G, N, r) in ``dtype`` for a batched product: a shared input copied for every
+    task (in the same copy as the cast, when there is one)."""
     h, g, N, r = x.shape
-    return x.reshape(h * g, N, r) if g == G else x.expand(h, G, N, r).reshape(h * G, N, r)
+    if g != G:
+        x = x.expand(h, G, N, r)
+    return x.to(dtype).reshape(h * G, N, r)
 
 
 def _flat(f: torch.Tensor) -> torch.Tensor:
@@ -101,7 +104,7 @@ def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list
     adds several dispatches and copies the operands it cannot fold, which at batch 32 costs as much as the
     products themselves)."""
     B = parts[0].shape[2]
-    xs = [x.to(dtype) for x in parts]
+    xs = list(parts)  # cast where first used (``_by_task``)
     tape = TermsTape()
     tape.steps, tape.batch = [], B
     i = 0
@@ -114,7 +117,7 @@ def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list
             G = fs[0].shape[1]
             ss = [sp.view(sp.shape[0], -1, sp.shape[1]) for sp in splits(i, G)]  # (h G, r J, r): rows (r, j)
             ws = [torch.bmm(sp, _flat(f).mT).view(sp.shape[0], f.shape[-1], -1) for sp, f in zip(ss, fs)]
-            x3s = [_by_task(x, G) for x in xs]  # (h G, N, r)
+            x3s = [_by_task(x, G, dtype) for x in xs]  # (h G, N, r)
             tape.steps.append(("split-kron", kron, x3s, ws, ss, G, g_in))
             xs = [torch.bmm(x, w).view(f.shape[0], G, -1, f.shape[-1]) for x, w, f in zip(x3s, ws, fs)]
             i += 2
@@ -122,17 +125,19 @@ def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list
         if op[0] == "kron":
             fs = [f[op[2]].to(dtype) for f in factors[op[1]]]
             G = fs[0].shape[1]
-            x3s = [_by_task(x, G) for x in xs]
+            x3s = [_by_task(x, G, dtype) for x in xs]
             f3s = [_flat(f) for f in fs]
             tape.steps.append(("kron", op, x3s, f3s, G, g_in))
             xs = [torch.bmm(x, f.mT).view(fo.shape[0], G, -1, fo.shape[-1])  # every term: F x
                   for x, f, fo in zip(x3s, f3s, fs)]
         else:
+            xs = [x.to(dtype) for x in xs]
             sps = splits(i, g_in)
             tape.steps.append(("split", i, sps, g_in))
             xs = [torch.bmm(_flat(x), sp).view(*x.shape[:2], -1, x.shape[-1])  # terms (k, j): X_j x_k
                   for x, sp in zip(xs, sps)]
         i += 1
+    xs = [x.to(dtype) for x in xs]
     tape.parts = xs
     a, c = (xs[0][0], xs[0][1]) if len(xs) == 1 else (xs[0][0], xs[1][0])  # (G, B K, r)
     G, R, C = a.shape[0], a.shape[-1], c.shape[-1]
