@@ -61,32 +61,32 @@ class _Factors:
         factors, lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one
         tensor for an even number of wires). Each factor is the Kronecker product of its wires' matrices
         (``_kron``), for all tasks, layers and halves at once."""
-        m = pool[..., 0, :, :]
         if self.even:
-            f = self._kron(m)  # (L, 2, G, r, r)
+            f = self._kron(pool, 0, self.n // 2)  # (L, 2, G, r, r)
             return (f,), f[:, 0].transpose(0, 1), f[:, 1].transpose(0, 1), [f]
         h = self.n // 2
-        top, bottom = self._kron(m[..., :h, :, :]), self._kron(m[..., h:, :, :])  # (L, G, r, r)
+        top, bottom = self._kron(pool, 0, h), self._kron(pool, h, self.n - h)  # (L, G, r, r)
         return (top, bottom), top.transpose(0, 1), bottom.transpose(0, 1), [top[:, None], bottom[:, None]]
 
-    def _kron(self, m: torch.Tensor) -> torch.Tensor:
-        """The Kronecker products (..., 2^s, 2^s) of s one-qubit matrices (..., s, 2, 2), wire 0 most significant:
-        every entry a product of one entry per wire, gathered in one index along the first axis and multiplied
-        over the wire axis. (A tree of broadcast products costs twice as much: complex products of 8-d broadcast
-        shapes take a slow path.)"""
-        *lead, size = m.shape[:-2]
-        count = m.numel() // (4 * size)
-        key = (count, size, m.device)
+    def _kron(self, pool: torch.Tensor, first: int, size: int) -> torch.Tensor:
+        """The Kronecker products (..., 2^s, 2^s) of the matrices of wires ``first`` ... ``first + size - 1`` (wire
+        0 most significant) in the pool (..., wires, 1 + p, 2, 2): every entry a product of one entry per wire,
+        gathered straight from the pool in one index along the first axis and multiplied over the wire axis. (A
+        tree of broadcast products costs twice as much: complex products of 8-d broadcast shapes take a slow
+        path.)"""
+        *lead, wires, rows = pool.shape[:-2]
+        count = pool.numel() // (4 * wires * rows)
+        r = 2**size
+        key = (count, wires, rows, first, size, pool.device)
         idx = self._indices.get(key)
         if idx is None:
-            r = 2**size
             q = torch.arange(size)[:, None, None]
             bit = lambda k: (k >> (size - 1 - q)) & 1  # noqa: E731
-            entry = q * 4 + 2 * bit(torch.arange(r)[None, :, None]) + bit(torch.arange(r)[None, None, :])
-            idx = self._indices[key] = (torch.arange(count)[:, None] * (4 * size) + entry.reshape(1, -1)).reshape(
-                -1).to(m.device)  # (count, wire, r, r)
-        r = 2**size
-        return m.reshape(-1).index_select(0, idx).view(*lead, size, r, r).prod(-3)
+            i, j = torch.arange(r)[None, :, None], torch.arange(r)[None, None, :]
+            entry = (first + q) * rows * 4 + 2 * bit(i) + bit(j)
+            idx = self._indices[key] = (torch.arange(count)[:, None] * (4 * wires * rows) + entry.reshape(1, -1)
+                                        ).reshape(-1).to(pool.device)  # (count, wire, r, r), row 0 of the pool
+        return pool.reshape(-1).index_select(0, idx).view(*lead, size, r, r).prod(-3)
 
     def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
         """``pool`` in ``layout``: matrices and twice their derivatives, ``grads``: ``plan_vjp``'s -> gradients

@@ -80,9 +80,11 @@ def _by_task(x: torch.Tensor, G: int, dtype) -> torch.Tensor:
     """Terms (h, G or 1, N, r) as (h G, N, r) in ``dtype`` for a batched product: a shared input copied for every
     task (in the same copy as the cast, when there is one)."""
     h, g, N, r = x.shape
-    if g != G:
-        x = x.expand(h, G, N, r)
-    return x.to(dtype).reshape(h * G, N, r)
+    if g == G:
+        return x.to(dtype).reshape(h * G, N, r)
+    out = torch.empty(h * G, N, r, dtype=dtype, device=x.device)
+    out.view(h, G, N, r).copy_(x.expand(h, G, N, r))
+    return out
 
 
 def _flat(f: torch.Tensor) -> torch.Tensor:
