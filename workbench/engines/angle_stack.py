@@ -200,25 +200,19 @@ class _RotationEncoder:
         for span, (phase, size) in enumerate(self.spans):
             m = v.index_select(0, self._index(span, B)).view(B, -1, size, 2**size).prod(-2)  # (B, halves, r)
             halves.append(m if phase is None else m * phase)
-        if self.even:
-            both = halves[0].transpose(0, 1)  # (2, B, R)
-            return (both,), [both[:, None]]
-        top, bottom = halves[0][:, 0], halves[1][:, 0]
-        return (top, bottom), [top[None, None], bottom[None, None]]
+        # the tape keeps them sample-major (B, halves, r), as gathered: the gradient then comes out as (B, n)
+        return tuple(halves), [m.transpose(0, 1)[:, None] for m in halves]
 
     def grad(self, tape, g_parts: list[torch.Tensor]) -> torch.Tensor:
         """The inputs' gradient (B, n) from the parts' (the real parts when the states are real)."""
         out = []
-        for a, g in zip(tape, g_parts):  # even: a (2, B, R) for both halves; odd: each half (B, r)
-            g = g.view(a.shape)
-            r = a.shape[-1]
+        for a, g in zip(tape, g_parts):  # a (B, halves, r), g (halves, 1, B, r)
+            B, halves, r = a.shape
             size = r.bit_length() - 1
-            ga = torch.mm(a.reshape(-1, r), self.generators[size]).view(-1, size, r)  # (..., size, r): G_q a
-            inner = torch.bmm(ga.conj() if ga.is_complex() else ga, g.reshape(-1, r, 1)).view(*a.shape[:-1], size)
-            out.append(inner.real if inner.is_complex() else inner)
-        if self.even:
-            return out[0].transpose(0, 1).reshape(-1, self.n)
-        return torch.cat(out, dim=-1)
+            ga = torch.mm(a.view(-1, r), self.generators[size]).view(B, halves, size, r)  # G_q a
+            inner = ((ga.conj() if ga.is_complex() else ga) * g.view(halves, B, 1, r).transpose(0, 1)).sum(-1)
+            out.append(inner.real if inner.is_complex() else inner)  # (B, halves, size)
+        return (out[0] if self.even else torch.cat(out, dim=-1)).view(-1, self.n)
 
 
 def _on_wire(m: torch.Tensor, q: int, size: int) -> torch.Tensor:
