@@ -47,69 +47,61 @@ class _Factors:
         self.traces = {size: _partial_traces(size, device).to(dtype) for size in {h, n - h}}  # the factors' dtype
         self._indices: dict = {}
 
-    def layout(self, a: torch.Tensor) -> torch.Tensor:
-        """The angles (G, L, n, p) in the order the factors are built and consumed: (L, 2, G, n / 2, p) for an
-        even number of wires (both halves of every layer in one tensor), else (L, G, n, p). The factors then come
-        out contiguous per layer, so the terms' products take them without a copy."""
-        G, L, n, p = a.shape
-        if self.even:
-            return a.view(G, L, 2, n // 2, p).permute(1, 2, 0, 3, 4)
-        return a.transpose(0, 1)
-
     def build(self, pool: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
-        """From ``with_derivatives``'s pool in ``layout`` (..., 1 + p, 2, 2) (row 0 the matrices): (tape, upper
-        factors, lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one
-        tensor for an even number of wires). Each factor is the Kronecker product of its wires' matrices
-        (``_kron``), for all tasks, layers and halves at once."""
+        """From ``with_derivatives``'s pool (G, L, n, 1 + p, 2, 2) (row 0 the matrices): (tape, upper factors,
+        lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one tensor for
+        an even number of wires, contiguous per layer so that the terms' products take them without a copy). Each
+        factor is the Kronecker product of its wires' matrices (``_kron``), for all tasks, layers and halves at
+        once."""
         if self.even:
-            f = self._kron(pool, 0, self.n // 2)  # (L, 2, G, r, r)
+            f = self._kron(pool, 0, self.n // 2, 2)  # (L, 2, G, r, r)
             return (f,), f[:, 0].transpose(0, 1), f[:, 1].transpose(0, 1), [f]
         h = self.n // 2
-        top, bottom = self._kron(pool, 0, h), self._kron(pool, h, self.n - h)  # (L, G, r, r)
-        return (top, bottom), top.transpose(0, 1), bottom.transpose(0, 1), [top[:, None], bottom[:, None]]
+        top, bottom = self._kron(pool, 0, h, 1), self._kron(pool, h, self.n - h, 1)  # (L, 1, G, r, r)
+        return (top[:, 0], bottom[:, 0]), top[:, 0].transpose(0, 1), bottom[:, 0].transpose(0, 1), [top, bottom]
 
-    def _kron(self, pool: torch.Tensor, first: int, size: int) -> torch.Tensor:
-        """The Kronecker products (..., 2^s, 2^s) of the matrices of wires ``first`` ... ``first + size - 1`` (wire
-        0 most significant) in the pool (..., wires, 1 + p, 2, 2): every entry a product of one entry per wire,
-        gathered straight from the pool in one index along the first axis and multiplied over the wire axis. (A
-        tree of broadcast products costs twice as much: complex products of 8-d broadcast shapes take a slow
-        path.)"""
-        *lead, wires, rows = pool.shape[:-2]
-        count = pool.numel() // (4 * wires * rows)
+    def _kron(self, pool: torch.Tensor, first: int, size: int, halves: int) -> torch.Tensor:
+        """(L, halves, G, 2^s, 2^s): the Kronecker products of the matrices of ``size`` wires from ``first`` (the
+        next half ``size`` wires further), wire 0 most significant, from the pool (G, L, n, 1 + p, 2, 2): every
+        entry a product of one entry per wire, gathered straight from the pool in one index along the first axis
+        and multiplied over the wire axis. (A tree of broadcast products costs twice as much: complex products of
+        8-d broadcast shapes take a slow path.)"""
+        G, L, n, rows = pool.shape[:4]
         r = 2**size
-        key = (count, wires, rows, first, size, pool.device)
+        key = (G, L, n, rows, first, size, halves, pool.device)
         idx = self._indices.get(key)
         if idx is None:
             q = torch.arange(size)[:, None, None]
             bit = lambda k: (k >> (size - 1 - q)) & 1  # noqa: E731
             i, j = torch.arange(r)[None, :, None], torch.arange(r)[None, None, :]
-            entry = (first + q) * rows * 4 + 2 * bit(i) + bit(j)
-            idx = self._indices[key] = (torch.arange(count)[:, None] * (4 * wires * rows) + entry.reshape(1, -1)
-                                        ).reshape(-1).to(pool.device)  # (count, wire, r, r), row 0 of the pool
-        return pool.reshape(-1).index_select(0, idx).view(*lead, size, r, r).prod(-3)
+            entry = 2 * bit(i) + bit(j)  # (wire, r, r)
+            lay, half, task = (torch.arange(k).view(-1, *([1] * (5 - d))) for d, k in enumerate((L, halves, G)))
+            wire = first + half * size + q  # (1, halves, 1, wire, 1, 1) against (L, halves, G, wire, r, r)
+            idx = self._indices[key] = ((((task * L + lay) * n + wire) * rows) * 4 + entry).reshape(-1).to(
+                pool.device)
+        return pool.reshape(-1).index_select(0, idx).view(L, halves, G, size, r, r).prod(-3)
 
     def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
-        """``pool`` in ``layout``: matrices and twice their derivatives, ``grads``: ``plan_vjp``'s -> gradients
-        (G, L, n, p)."""
+        """``pool`` (G, L, n, 1 + p, 2, 2): matrices and twice their derivatives, ``grads``: ``plan_vjp``'s ->
+        gradients (G, L, n, p)."""
         rows = [grads[2 * batch, j] for j in range(layers)]
         cols = [grads[2 * batch + 1, j] for j in range(layers)]
+        G = rows[0].shape[0]
         if self.even:  # one stack: (L, 2, G, r, r) like the factors
             g = torch.stack([t for pair in zip(rows, cols) for t in pair]).unflatten(0, (layers, 2))
             n_q = _traced(tape[0], g, self.traces[self.n // 2])  # (L, 2, G, n / 2, 2, 2)
+            n_q = n_q.permute(2, 0, 1, 3, 4, 5).reshape(G, layers, self.n, 2, 2)  # the pool's order
         else:
             n_q = torch.cat((_traced(tape[0], torch.stack(rows), self.traces[self.n // 2]),
-                             _traced(tape[1], torch.stack(cols), self.traces[self.n - self.n // 2])), dim=-3)
+                             _traced(tape[1], torch.stack(cols), self.traces[self.n - self.n // 2])),
+                            dim=-3).transpose(0, 1)
         # Re <H, N_q> with H = m^H dm is Re <dm, m N_q>: one product of 2 x 2s per wire, then the real inner
         # product with each derivative (twice the derivative, for the halved gradients) as real pairs
-        mn = torch.matmul(pool[..., 0, :, :], n_q)[..., None, :, :]  # (..., 1, 2, 2)
-        dm = pool[..., 1:, :, :]  # (..., p, 2, 2)
+        mn = torch.matmul(pool[..., 0, :, :], n_q)[..., None, :, :]  # (G, L, n, 1, 2, 2)
+        dm = pool[..., 1:, :, :]  # (G, L, n, p, 2, 2)
         if dm.is_complex():
-            out = (torch.view_as_real(dm) * torch.view_as_real(mn)).sum((-3, -2, -1))
-        else:
-            out = (dm * mn).sum((-2, -1))
-        if self.even:  # (L, 2, G, n / 2, p) -> (G, L, n, p)
-            return out.permute(2, 0, 1, 3, 4).reshape(out.shape[2], layers, self.n, -1)
-        return out.transpose(0, 1)
+            return (torch.view_as_real(dm) * torch.view_as_real(mn)).sum((-3, -2, -1))
+        return (dm * mn).sum((-2, -1))
 
 
 def _half_spans(n: int) -> list[tuple[tuple[int, ...], int]]:
@@ -259,11 +251,11 @@ class AngleStack(torch.autograd.Function):
         factors, part_factors, pools = [], [], []
         for (name, layers), slot in zip(chain.batches, chain.slots):
             a = _angles(slot, w)
-            pool = with_derivatives(name, chain.factors.layout(a.unflatten(-1, (layers, n, NPARAMS[name]))), cm, cdt)
+            pool = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
             tape, rows, cols, per_part = chain.factors.build(pool)
             factors += [rows, cols]  # (G, L, r, r) each
             part_factors.append(per_part)
-            pools.append((pool, tape))  # in the factors' layout
+            pools.append((pool, tape))  # (G, L, n, 1 + p, 2, 2)
         raw, ctx.tape = run_plan(chain.plan, None, factors, (parts, part_factors))
         ctx.chain, ctx.enc_v, ctx.pools = chain, enc_v, pools
         ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]
