@@ -41,6 +41,19 @@ def test_a_shipped_name_opens_the_shipped_file_from_any_folder(tmp_path, monkeyp
     assert "OPENQASM 3" in capsys.readouterr().out
 
 
+def test_the_former_in_repo_path_of_a_shipped_experiment_still_opens_it(tmp_path, monkeypatch):
+    """``resources/experiments/NAME.toml``, where the experiments lived before they moved into the package, opens
+    the shipped one when there is no such file; a file there wins, and other folders do not fall back."""
+    monkeypatch.chdir(tmp_path)
+    assert resolve_experiment("resources/experiments/digits-3task.toml") == EXPERIMENTS / "digits-3task.toml"
+    assert find_experiment("elsewhere/digits-3task.toml") is None
+    assert find_experiment("resources/experiments/nosuch.toml") is None
+    own = tmp_path / "resources" / "experiments" / "digits-3task.toml"
+    own.parent.mkdir(parents=True)
+    own.write_text((EXPERIMENTS / "small-synthetic.toml").read_text())
+    assert load(resolve_experiment("resources/experiments/digits-3task.toml")).name == "small-synthetic"
+
+
 def test_an_existing_file_wins_over_a_shipped_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "penguins").write_text((EXPERIMENTS / "small-synthetic.toml").read_text())

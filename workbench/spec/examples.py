@@ -49,6 +49,11 @@ def examples() -> list[Example]:
     return out
 
 
+# Where the shipped experiments lived before they moved into the package: commands, notes and scripts written
+# then (``qmtl train resources/experiments/digits-3task.toml``) keep working when no such file exists.
+FORMER_FOLDER = ("resources", "experiments")
+
+
 def find_experiment(arg: str | Path) -> Path | None:
     """An existing file wins over a shipped example of the same name; None when ``arg`` is neither."""
     path = Path(arg).expanduser()
@@ -57,6 +62,8 @@ def find_experiment(arg: str | Path) -> Path | None:
             return path
     except OSError:  # a name the file system refuses (too long, ...): not a file, maybe an example
         pass
+    if path.parent.parts[-2:] == FORMER_FOLDER:
+        return example_path(path.name)
     return example_path(str(arg))
 
 
