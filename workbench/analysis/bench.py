@@ -149,13 +149,19 @@ def _worker_env(threads: int) -> dict:
     return env
 
 
+# untimed steps at the start of every window, as time: the same for every engine (two steps of one engine may be a
+# tenth of two of another's, and the first steps after a switch run slower)
+WARM_S = 0.03
+
+
 def run_side_by_side(engines: tuple[str, ...], precision: str, batch: int, rounds: int, window_s: float,
                      threads: int, n: int = 8, tasks: int = 3, timeout: float = 900) -> list[dict]:
     """Every engine in a process of its own, set up and compiled first, then timed in ``rounds`` windows of
     ``window_s`` seconds each, alternating between the engines (their order rotating every round) so that all of
     them meet the same machine: a burst of other load on a shared machine slows every engine's windows alike
-    instead of one engine's whole measurement. Each window starts with two untimed steps (caches refilled after
-    the other processes ran). Rows as ``run_job``'s, plus each window's median step."""
+    instead of one engine's whole measurement. Each window starts with untimed steps, at least two and
+    ``WARM_S`` seconds of them (caches refilled after the other processes ran). Rows as ``run_job``'s, plus each
+    window's median step."""
     from workbench.analysis.bench_worker import summarize
 
     workers, rows = {}, {}
@@ -176,7 +182,7 @@ def run_side_by_side(engines: tuple[str, ...], precision: str, batch: int, round
                 w, _, times, cpu, medians = workers[engine]
                 if engine in rows:  # failed in an earlier window
                     continue
-                got = w.ask({"seconds": window_s, "warm": 2})
+                got = w.ask({"seconds": window_s, "warm": 2, "warm_seconds": WARM_S})
                 if "times" not in got:
                     rows[engine] = {**workers[engine][1], **got}
                     continue

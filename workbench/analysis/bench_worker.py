@@ -5,7 +5,8 @@ min_seconds}: every batch measured in one go.
 
 ``python -m workbench.analysis.bench_worker --serve JSON``, JSON = {engine, precision, batch, n, tasks}: set up
 and take the first step, print a "ready" line (or why the engine cannot run), then time one window of steps per
-command line read from standard input ({"seconds": s, "warm": k}: k untimed steps, then steps for s seconds),
+command line read from standard input ({"seconds": s, "warm": k, "warm_seconds": w}: at least k untimed steps
+and w seconds of them, then steps for s seconds),
 printing each window's times, until {"stop": true}; the last line carries the memory peak. The parent alternates
 its engines' windows (``bench.run_side_by_side``), so that all of them meet the same machine.
 
@@ -36,11 +37,15 @@ def _steady(step, reps: int, min_seconds: float) -> tuple[list[float], list[floa
     return times, cpu
 
 
-def _window(step, seconds: float, warm: int, most: int = 100_000) -> tuple[list[float], list[float]]:
-    """``warm`` untimed steps (caches refilled after another process ran), then steps for ``seconds`` (at least
-    one)."""
-    for _ in range(warm):
+def _window(step, seconds: float, warm: int, warm_seconds: float = 0.0,
+            most: int = 100_000) -> tuple[list[float], list[float]]:
+    """Untimed steps, at least ``warm`` and for at least ``warm_seconds`` (caches refilled after another process
+    ran: the same time for every engine, whatever its step), then steps for ``seconds`` (at least one)."""
+    start = time.perf_counter()
+    done = 0
+    while done < warm or time.perf_counter() - start < warm_seconds:
         step()
+        done += 1
     times: list[float] = []
     cpu: list[float] = []
     start = time.perf_counter()
@@ -121,7 +126,8 @@ def serve(job: dict) -> None:
             cmd = json.loads(line)
             if cmd.get("stop"):
                 break
-            times, cpu = _window(step, float(cmd["seconds"]), int(cmd.get("warm", 0)))
+            times, cpu = _window(step, float(cmd["seconds"]), int(cmd.get("warm", 0)),
+                                 float(cmd.get("warm_seconds", 0.0)))
             print(json.dumps({"times": times, "cpu": cpu}), flush=True)
     print(json.dumps({"peak_mib": mem.mib}), flush=True)
 
