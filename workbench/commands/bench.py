@@ -8,7 +8,8 @@ import sys
 
 def register(sub) -> None:
     p = sub.add_parser("bench", help="benchmark the fast engine against PennyLane (torch, JAX-jit, lightning)")
-    p.add_argument("--quick", action="store_true", help="fewer repetitions, shorter windows, no qubit sweep (about 3 min idle)")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer repetitions, shorter windows, no qubit sweep (about 3 min idle)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--threads", type=int, default=1,
                    help="intra-op threads for every engine (default 1, the thread policy's choice at n=8)")
