@@ -13,9 +13,10 @@ gradients for the angles, by hand:
 - the encoder's inputs (RX or RY on |0>, one per wire): d state / d x_q = G_q state with G_q = -i P / 2 on wire
   q, so every input's gradient is Re <G_q a, g> (``_RotationEncoder``), no derivative states built.
 
-Every gate here is a product of rotations, so a derivative of its matrix is half the matrix at the angle shifted
-by pi (``rotations.with_derivatives``). Other product encoders (a layer of Rot gates on inputs, whose generator
-depends on the sample) keep the fused node of ``adjoint_stack`` on the encoded state.
+Every H here has entries of the same form as the matrices' (a signed cosine at a phase, both linear in the
+angles), so the matrices and every H come from one construction (``rotations.with_derivatives``). Other product
+encoders (a layer of Rot gates on inputs, whose generator depends on the sample) keep the fused node of
+``adjoint_stack`` on the encoded state.
 
 Why: at batch 32 the step's cost is per-op overhead. Around the fused adjoint node, the autograd graph of the
 angle matrices, Kronecker trees and product encoder held about 60 nodes, whose backward cost more than the node
@@ -96,13 +97,12 @@ class _Factors:
             n_q = torch.cat((_traced(tape[0], torch.stack(rows), self.traces[self.n // 2]),
                              _traced(tape[1], torch.stack(cols), self.traces[self.n - self.n // 2])),
                             dim=-3).transpose(0, 1)
-        # Re <H, N_q> with H = m^H dm is Re <dm, m N_q>: one product of 2 x 2s per wire, then the real inner
-        # product with each derivative (twice the derivative, for the halved gradients) as real pairs
-        mn = torch.matmul(pool[..., 0, :, :], n_q)[..., None, :, :]  # (G, L, n, 1, 2, 2)
-        dm = pool[..., 1:, :, :]  # (G, L, n, p, 2, 2)
-        if dm.is_complex():
-            return (torch.view_as_real(dm) * torch.view_as_real(mn)).sum((-3, -2, -1))
-        return (dm * mn).sum((-2, -1))
+        # Re <H_j, N_q>, H_j = m^H (2 dm / da_j) from the pool (twice the derivative, for the halved gradients):
+        # the real inner products as real pairs
+        h = pool[..., 1:, :, :]  # (G, L, n, p, 2, 2)
+        if h.is_complex():
+            return (torch.view_as_real(h) * torch.view_as_real(n_q)[..., None, :, :, :]).sum((-3, -2, -1))
+        return (h * n_q[..., None, :, :]).sum((-2, -1))
 
 
 def _half_spans(n: int) -> list[tuple[tuple[int, ...], int]]:
@@ -267,7 +267,7 @@ class AngleStack(torch.autograd.Function):
         chain = ctx.chain
         g_raw = torch.stack(g_tasks)  # (G, B, k); an unused task's comes as zeros
         want_enc = ctx.needs_input_grad[1]
-        # the derivative matrices are twice the derivatives, and the adjoint's factor 2 is left out: even
+        # the pool's H are twice the derivatives' (m^H 2 dm/da), and the adjoint's factor 2 is left out: even
         g_parts, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)
         out: list = [None] * len(ctx.weights)
         if any(ctx.needs_input_grad[2:]):

@@ -1,8 +1,10 @@
 """Matrices of the parametric one-qubit gates (RX, RY, Rot) for tensors of angles, and their angle gradients.
 
-Every gate here is a product of rotations exp(-i a P / 2), so the derivative of its matrix in one angle is half
-the matrix with that angle shifted by pi: the backward of a fused node needs no formula per gate, only the same
-construction at shifted angles.
+Every entry of these matrices, and of H_j = m^H (2 dm / da_j) (the matrix's derivative in one angle, brought back
+by m^H), is a signed modulus cos(linear in the angles) at a phase linear in the angles: the fused node builds the
+matrices and every H_j in one product, one cosine and one ``polar`` (``with_derivatives``), and an angle's
+gradient is then Re <H_j, N> with N the factor gradient traced onto the wire (``angle_stack``), no product per
+gate.
 """
 
 from __future__ import annotations
@@ -58,25 +60,46 @@ _HALF_PI = math.pi / 2
 _CONST = {"RX": [0, -_HALF_PI, -_HALF_PI, 0, 0, -_HALF_PI, -_HALF_PI, 0],  # [[c, -i s], [-i s, c]]
           "RY": [0, _HALF_PI, -_HALF_PI, 0, 0, 0, 0, 0],  # [[c, -s], [s, c]]
           "Rot": [0, _HALF_PI, -_HALF_PI, 0, 0, 0, 0, 0]}
-_SHIFTED: dict = {}
+# H_j = m^H (2 dm / da_j) per angle j, as (modulus coefficients (p x 4) or None, modulus constants, phase
+# coefficients or None, phase constants): Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi) gives
+# H_phi = -i Z, H_theta = -i RZ(phi)^H Y RZ(phi), H_omega = -i m^H Z m = -i RZ(phi)^H (cos theta Z - sin theta X)
+# RZ(phi); RX and RY give -i X and -i Y.
+_PI = math.pi
+_GENERATORS = {
+    "RX": [(None, [_HALF_PI, 0, 0, _HALF_PI], None, [0, -_HALF_PI, -_HALF_PI, 0])],
+    "RY": [(None, [_HALF_PI, _PI, 0, _HALF_PI], None, [0, 0, 0, 0])],
+    "Rot": [(None, [0, _HALF_PI, _HALF_PI, 0], None, [-_HALF_PI, 0, 0, _HALF_PI]),
+            (None, [_HALF_PI, _PI, 0, _HALF_PI], [[0, 1, -1, 0], [0] * 4, [0] * 4], [0, 0, 0, 0]),
+            ([[0] * 4, [1, 1, 1, 1], [0] * 4], [0, -_HALF_PI, -_HALF_PI, 0], [[0, 1, -1, 0], [0] * 4, [0] * 4],
+             [-_HALF_PI, _HALF_PI, _HALF_PI, _HALF_PI])],
+}
+_POOLS: dict = {}
+
+
+def _pool_constants(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(p, (1 + p) 8) and ((1 + p) 8): every pool matrix's eight arguments (four moduli, four phases) as
+    a @ mix + const, the matrix first and then H_j."""
+    mix = torch.tensor(_MIX[name], dtype=torch.float64)  # (p, 8)
+    p = mix.shape[0]
+    mixes, consts = [mix], [torch.tensor(_CONST[name], dtype=torch.float64)]
+    for mod_coef, mod_const, ph_coef, ph_const in _GENERATORS[name]:
+        zero = [[0.0] * 4] * p
+        mixes.append(torch.cat((torch.tensor(mod_coef or zero, dtype=torch.float64),
+                                torch.tensor(ph_coef or zero, dtype=torch.float64)), dim=1))
+        consts.append(torch.tensor(mod_const + ph_const, dtype=torch.float64))
+    return torch.cat(mixes, dim=1), torch.cat(consts)
 
 
 def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
-    """For angles ``a`` (..., p): the matrices and then twice their derivative in each angle (..., 1 + p, 2, 2), from
-    one construction: d m / d a_j = m(a + pi e_j) / 2 for every gate here (the caller halves once, at the end,
-    instead of every matrix). The entries are signed moduli cos(args[:4]) at phases args[4:], and the shifts are
-    folded into one constant, so the whole pool is four elementwise-or-product ops."""
+    """For angles ``a`` (..., p): the matrices m and then H_j = m^H (2 dm / da_j) for each angle j
+    (..., 1 + p, 2, 2), all in one product, one cosine and one ``polar`` (``_GENERATORS``)."""
     key = (name, a.dtype, a.device)
-    consts = _SHIFTED.get(key)
+    consts = _POOLS.get(key)
     if consts is None:
-        mix = torch.tensor(_MIX[name], dtype=torch.float64)
-        p = mix.shape[0]
-        shift = torch.cat((torch.zeros(1, p, dtype=torch.float64), torch.eye(p, dtype=torch.float64) * math.pi))
-        shifted = shift @ mix + torch.tensor(_CONST[name], dtype=torch.float64)  # (1 + p, 8)
-        # every matrix's eight arguments in one product and sum: a @ [mix ... mix] + [shifted rows]
-        consts = _SHIFTED[key] = (mix.repeat(1, p + 1).to(a), shifted.reshape(-1).to(a))
-    mix, shifted = consts
-    args = torch.addmm(shifted, a.reshape(-1, a.shape[-1]), mix).view(*a.shape[:-1], -1, 8)  # (..., 1 + p, 8)
+        mix, const = _pool_constants(name)
+        consts = _POOLS[key] = (mix.to(a), const.to(a))
+    mix, const = consts
+    args = torch.addmm(const, a.reshape(-1, a.shape[-1]), mix).view(*a.shape[:-1], -1, 8)  # (..., 1 + p, 8)
     mod = torch.cos(args[..., :4])
     if not complex_mode:
         return mod.unflatten(-1, (2, 2))
