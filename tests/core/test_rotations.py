@@ -1,11 +1,11 @@
-"""The fused node's gate pool: the matrices and H_j = m^H (2 dm / da_j), checked against PennyLane's gate matrices
-and a derivative taken by autograd through them."""
+"""The gate matrices of the generic path and the fused node's gate pool (the matrices and H_j = m^H (2 dm / da_j)),
+from one table per gate, checked against PennyLane's gate matrices and a derivative taken by autograd through them."""
 
 import pennylane as qml
 import pytest
 import torch
 
-from workbench.engines.rotations import NPARAMS, with_derivatives
+from workbench.engines.rotations import NPARAMS, matrices, with_derivatives
 
 _GATES = {"RX": qml.RX, "RY": qml.RY, "Rot": qml.Rot}
 
@@ -34,3 +34,16 @@ def test_real_mode_gives_the_real_matrices():
     pool = with_derivatives("RY", angles, False, torch.complex128)
     assert not pool.is_complex()
     torch.testing.assert_close(pool.to(torch.complex128), with_derivatives("RY", angles, True, torch.complex128))
+
+
+@pytest.mark.parametrize("name", sorted(_GATES))
+def test_the_generic_paths_matrices_and_their_autograd_gradients(name):
+    """``matrices`` is differentiated by autograd (the generic path): signed moduli must not go through
+    ``torch.polar``'s backward, which is wrong for negative ones."""
+    angles = torch.randn(6, NPARAMS[name], dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 3
+    got = matrices(name, angles, True, torch.complex128)
+    for a, m in zip(angles, got):
+        torch.testing.assert_close(m, _matrix(name, a), rtol=0, atol=1e-12)
+    angles.requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda a: torch.view_as_real(matrices(name, a, True, torch.complex128)),
+                                    (angles,))

@@ -15,51 +15,18 @@ import torch
 
 NPARAMS = {"RX": 1, "RY": 1, "Rot": 3}
 
-_ROT_MIX = torch.tensor([[0, 0, 0, 0, -0.5, 0.5, -0.5, 0.5],  # phi
-                         [0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0],  # theta
-                         [0, 0, 0, 0, -0.5, -0.5, 0.5, 0.5]], dtype=torch.float64)  # omega
-# cos(t), cos(t + pi/2) = -sin(t), cos(t - pi/2) = sin(t), cos(t)
-_ROT_OFFSET = torch.tensor([0, math.pi / 2, -math.pi / 2, 0], dtype=torch.float64)
-_RY_OFFSET = torch.tensor([0, math.pi / 2, -math.pi / 2, 0], dtype=torch.float64)
-_CAST: dict = {}
-
-
-def _constant(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """``t`` in ``like``'s dtype and device, converted once: a per-call ``.to`` is a copy and an op each step."""
-    key = (id(t), like.dtype, like.device)
-    got = _CAST.get(key)
-    if got is None:
-        got = _CAST[key] = t.to(dtype=like.dtype, device=like.device)
-    return got
-
-
-def matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
-    """Gate matrices (..., 2, 2) for angles ``a`` of shape (..., n_params)."""
-    if name == "RY":
-        # [[c, -s], [s, c]] = cos(a/2 + (0, pi/2, -pi/2, 0)): one elementwise op per step of the construction
-        m = torch.cos(a * 0.5 + _constant(_RY_OFFSET, a)).unflatten(-1, (2, 2))
-        return m.to(cdtype) if complex_mode else m
-    if name == "RX":
-        c, s = torch.cos(a[..., 0] / 2), torch.sin(a[..., 0] / 2)
-        z = torch.zeros_like(c)
-        return torch.complex(torch.stack((c, z, z, c), -1), torch.stack((z, -s, -s, z), -1)).unflatten(-1, (2, 2))
-    if name == "Rot":
-        # Rot(phi, theta, omega) = [[e^-ip c, -e^iq s], [e^-iq s, e^ip c]], c, s = cos, sin(theta/2),
-        # p = (phi + omega)/2, q = (phi - omega)/2: the moduli are cos(theta/2 + offset) and the phases linear in
-        # the angles, so one small product gives all eight arguments (few ops, forward and backward)
-        args = torch.matmul(a, _constant(_ROT_MIX, a))  # (..., 8): four moduli arguments, four phases
-        mod, ph = torch.cos(args[..., :4] + _constant(_ROT_OFFSET, a)), args[..., 4:]
-        return torch.polar(torch.ones_like(ph), ph).mul(mod).unflatten(-1, (2, 2))
-    raise ValueError(name)
-
-
 # A gate's matrix entries (m00, m01, m10, m11) from angles a (..., p): args = a @ _MIX + _CONST (..., 8), moduli
-# cos(args[:4]) (signed) and phases args[4:]
-_MIX = {"RX": [[0.5] * 4 + [0.0] * 4], "RY": [[0.5] * 4 + [0.0] * 4], "Rot": _ROT_MIX.tolist()}
+# cos(args[:4]) (signed) and phases args[4:]. Rot(phi, theta, omega) = [[e^-ip c, -e^iq s], [e^-iq s, e^ip c]],
+# c, s = cos, sin(theta/2), p = (phi + omega)/2, q = (phi - omega)/2; cos(t + pi/2) = -sin(t), cos(t - pi/2) = sin(t)
+_MIX = {"RX": [[0.5] * 4 + [0.0] * 4], "RY": [[0.5] * 4 + [0.0] * 4],
+        "Rot": [[0, 0, 0, 0, -0.5, 0.5, -0.5, 0.5],  # phi
+                [0.5, 0.5, 0.5, 0.5, 0, 0, 0, 0],  # theta
+                [0, 0, 0, 0, -0.5, -0.5, 0.5, 0.5]]}  # omega
 _HALF_PI = math.pi / 2
 _CONST = {"RX": [0, -_HALF_PI, -_HALF_PI, 0, 0, -_HALF_PI, -_HALF_PI, 0],  # [[c, -i s], [-i s, c]]
           "RY": [0, _HALF_PI, -_HALF_PI, 0, 0, 0, 0, 0],  # [[c, -s], [s, c]]
           "Rot": [0, _HALF_PI, -_HALF_PI, 0, 0, 0, 0, 0]}
+
 # H_j = m^H (2 dm / da_j) per angle j, as (modulus coefficients (p x 4) or None, modulus constants, phase
 # coefficients or None, phase constants): Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi) gives
 # H_phi = -i Z, H_theta = -i RZ(phi)^H Y RZ(phi), H_omega = -i m^H Z m = -i RZ(phi)^H (cos theta Z - sin theta X)
@@ -76,13 +43,13 @@ _GENERATORS = {
 _POOLS: dict = {}
 
 
-def _pool_constants(name: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """(p, (1 + p) 8) and ((1 + p) 8): every pool matrix's eight arguments (four moduli, four phases) as
-    a @ mix + const, the matrix first and then H_j."""
+def _pool_constants(name: str, derivatives: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """(p, rows 8) and (rows 8): every pool matrix's eight arguments (four moduli, four phases) as a @ mix + const,
+    the matrix first and then, with ``derivatives``, each H_j."""
     mix = torch.tensor(_MIX[name], dtype=torch.float64)  # (p, 8)
     p = mix.shape[0]
     mixes, consts = [mix], [torch.tensor(_CONST[name], dtype=torch.float64)]
-    for mod_coef, mod_const, ph_coef, ph_const in _GENERATORS[name]:
+    for mod_coef, mod_const, ph_coef, ph_const in _GENERATORS[name] if derivatives else []:
         zero = [[0.0] * 4] * p
         mixes.append(torch.cat((torch.tensor(mod_coef or zero, dtype=torch.float64),
                                 torch.tensor(ph_coef or zero, dtype=torch.float64)), dim=1))
@@ -90,17 +57,36 @@ def _pool_constants(name: str) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.cat(mixes, dim=1), torch.cat(consts)
 
 
+def _pool(name: str, a: torch.Tensor, complex_mode: bool, cdtype, derivatives: bool) -> torch.Tensor:
+    """(..., rows, 2, 2) from angles ``a`` (..., p): one product and one cosine, then the phases. RY's entries are
+    real (its phases are 0): real outside complex mode."""
+    key = (name, derivatives, a.dtype, a.device)
+    consts = _POOLS.get(key)
+    if consts is None:
+        mix, const = _pool_constants(name, derivatives)
+        consts = _POOLS[key] = (mix.to(a), const.to(a))
+    mix, const = consts
+    args = torch.addmm(const, a.reshape(-1, a.shape[-1]), mix).view(*a.shape[:-1], -1, 8)  # (..., rows, 8)
+    mod = torch.cos(args[..., :4])
+    if name == "RY":
+        return (mod.to(cdtype) if complex_mode else mod).unflatten(-1, (2, 2))
+    if derivatives:  # the fused node's own backward: one op
+        return torch.polar(mod, args[..., 4:]).unflatten(-1, (2, 2))
+    # differentiated by autograd (the generic path), and torch.polar's backward is wrong for negative moduli:
+    # the unit phase factor times the signed modulus
+    phase = args[..., 4:]
+    return (torch.polar(torch.ones_like(phase), phase) * mod).unflatten(-1, (2, 2))
+
+
+def matrices(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
+    """Gate matrices (..., 2, 2) for angles ``a`` of shape (..., n_params): complex (``cdtype``) except RY outside
+    complex mode."""
+    if name not in _MIX:
+        raise ValueError(name)
+    return _pool(name, a, complex_mode, cdtype, False)[..., 0, :, :]
+
+
 def with_derivatives(name: str, a: torch.Tensor, complex_mode: bool, cdtype) -> torch.Tensor:
     """For angles ``a`` (..., p): the matrices m and then H_j = m^H (2 dm / da_j) for each angle j
     (..., 1 + p, 2, 2), all in one product, one cosine and one ``polar`` (``_GENERATORS``)."""
-    key = (name, a.dtype, a.device)
-    consts = _POOLS.get(key)
-    if consts is None:
-        mix, const = _pool_constants(name)
-        consts = _POOLS[key] = (mix.to(a), const.to(a))
-    mix, const = consts
-    args = torch.addmm(const, a.reshape(-1, a.shape[-1]), mix).view(*a.shape[:-1], -1, 8)  # (..., 1 + p, 8)
-    mod = torch.cos(args[..., :4])
-    if not complex_mode:
-        return mod.unflatten(-1, (2, 2))
-    return torch.polar(mod, args[..., 4:]).unflatten(-1, (2, 2))
+    return _pool(name, a, complex_mode, cdtype, True)
