@@ -79,7 +79,7 @@ class Plan:
 class Tape:
     """What ``plan_vjp`` needs from ``run_plan``: the terms' tape, the states between factors and the final states."""
 
-    __slots__ = ("plan", "ops", "saved", "final", "layers", "terms", "dtype")
+    __slots__ = ("plan", "ops", "saved", "final", "layers", "terms")
 
 
 def run_plan(plan: Plan, enc: torch.Tensor | None, factors: list[torch.Tensor],
@@ -98,7 +98,7 @@ def run_plan(plan: Plan, enc: torch.Tensor | None, factors: list[torch.Tensor],
         dtype = torch.promote_types(dtype, f.dtype)
     ops = plan.ops
     tape = Tape()
-    tape.plan, tape.dtype, tape.terms, tape.saved = plan, dtype, None, []
+    tape.plan, tape.terms, tape.saved = plan, None, []
     tape.layers = [f.shape[1] for f in factors]
     if halves is not None:
         psi, tape.terms = run_terms(ops[:plan.n_terms], plan.term_splits(dtype), *halves, dtype)
@@ -146,10 +146,13 @@ def _readout_by_sample(plan: Plan, psi: torch.Tensor) -> torch.Tensor:
     if not psi.is_complex():
         return torch.matmul(plan.readouts(psi.dtype)[1], psi.square().view(G, B, plan.D).mT).transpose(1, 2)
     squares = torch.view_as_real(psi).square().view(G, B, 2 * plan.D)  # (re, im) pairs: the readout's rows twice
-    pairs = plan.pair_readout_t(squares.dtype)
-    if pairs.shape[0] == G:  # a batched product of 3-d operands: no broadcasting machinery
-        return torch.bmm(pairs, squares.mT).transpose(1, 2)
-    return torch.matmul(pairs, squares.mT).transpose(1, 2)
+    return _product(plan.pair_readout_t(squares.dtype), squares.mT).transpose(1, 2)
+
+
+def _product(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a @ b for 3-d operands: a batched product when their batches match (no broadcasting machinery), else one
+    that broadcasts a readout shared by the tasks."""
+    return torch.bmm(a, b) if a.shape[0] == b.shape[0] else torch.matmul(a, b)
 
 
 def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0) -> tuple:
@@ -166,9 +169,7 @@ def plan_vjp(tape: Tape, g_raw: torch.Tensor, want_enc: bool, scale: float = 2.0
     readout, readout_t = plan.readouts(rdt, scale)
     grads: dict = {}
     if not tape.ops and tape.terms is not None:  # final states (G, B, R, C)
-        g = g_raw.to(rdt)
-        lam = s * (torch.bmm(g, readout_t) if readout_t.shape[0] == g.shape[0] else torch.matmul(g, readout_t)).view(
-            s.shape)
+        lam = s * _product(g_raw.to(rdt), readout_t).view(s.shape)
     else:
         G, R, C, B = s.shape
         D = R * C

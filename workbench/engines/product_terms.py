@@ -76,6 +76,11 @@ class TermsTape:
     __slots__ = ("steps", "parts", "batch")
 
 
+def _upper_lower(parts: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The upper and the lower half of per-part tensors (h, ...): both halves stacked in one part, or one each."""
+    return (parts[0][0], parts[0][1]) if len(parts) == 1 else (parts[0][0], parts[1][0])
+
+
 def _by_task(x: torch.Tensor, G: int, dtype) -> torch.Tensor:
     """Terms (h, G or 1, N, r) as (h G, N, r) in ``dtype`` for a batched product: a shared input copied for every
     task (in the same copy as the cast, when there is one)."""
@@ -141,7 +146,7 @@ def run_terms(ops: list[tuple], splits, parts: list[torch.Tensor], factors: list
         i += 1
     xs = [x.to(dtype) for x in xs]
     tape.parts = xs
-    a, c = (xs[0][0], xs[0][1]) if len(xs) == 1 else (xs[0][0], xs[1][0])  # (G, B K, r)
+    a, c = _upper_lower(xs)  # (G, B K, r)
     G, R, C = a.shape[0], a.shape[-1], c.shape[-1]
     K = a.shape[1] // B
     return torch.bmm(a.view(G * B, K, R).mT, c.view(G * B, K, C)).view(G, B, R, C), tape  # sum_k a_k (x) c_k
@@ -159,7 +164,7 @@ def terms_vjp(tape: TermsTape, lam: torch.Tensor, grads: dict, want_input: bool)
     (free in a matrix product) where that is as fast as a conjugated copy."""
     xs, B = tape.parts, tape.batch
     hs = [x.shape[0] for x in xs]
-    a, c = (xs[0][0], xs[0][1]) if len(xs) == 1 else (xs[0][0], xs[1][0])
+    a, c = _upper_lower(xs)
     G, R, C = lam.shape[0], lam.shape[2], lam.shape[3]
     Gp, K = a.shape[0], a.shape[1] // B
     a, c = a.view(Gp, B, K, R), c.view(Gp, B, K, C)
@@ -200,10 +205,7 @@ def terms_vjp(tape: TermsTape, lam: torch.Tensor, grads: dict, want_input: bool)
             if not (first and not want_input):
                 ls = [torch.bmm(lx, w.mH) for w, lx in zip(ws, ls)]
         dfs = [df.view(h, G, *df.shape[-2:]) for df, h in zip(dfs, hs)]
-        if len(dfs) == 1:
-            grads[2 * op[1], op[2]], grads[2 * op[1] + 1, op[2]] = dfs[0][0], dfs[0][1]
-        else:
-            grads[2 * op[1], op[2]], grads[2 * op[1] + 1, op[2]] = dfs[0][0], dfs[1][0]
+        grads[2 * op[1], op[2]], grads[2 * op[1] + 1, op[2]] = _upper_lower(dfs)
         if first and not want_input:
             return None
         if g_in < G:  # a shared input: summed over the tasks
