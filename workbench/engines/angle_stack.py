@@ -49,18 +49,18 @@ class _Factors:
         self.traces = {size: _partial_traces(size, device).to(dtype) for size in {h, n - h}}  # the factors' dtype
         self._indices: dict = {}
 
-    def build(self, pool: torch.Tensor) -> tuple[tuple, torch.Tensor, torch.Tensor, list]:
-        """From ``with_derivatives``'s pool (G, L, n, 1 + p, 2, 2) (row 0 the matrices): (tape, upper factors,
-        lower factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one tensor for
-        an even number of wires, contiguous per layer so that the terms' products take them without a copy). Each
-        factor is the Kronecker product of its wires' matrices (``_kron``), for all tasks, layers and halves at
-        once."""
+    def build(self, pool: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list]:
+        """From ``with_derivatives``'s pool (G, L, n, 1 + p, 2, 2) (row 0 the matrices): (upper factors, lower
+        factors (G, L, r, r), the factors per part of the terms (L, h, G, r, r): both halves in one tensor for an
+        even number of wires, contiguous per layer so that the terms' products take them without a copy; ``grad``
+        takes these too). Each factor is the Kronecker product of its wires' matrices (``_kron``), for all tasks,
+        layers and halves at once."""
         if self.even:
             f = self._kron(pool, 0, self.n // 2, 2)  # (L, 2, G, r, r)
-            return (f,), f[:, 0].transpose(0, 1), f[:, 1].transpose(0, 1), [f]
+            return f[:, 0].transpose(0, 1), f[:, 1].transpose(0, 1), [f]
         h = self.n // 2
         top, bottom = self._kron(pool, 0, h, 1), self._kron(pool, h, self.n - h, 1)  # (L, 1, G, r, r)
-        return (top[:, 0], bottom[:, 0]), top[:, 0].transpose(0, 1), bottom[:, 0].transpose(0, 1), [top, bottom]
+        return top[:, 0].transpose(0, 1), bottom[:, 0].transpose(0, 1), [top, bottom]
 
     def _kron(self, pool: torch.Tensor, first: int, size: int, halves: int) -> torch.Tensor:
         """(L, halves, G, 2^s, 2^s): the Kronecker products of the matrices of ``size`` wires from ``first`` (the
@@ -83,19 +83,19 @@ class _Factors:
                 pool.device)
         return pool.reshape(-1).index_select(0, idx).view(L, halves, G, size, r, r).prod(-3)
 
-    def grad(self, pool: torch.Tensor, tape: tuple, grads: dict, batch: int, layers: int) -> torch.Tensor:
-        """``pool`` (G, L, n, 1 + p, 2, 2): matrices and twice their derivatives, ``grads``: ``plan_vjp``'s ->
-        gradients (G, L, n, p)."""
+    def grad(self, pool: torch.Tensor, parts: list, grads: dict, batch: int, layers: int) -> torch.Tensor:
+        """``pool`` (G, L, n, 1 + p, 2, 2): matrices and H, ``parts``: ``build``'s factors per part, ``grads``:
+        ``plan_vjp``'s -> gradients (G, L, n, p)."""
         rows = [grads[2 * batch, j] for j in range(layers)]
         cols = [grads[2 * batch + 1, j] for j in range(layers)]
         G = rows[0].shape[0]
         if self.even:  # one stack: (L, 2, G, r, r) like the factors
             g = torch.stack([t for pair in zip(rows, cols) for t in pair]).unflatten(0, (layers, 2))
-            n_q = _traced(tape[0], g, self.traces[self.n // 2])  # (L, 2, G, n / 2, 2, 2)
+            n_q = _traced(parts[0], g, self.traces[self.n // 2])  # (L, 2, G, n / 2, 2, 2)
             n_q = n_q.permute(2, 0, 1, 3, 4, 5).reshape(G, layers, self.n, 2, 2)  # the pool's order
         else:
-            n_q = torch.cat((_traced(tape[0], torch.stack(rows), self.traces[self.n // 2]),
-                             _traced(tape[1], torch.stack(cols), self.traces[self.n - self.n // 2])),
+            n_q = torch.cat((_traced(parts[0][:, 0], torch.stack(rows), self.traces[self.n // 2]),
+                             _traced(parts[1][:, 0], torch.stack(cols), self.traces[self.n - self.n // 2])),
                             dim=-3).transpose(0, 1)
         # Re <H_j, N_q>, H_j = m^H (2 dm / da_j) from the pool (twice the derivative, for the halved gradients):
         # the real inner products as real pairs
@@ -144,7 +144,7 @@ class _RotationEncoder:
     product with the stacked G_q of a half and one inner product per half, no derivative states built."""
 
     def __init__(self, n: int, gate: str, cdtype, device):
-        self.n, self.gate = n, gate
+        self.n = n
         self.even = n % 2 == 0  # both halves stacked on one axis
         self.complex = gate == "RX"  # RY's states are real whatever the rest of the circuit
         dtype = cdtype if self.complex else cdtype.to_real()
@@ -253,12 +253,12 @@ class AngleStack(torch.autograd.Function):
         for (name, layers), slot in zip(chain.batches, chain.slots):
             a = _angles(slot, w)
             pool = with_derivatives(name, a.unflatten(-1, (layers, n, NPARAMS[name])), cm, cdt)
-            tape, rows, cols, per_part = chain.factors.build(pool)
+            rows, cols, per_part = chain.factors.build(pool)
             factors += [rows, cols]  # (G, L, r, r) each
             part_factors.append(per_part)
-            pools.append((pool, tape))  # (G, L, n, 1 + p, 2, 2)
+            pools.append(pool)  # (G, L, n, 1 + p, 2, 2)
         raw, ctx.tape = run_plan(chain.plan, None, factors, (parts, part_factors))
-        ctx.chain, ctx.enc_v, ctx.pools = chain, enc_v, pools
+        ctx.chain, ctx.enc_v, ctx.pools, ctx.part_factors = chain, enc_v, pools, part_factors
         ctx.enc_dtype, ctx.weights = enc_angles.dtype, [(t.dtype, t.device) for t in weights]
         return raw.unbind(0)
 
@@ -271,8 +271,9 @@ class AngleStack(torch.autograd.Function):
         g_parts, g_factors = plan_vjp(ctx.tape, g_raw, want_enc, scale=1.0)
         out: list = [None] * len(ctx.weights)
         if any(ctx.needs_input_grad[2:]):
-            per_batch = [chain.factors.grad(pool, tape, g_factors, i, layers).flatten(-3)
-                         for i, ((pool, tape), (_, layers)) in enumerate(zip(ctx.pools, chain.batches))]
+            batches = zip(ctx.pools, ctx.part_factors, chain.batches)
+            per_batch = [chain.factors.grad(pool, parts, g_factors, i, layers).flatten(-3)
+                         for i, (pool, parts, (_, layers)) in enumerate(batches)]
             if chain.weights_are_angles:
                 g_w = per_batch[0]
             else:
@@ -289,5 +290,5 @@ class AngleStack(torch.autograd.Function):
             if not chain.encoder.complex and g_parts[0].is_complex():  # real amplitudes: the real part is the gradient
                 g_parts = [g.real for g in g_parts]
             g_enc = chain.encoder.grad(ctx.enc_v, g_parts).to(ctx.enc_dtype)
-        ctx.tape = ctx.pools = ctx.enc_v = None
+        ctx.tape = ctx.pools = ctx.part_factors = ctx.enc_v = None
         return (None, g_enc, *out)
