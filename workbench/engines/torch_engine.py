@@ -83,15 +83,20 @@ class _Angles:
             return v[None, :]  # (1, B)
         return torch.full((1, 1), p.value, dtype=rdtype, device=device)
 
+    def inputs(self, x) -> torch.Tensor:
+        """The angles (B, m) when they are inputs read in order with one scale (``input_span``): all the inputs are
+        ``x`` itself (a slice's backward fills a zero tensor, a scale of 1 would be a product)."""
+        whole = self.input_span == 0 and self.m == x.shape[1]
+        a = x if whole else x[:, self.input_span:self.input_span + self.m]
+        return a if self.input_scale == 1 else a * self.input_scale
+
     def __call__(self, x, w) -> torch.Tensor:
         if self.span is not None:
             return w[:, None, self.span:self.span + self.m]
         if self.mode == "weight":
             return (w[:, self.idx] * self.scale)[:, None, :]
-        if self.input_span is not None:  # all the inputs: no slice (whose backward fills a zero tensor)
-            whole = self.input_span == 0 and self.m == x.shape[1]
-            a = x[None] if whole else x[None, :, self.input_span:self.input_span + self.m]
-            return a if self.input_scale == 1 else a * self.input_scale
+        if self.input_span is not None:
+            return self.inputs(x)[None]
         if self.mode == "input":
             return (x[:, self.idx] * self.scale)[None, :, :]
         if self.mode in ("const", "empty"):
@@ -737,15 +742,15 @@ class TorchEngine:
 
     def _encoder_angles(self, x: torch.Tensor, weights: dict) -> torch.Tensor:
         """The product encoder's angles (B, n p), in wire order (the inputs themselves for AngleEmbedding on all
-        inputs: no autograd node in between)."""
+        inputs: no autograd node in between, ``_Angles.inputs``)."""
         name, angles, order = self._encoder_layer
         x = x.to(device=self.device, dtype=self.rdtype)
-        if order is None and angles.input_span == 0 and angles.m == x.shape[1] and angles.input_scale == 1:
-            return x
-        a = angles(x, self._weights(weights or {}, "encoder", self.program.encoder.n_weights))
+        if order is None and angles.input_span is not None:
+            return angles.inputs(x)
+        a = angles(x, self._weights(weights or {}, "encoder", self.program.encoder.n_weights))[0]
         if order is not None:
             a = a.unflatten(-1, (self.n, NPARAMS[name])).index_select(-2, order).flatten(-2)
-        return (a.expand(1, x.shape[0], a.shape[-1]) if a.shape[1] != x.shape[0] else a)[0]
+        return a.expand(x.shape[0], a.shape[-1])
 
     def _run_adjoint(self, group: _Group, enc, W: torch.Tensor) -> torch.Tensor:
         factors = []
