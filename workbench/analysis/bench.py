@@ -98,7 +98,7 @@ class _Worker:
         import queue
         import tempfile
 
-        self.job, self.timeout = job, timeout
+        self.timeout = timeout
         self.err = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen([sys.executable, "-m", "workbench.analysis.bench_worker", "--serve",
                                       json.dumps(job)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -177,8 +177,9 @@ def run_side_by_side(engines: tuple[str, ...], precision: str, batch: int, round
                                 **first}
                 w.close()
         live = list(workers)
-        for r in range(rounds):
-            for engine in live[r % len(live):] + live[:r % len(live)] if live else []:
+        for r in range(rounds if live else 0):
+            first_now = r % len(live)  # the order rotates every round
+            for engine in live[first_now:] + live[:first_now]:
                 w, _, times, cpu, medians = workers[engine]
                 if engine in rows:  # failed in an earlier window
                     continue

@@ -24,12 +24,14 @@ import sys
 import time
 
 
-def _steady(step, reps: int, min_seconds: float) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU seconds (this process, all its threads) of each step."""
+def _steady(step, reps: int, min_seconds: float, most: int | None = None) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds (this process, all its threads) of each step: at least ``reps`` steps, and more
+    until ``min_seconds`` have passed or ``most`` steps (default 50 ``reps``) ran."""
+    most = 50 * reps if most is None else most
     times: list[float] = []
     cpu: list[float] = []
     start = time.perf_counter()
-    while len(times) < reps or (time.perf_counter() - start < min_seconds and len(times) < 50 * reps):
+    while len(times) < reps or (time.perf_counter() - start < min_seconds and len(times) < most):
         t0, c0 = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - t0)
@@ -37,8 +39,7 @@ def _steady(step, reps: int, min_seconds: float) -> tuple[list[float], list[floa
     return times, cpu
 
 
-def _window(step, seconds: float, warm: int, warm_seconds: float = 0.0,
-            most: int = 100_000) -> tuple[list[float], list[float]]:
+def _window(step, seconds: float, warm: int, warm_seconds: float = 0.0) -> tuple[list[float], list[float]]:
     """Untimed steps, at least ``warm`` and for at least ``warm_seconds`` (caches refilled after another process
     ran: the same time for every engine, whatever its step), then steps for ``seconds`` (at least one)."""
     start = time.perf_counter()
@@ -46,15 +47,7 @@ def _window(step, seconds: float, warm: int, warm_seconds: float = 0.0,
     while done < warm or time.perf_counter() - start < warm_seconds:
         step()
         done += 1
-    times: list[float] = []
-    cpu: list[float] = []
-    start = time.perf_counter()
-    while not times or (time.perf_counter() - start < seconds and len(times) < most):
-        t0, c0 = time.perf_counter(), time.process_time()
-        step()
-        times.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return times, cpu
+    return _steady(step, 1, seconds, most=100_000)
 
 
 def _prepare(job: dict, batch: int) -> tuple[dict, object]:
@@ -81,6 +74,13 @@ def _prepare(job: dict, batch: int) -> tuple[dict, object]:
     return row, step
 
 
+def _first_step(row: dict, step) -> None:
+    """The first call, timed apart into the row: tracing, compilation (JAX), allocator growth."""
+    t0 = time.perf_counter()
+    step()
+    row["warmup_s"] = time.perf_counter() - t0
+
+
 def summarize(row: dict, times: list[float], cpu: list[float], peak_mib: float) -> dict:
     """The timing row from every timed step: median (steady state), fastest, CPU time."""
     batch, timed = row["batch"], row["timed_batch"]
@@ -102,9 +102,7 @@ def measure(job: dict, batch: int) -> dict:
     if step is None:
         return row
     with PeakRSS() as mem:
-        t0 = time.perf_counter()
-        step()  # first call: tracing, compilation (JAX), allocator growth
-        row["warmup_s"] = time.perf_counter() - t0
+        _first_step(row, step)
         times, cpu = _steady(step, job["reps"], job["min_seconds"])
     return summarize(row, times, cpu, mem.mib)
 
@@ -118,9 +116,7 @@ def serve(job: dict) -> None:
         print(json.dumps(row), flush=True)
         return
     with PeakRSS() as mem:
-        t0 = time.perf_counter()
-        step()  # first call: tracing, compilation (JAX), allocator growth
-        row["warmup_s"] = time.perf_counter() - t0
+        _first_step(row, step)
         print(json.dumps({**row, "status": "ready"}), flush=True)
         for line in sys.stdin:
             cmd = json.loads(line)
